@@ -1,0 +1,1 @@
+"""Differentiable operations, one module per family, each op's forward beside its backward."""

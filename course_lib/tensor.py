@@ -1,0 +1,424 @@
+"""The Tensor: a numpy array plus what autograd needs (``requires_grad``, ``grad``, ``grad_fn``).
+
+The maths of each operation lives in ``course_lib/ops`` (forward beside backward); the
+methods here only route to it, so this file reads as the list of what a tensor can do.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import autograd, dtypes
+
+
+class Size(tuple):
+    """A tensor's shape: a tuple that prints like ``torch.Size``."""
+
+    def __repr__(self) -> str:
+        return f"course_lib.Size({list(self)})"
+
+    def numel(self) -> int:
+        """Number of elements in a tensor of this shape."""
+        return int(np.prod(self, dtype=np.int64))
+
+
+def _to_array(data, dtype=None) -> np.ndarray:
+    """numpy array of ``data`` with torch's default dtypes (float32 for Python floats)."""
+    np_dtype = dtypes.to_numpy_dtype(dtype)
+    if isinstance(data, Tensor):
+        data = data._data
+    elif isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in data):
+        data = [x._data if isinstance(x, Tensor) else x for x in data]
+    array = np.array(data, dtype=np_dtype, copy=True)
+    if np_dtype is None:
+        if array.dtype == np.float64 and not isinstance(data, np.ndarray):
+            array = array.astype(np.float32)  # Python floats become float32, as in torch
+        elif array.dtype.kind in "iu" and array.dtype != np.int64 and not isinstance(data, np.ndarray):
+            array = array.astype(np.int64)
+    dtypes.from_numpy_dtype(array.dtype)  # rejects object arrays and other unsupported types
+    return array
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Attributes:
+        requires_grad: whether operations on it are recorded for ``backward``.
+        grad: the accumulated gradient (a Tensor of the same shape) or None.
+        grad_fn: the :class:`course_lib.autograd.Node` that made it, None for a leaf.
+    """
+
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "__weakref__", "__dict__")
+    __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False):
+        # An ndarray is adopted without copying: ops hand over arrays they just made.
+        if isinstance(data, np.ndarray) and dtype is None:
+            self._data = data
+        else:
+            self._data = _to_array(data, dtype)
+        self.grad: Tensor | None = None
+        self.grad_fn: autograd.Node | None = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----------------------------------------------------------------- basic facts
+    @property
+    def shape(self) -> Size:
+        """The size of each dimension."""
+        return Size(self._data.shape)
+
+    def size(self, dim: int | None = None):
+        """``shape``, or the size of one dimension."""
+        return self.shape if dim is None else self._data.shape[dim]
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._data.ndim
+
+    def dim(self) -> int:
+        """Number of dimensions (torch's method form of ``ndim``)."""
+        return self._data.ndim
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return int(self._data.size)
+
+    @property
+    def dtype(self) -> dtypes.dtype:
+        """The element type: ``course_lib.float32`` by default for floats."""
+        return dtypes.from_numpy_dtype(self._data.dtype)
+
+    def is_floating_point(self) -> bool:
+        """True for float32 and float64 tensors."""
+        return self._data.dtype.kind == "f"
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (users' tensors, parameters)."""
+        return self.grad_fn is None
+
+    @property
+    def data(self) -> "Tensor":
+        """The same storage, detached from the graph (``p.data`` as in torch)."""
+        return Tensor(self._data)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data if isinstance(value, Tensor) else _to_array(value)
+
+    # ----------------------------------------------------------------- conversion
+    def item(self) -> float | int | bool:
+        """The single value of a one-element tensor as a Python number."""
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar"
+            )
+        return self._data.reshape(()).item()
+
+    def tolist(self):
+        """Nested Python lists (a number for a 0-d tensor)."""
+        return self._data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        """The numpy array itself (shared memory), as ``torch.Tensor.numpy``."""
+        if self.requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return self._data
+
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's storage, cut from the graph."""
+        return Tensor(self._data)
+
+    def clone(self) -> "Tensor":
+        """A copy with its own storage; gradients flow back to the original."""
+        from .ops import shape as _shape
+
+        return _shape.clone(self)
+
+    def float(self) -> "Tensor":
+        """A float32 copy (not differentiated through)."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> "Tensor":
+        """A float64 copy (not differentiated through)."""
+        return self.to(dtypes.float64)
+
+    def long(self) -> "Tensor":
+        """An int64 copy."""
+        return self.to(dtypes.int64)
+
+    def to(self, dtype) -> "Tensor":
+        """A copy converted to ``dtype``; ``self`` when it already has it."""
+        from .ops import shape as _shape
+
+        return _shape.to_dtype(self, dtypes.to_numpy_dtype(dtype))
+
+    def type(self, dtype) -> "Tensor":
+        """Same as ``to(dtype)``."""
+        return self.to(dtype)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Start (or stop) recording operations on this leaf; returns ``self``."""
+        if requires_grad and self._data.dtype.kind != "f":
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this one is {self.dtype})"
+            )
+        if not requires_grad and not self.is_leaf:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. "
+                "help: use .detach() to get a tensor cut from the graph."
+            )
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:  # pragma: no cover - documented difference
+        """Not supported: course_lib keeps gradients of leaves only."""
+        raise NotImplementedError("course_lib keeps .grad for leaf tensors only")
+
+    # ----------------------------------------------------------------- autograd
+    def backward(self, gradient: "Tensor | None" = None) -> None:
+        """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
+
+        Args:
+            gradient: dL/d(self), same shape as self; may be omitted for a scalar.
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn. "
+                "help: create the inputs with requires_grad=True (or call .requires_grad_())."
+            )
+        if gradient is None:
+            if self._data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grad = np.ones_like(self._data)
+        else:
+            grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
+            if grad.shape != self._data.shape:
+                raise RuntimeError(
+                    f"Mismatch in shape: grad_output[0] has a shape of {Size(grad.shape)} and "
+                    f"output[0] has a shape of {self.shape}."
+                )
+            grad = grad.astype(self._data.dtype, copy=False)
+        autograd.run_backward(self, grad)
+
+    # ----------------------------------------------------------------- arithmetic
+    def __add__(self, other):
+        return _arith.add(self, other)
+
+    def __radd__(self, other):
+        return _arith.add(other, self)
+
+    def __sub__(self, other):
+        return _arith.sub(self, other)
+
+    def __rsub__(self, other):
+        return _arith.sub(other, self)
+
+    def __mul__(self, other):
+        return _arith.mul(self, other)
+
+    def __rmul__(self, other):
+        return _arith.mul(other, self)
+
+    def __truediv__(self, other):
+        return _arith.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _arith.div(other, self)
+
+    def __pow__(self, other):
+        return _arith.pow(self, other)
+
+    def __rpow__(self, other):
+        return _arith.pow(other, self)
+
+    def __matmul__(self, other):
+        return _arith.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _arith.matmul(other, self)
+
+    def __neg__(self):
+        return _arith.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def add(self, other, alpha=1):
+        """``self + alpha * other``."""
+        return _arith.add(self, other if alpha == 1 else _arith.mul(other, alpha))
+
+    def sub(self, other, alpha=1):
+        """``self - alpha * other``."""
+        return _arith.sub(self, other if alpha == 1 else _arith.mul(other, alpha))
+
+    def mul(self, other):
+        """``self * other``."""
+        return _arith.mul(self, other)
+
+    def div(self, other):
+        """``self / other``."""
+        return _arith.div(self, other)
+
+    def pow(self, exponent):
+        """``self ** exponent``."""
+        return _arith.pow(self, exponent)
+
+    def matmul(self, other):
+        """``self @ other``."""
+        return _arith.matmul(self, other)
+
+    def neg(self):
+        """``-self``."""
+        return _arith.neg(self)
+
+    # Comparisons give bool tensors and are never differentiated.
+    def __lt__(self, other):
+        return _arith.compare(self, other, np.less)
+
+    def __le__(self, other):
+        return _arith.compare(self, other, np.less_equal)
+
+    def __gt__(self, other):
+        return _arith.compare(self, other, np.greater)
+
+    def __ge__(self, other):
+        return _arith.compare(self, other, np.greater_equal)
+
+    def __eq__(self, other):  # elementwise, as in torch
+        return _arith.compare(self, other, np.equal)
+
+    def __ne__(self, other):
+        return _arith.compare(self, other, np.not_equal)
+
+    __hash__ = object.__hash__  # tensors are dict keys by identity (optimizer state)
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(shape {self.shape})"
+            )
+        return bool(self._data.reshape(()).item())
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __repr__(self) -> str:
+        return _format.tensor_repr(self)
+
+    # ----------------------------------------------------------------- in place
+    # For optimizers and code under no_grad: they change the storage that modules and
+    # optimizers share, so they are never recorded in the graph.
+    def _check_inplace(self) -> None:
+        if self.requires_grad and autograd.is_grad_enabled():
+            if self.is_leaf:
+                raise RuntimeError(
+                    "a leaf Variable that requires grad is being used in an in-place operation. "
+                    "help: update parameters inside `with course_lib.no_grad():`."
+                )
+            raise RuntimeError(
+                "course_lib does not record in-place operations on tensors that are part of a "
+                "graph (torch can). help: use the out-of-place form, e.g. `x = x + 1`."
+            )
+
+    def _inplace(self, values) -> "Tensor":
+        self._check_inplace()
+        try:
+            np.copyto(self._data, values, casting="same_kind")
+        except ValueError:
+            raise RuntimeError(
+                f"output with shape {self.shape} doesn't match the broadcast shape "
+                f"{Size(np.shape(values))}"
+            ) from None
+        return self
+
+    def add_(self, other, alpha=1) -> "Tensor":
+        """``self += alpha * other``, in place."""
+        other = _value(other)
+        return self._inplace(self._data + (other if alpha == 1 else alpha * other))
+
+    def sub_(self, other, alpha=1) -> "Tensor":
+        """``self -= alpha * other``, in place."""
+        other = _value(other)
+        return self._inplace(self._data - (other if alpha == 1 else alpha * other))
+
+    def mul_(self, other) -> "Tensor":
+        """``self *= other``, in place."""
+        return self._inplace(self._data * _value(other))
+
+    def div_(self, other) -> "Tensor":
+        """``self /= other``, in place."""
+        return self._inplace(self._data / _value(other))
+
+    def zero_(self) -> "Tensor":
+        """Fill with zeros, in place."""
+        return self._inplace(0)
+
+    def fill_(self, value) -> "Tensor":
+        """Fill with ``value``, in place."""
+        return self._inplace(_value(value))
+
+    def copy_(self, src) -> "Tensor":
+        """Copy ``src``'s values (broadcast to this shape) into this tensor."""
+        return self._inplace(np.broadcast_to(_value(src), self._data.shape))
+
+    def addcmul_(self, tensor1, tensor2, value=1) -> "Tensor":
+        """``self += value * tensor1 * tensor2``, in place."""
+        return self._inplace(self._data + value * _value(tensor1) * _value(tensor2))
+
+    def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
+        """``self += value * tensor1 / tensor2``, in place."""
+        return self._inplace(self._data + value * _value(tensor1) / _value(tensor2))
+
+    def lerp_(self, end, weight) -> "Tensor":
+        """``self += weight * (end - self)``, in place (linear interpolation)."""
+        return self._inplace(self._data + _value(weight) * (_value(end) - self._data))
+
+    def clamp_(self, min=None, max=None) -> "Tensor":  # noqa: A002 - torch's names
+        """Clip every value into ``[min, max]``, in place."""
+        return self._inplace(np.clip(self._data, min, max))
+
+    def sqrt_(self) -> "Tensor":
+        """Square root, in place."""
+        return self._inplace(np.sqrt(self._data))
+
+    def neg_(self) -> "Tensor":
+        """Negate, in place."""
+        return self._inplace(np.negative(self._data))
+
+
+def _value(x):
+    """The numpy value behind a Tensor, or the number itself."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+# The op families import Tensor, so they are imported after it is defined.
+from . import _format  # noqa: E402
+from .ops import arithmetic as _arith  # noqa: E402
