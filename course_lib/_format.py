@@ -21,8 +21,11 @@ def tensor_repr(tensor) -> str:
     """torch-style text of a tensor: values, then dtype (if not default) and grad info."""
     array = tensor._data
     formatter = {}
-    if array.dtype.kind == "f":
-        formatter = {"float_kind": _float_formatter(array)}
+    if array.dtype.kind == "f" and array.size:
+        # torch right-aligns every element to the widest one (` 3.0000, -1.5000`).
+        fmt = _float_formatter(array)
+        width = max(len(fmt(x)) for x in array.reshape(-1)[:10_000])
+        formatter = {"float_kind": lambda x: fmt(x).rjust(width)}
     body = np.array2string(
         array, separator=", ", prefix="tensor(", formatter=formatter, threshold=1000, edgeitems=3
     )

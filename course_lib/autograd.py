@@ -89,60 +89,77 @@ class Node:
 
 def record(out: "Tensor", name: str, inputs: Sequence["Tensor"], backward: Callable) -> "Tensor":
     """Attach ``backward`` to ``out`` when recording is on and an input requires grad."""
-    if _grad_enabled and any(t.requires_grad for t in inputs):
-        out.requires_grad = True
-        out.grad_fn = Node(name, inputs, backward)
+    if _grad_enabled:
+        for t in inputs:
+            if t.requires_grad:
+                out.requires_grad = True
+                out.grad_fn = Node(name, inputs, backward)
+                break
     return out
 
 
 def _topological_order(root: "Tensor") -> list["Tensor"]:
-    """Tensors reachable from ``root`` through grad_fn, every input before its users.
+    """The non-leaf tensors reachable from ``root``, every tensor before the inputs it was made from.
 
     Iterative depth-first search (an explicit stack instead of recursion), so a chain of
-    100,000 ops does not hit Python's recursion limit.
+    100,000 ops does not hit Python's recursion limit. Leaves are left out: they have
+    nothing to pass on, so ``run_backward`` adds into their ``.grad`` as soon as a
+    gradient reaches them.
     """
-    order: list[Tensor] = []
-    visited: set[int] = set()
+    post_order: list[Tensor] = []
+    visited: set[int] = {id(root)}
     stack: list[tuple[Tensor, bool]] = [(root, False)]
     while stack:
         tensor, inputs_done = stack.pop()
-        if inputs_done:  # all of its inputs are already in `order`
-            order.append(tensor)
+        if inputs_done:  # all of its inputs are already in `post_order`
+            post_order.append(tensor)
             continue
-        if id(tensor) in visited:
-            continue
-        visited.add(id(tensor))
         stack.append((tensor, True))
-        if tensor.grad_fn is not None:
-            for parent in tensor.grad_fn.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    return order
+        for parent in tensor.grad_fn.inputs:
+            if parent.grad_fn is not None and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, False))
+    post_order.reverse()  # users before their inputs
+    return post_order
+
+
+def _new_tensor(array: np.ndarray) -> "Tensor":
+    from .tensor import Tensor  # imported here: tensor.py imports this module
+
+    global _new_tensor
+    _new_tensor = Tensor  # later calls skip the import
+    return Tensor(array)
+
+
+def _accumulate(leaf: "Tensor", grad: np.ndarray) -> None:
+    """``leaf.grad += grad`` (a fresh copy the first time: ``grad`` may be shared or read-only)."""
+    if leaf.grad is None:
+        leaf.grad = _new_tensor(np.array(grad, dtype=leaf._data.dtype, copy=True))
+    else:
+        leaf.grad._data += grad
 
 
 def run_backward(root: "Tensor", grad_root: np.ndarray) -> None:
     """Propagate ``grad_root`` from ``root`` to every leaf that requires grad.
 
     Gradients of intermediate tensors live only in a local dict (torch does not keep them
-    either); leaves *accumulate* into ``.grad``.
+    either) and are *summed* when a tensor feeds several ops; leaves *accumulate* into
+    ``.grad``, also across calls (hence ``zero_grad``).
     """
-    from .tensor import Tensor
-
+    if root.grad_fn is None:
+        _accumulate(root, grad_root)
+        return
     grads: dict[int, np.ndarray] = {id(root): grad_root}
-    for tensor in reversed(_topological_order(root)):  # users before their inputs
+    for tensor in _topological_order(root):
         grad = grads.pop(id(tensor), None)
         if grad is None:
             continue
-        if tensor.grad_fn is None:  # a leaf: accumulate, as torch does
-            if tensor.grad is None:
-                tensor.grad = Tensor(np.array(grad, dtype=tensor._data.dtype, copy=True))
-            else:
-                tensor.grad._data += grad
-            continue
-        input_grads = tensor.grad_fn.backward(grad)
-        for parent, parent_grad in zip(tensor.grad_fn.inputs, input_grads):
+        node = tensor.grad_fn
+        for parent, parent_grad in zip(node.inputs, node.backward(grad)):
             if parent_grad is None or not parent.requires_grad:
+                continue
+            if parent.grad_fn is None:
+                _accumulate(parent, parent_grad)
                 continue
             previous = grads.get(id(parent))
             grads[id(parent)] = parent_grad if previous is None else previous + parent_grad
-

@@ -53,6 +53,14 @@ def from_numpy_dtype(np_dtype: np.dtype) -> dtype:
         ) from None
 
 
+_TORCH_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int", "bool": "Bool"}
+
+
+def torch_name(np_dtype) -> str:
+    """The name torch's C++ messages use for a dtype: Float, Double, Long, Int, Bool."""
+    return _TORCH_NAMES[from_numpy_dtype(np_dtype).name]
+
+
 def to_numpy_dtype(d) -> np.dtype | None:
     """Accept a course_lib dtype, a numpy dtype or None (keep numpy's choice)."""
     if d is None:

@@ -333,6 +333,146 @@ class Tensor:
     def __repr__(self) -> str:
         return _format.tensor_repr(self)
 
+    # ----------------------------------------------------------------- reductions
+    def sum(self, dim=None, keepdim: bool = False, dtype=None) -> "Tensor":
+        """Sum over ``dim`` (all elements by default); see :func:`course_lib.ops.reductions.sum`."""
+        return _red.sum(self, dim, keepdim, dtype)
+
+    def mean(self, dim=None, keepdim: bool = False, dtype=None) -> "Tensor":
+        """Mean over ``dim`` (all elements by default)."""
+        return _red.mean(self, dim, keepdim, dtype)
+
+    def max(self, dim=None, keepdim: bool = False):
+        """Largest value, or ``(values, indices)`` along ``dim``."""
+        return _red.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim: bool = False):
+        """Smallest value, or ``(values, indices)`` along ``dim``."""
+        return _red.min(self, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Index of the largest value (flattened when ``dim`` is None)."""
+        return _red.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim: bool = False) -> "Tensor":
+        """Index of the smallest value (flattened when ``dim`` is None)."""
+        return _red.argmin(self, dim, keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> "Tensor":
+        """Variance with torch's default correction 1 (divide by N - 1)."""
+        return _red.var(self, dim, unbiased, keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> "Tensor":
+        """Standard deviation with torch's default correction 1."""
+        return _red.std(self, dim, unbiased, keepdim, correction=correction)
+
+    # ----------------------------------------------------------------- shape
+    def reshape(self, *shape) -> "Tensor":
+        """The same values in a new shape (one size may be -1)."""
+        return _shape.reshape(self, *shape)
+
+    def view(self, *shape) -> "Tensor":
+        """Same as ``reshape`` (course_lib has no non-contiguous tensors to refuse)."""
+        return _shape.view(self, *shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        """Merge dimensions ``start_dim..end_dim`` into one."""
+        return _shape.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        """Swap two dimensions."""
+        return _shape.transpose(self, dim0, dim1)
+
+    def t(self) -> "Tensor":
+        """Transpose of a matrix (``transpose(0, 1)``)."""
+        return _shape.transpose(self, 0, 1) if self.ndim == 2 else self
+
+    @property
+    def T(self) -> "Tensor":  # noqa: N802 - torch's name
+        """All dimensions reversed (the matrix transpose for 2-D)."""
+        return _shape.T(self)
+
+    def permute(self, *dims) -> "Tensor":
+        """Reorder the dimensions."""
+        return _shape.permute(self, *dims)
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        """Insert a dimension of size 1."""
+        return _shape.unsqueeze(self, dim)
+
+    def squeeze(self, dim=None) -> "Tensor":
+        """Remove dimensions of size 1."""
+        return _shape.squeeze(self, dim)
+
+    def expand(self, *sizes) -> "Tensor":
+        """Broadcast to a larger shape without copying."""
+        return _shape.expand(self, *sizes)
+
+    def contiguous(self) -> "Tensor":
+        """``self``: numpy handles memory layout, so every tensor counts as contiguous."""
+        return self
+
+    def __getitem__(self, index) -> "Tensor":
+        return _index.getitem(self, index)
+
+    def __setitem__(self, index, value) -> None:
+        _index.setitem(self, index, value)
+
+    # ----------------------------------------------------------------- elementwise
+    def exp(self) -> "Tensor":
+        """Elementwise exponential."""
+        return _elem.exp(self)
+
+    def log(self) -> "Tensor":
+        """Elementwise natural logarithm."""
+        return _elem.log(self)
+
+    def tanh(self) -> "Tensor":
+        """Elementwise hyperbolic tangent."""
+        return _elem.tanh(self)
+
+    def sigmoid(self) -> "Tensor":
+        """Elementwise logistic sigmoid 1 / (1 + exp(-x))."""
+        return _elem.sigmoid(self)
+
+    def relu(self) -> "Tensor":
+        """Elementwise max(x, 0)."""
+        return _elem.relu(self)
+
+    def sqrt(self) -> "Tensor":
+        """Elementwise square root."""
+        return _elem.sqrt(self)
+
+    def abs(self) -> "Tensor":
+        """Elementwise absolute value."""
+        return _elem.abs(self)
+
+    def clamp(self, min=None, max=None) -> "Tensor":  # noqa: A002 - torch's names
+        """Clip every value into ``[min, max]``."""
+        return _elem.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other) -> "Tensor":
+        """Elementwise larger of ``self`` and ``other``."""
+        return _elem.maximum(self, other)
+
+    def minimum(self, other) -> "Tensor":
+        """Elementwise smaller of ``self`` and ``other``."""
+        return _elem.minimum(self, other)
+
+    def softmax(self, dim: int) -> "Tensor":
+        """``exp(x) / exp(x).sum(dim)``, computed stably."""
+        from .nn import functional as F
+
+        return F.softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> "Tensor":
+        """``x - logsumexp(x, dim)``, computed stably."""
+        from .nn import functional as F
+
+        return F.log_softmax(self, dim)
+
     # ----------------------------------------------------------------- in place
     # For optimizers and code under no_grad: they change the storage that modules and
     # optimizers share, so they are never recorded in the graph.
@@ -422,3 +562,7 @@ def _value(x):
 # The op families import Tensor, so they are imported after it is defined.
 from . import _format  # noqa: E402
 from .ops import arithmetic as _arith  # noqa: E402
+from .ops import elementwise as _elem  # noqa: E402
+from .ops import indexing as _index  # noqa: E402
+from .ops import reductions as _red  # noqa: E402
+from .ops import shape as _shape  # noqa: E402

@@ -36,12 +36,13 @@ def add(a, b) -> Tensor:
 
 def sub(a, b) -> Tensor:
     """``a - b``; d/da = 1, d/db = -1."""
+    name = "SubBackward0" if isinstance(a, Tensor) else "RsubBackward1"  # `1 - t` is torch's rsub
     a, b, out = _binary(a, b, np.subtract)
 
     def backward(g):
         return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
 
-    return record(Tensor(out), "SubBackward0", (a, b), backward)
+    return record(Tensor(out), name, (a, b), backward)
 
 
 def mul(a, b) -> Tensor:
@@ -56,6 +57,7 @@ def mul(a, b) -> Tensor:
 
 def div(a, b) -> Tensor:
     """``a / b`` (true division, float result); d/da = 1/b, d/db = -a/b**2."""
+    name = "DivBackward0" if isinstance(a, Tensor) else "MulBackward0"  # torch: `2 / t` is 2 * t.reciprocal()
     a, b, out = _binary(a, b, np.true_divide)
 
     def backward(g):
@@ -63,7 +65,7 @@ def div(a, b) -> Tensor:
         grad_b = unbroadcast(-g * a._data / (b._data * b._data), b.shape)
         return grad_a, grad_b
 
-    return record(Tensor(out), "DivBackward0", (a, b), backward)
+    return record(Tensor(out), name, (a, b), backward)
 
 
 def neg(a: Tensor) -> Tensor:
@@ -72,18 +74,25 @@ def neg(a: Tensor) -> Tensor:
 
 
 def pow(a, b) -> Tensor:  # noqa: A001 - torch's name
-    """``a ** b``; d/da = b * a**(b-1), d/db = a**b * log(a)."""
+    """``a ** b``; d/da = b * a**(b-1) (0 when b == 0), d/db = a**b * log(a) (0 where a == 0 and b >= 0)."""
+    # torch names the three forms: tensor ** number, tensor ** tensor, number ** tensor.
+    name = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
+    name = name if isinstance(a, Tensor) else "PowBackward2"
     a, b, out = _binary(a, b, np.power)
 
     def backward(g):
-        grad_a = unbroadcast(g * b._data * np.power(a._data, b._data - 1), a.shape)
-        grad_b = None
+        grad_a = grad_b = None
+        if a.requires_grad:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = np.where(b._data == 0, 0, b._data * np.power(a._data, b._data - 1))
+            grad_a = unbroadcast(g * local, a.shape)
         if b.requires_grad:
             with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = unbroadcast(g * out * np.log(a._data), b.shape)
+                local = np.where((a._data == 0) & (b._data >= 0), 0, out * np.log(a._data))
+            grad_b = unbroadcast(g * local, b.shape)
         return grad_a, grad_b
 
-    return record(Tensor(out), "PowBackward0", (a, b), backward)
+    return record(Tensor(out), name, (a, b), backward)
 
 
 def _matmul_error(shape_a, shape_b) -> RuntimeError:
@@ -108,6 +117,11 @@ def matmul(a, b) -> Tensor:
     """
     a = a if isinstance(a, Tensor) else as_operand(a, b)
     b = as_operand(b, a)
+    if a._data.dtype != b._data.dtype:  # torch does not promote in matmul
+        raise RuntimeError(
+            f"expected m1 and m2 to have the same dtype, but got: {_c_name(a)} != {_c_name(b)}. "
+            "help: convert one side with .float() or .double()."
+        )
     try:
         out = np.matmul(a._data, b._data)
     except ValueError:
@@ -130,7 +144,26 @@ def matmul(a, b) -> Tensor:
             grad_b = unbroadcast(grad_b.squeeze(-1) if B.ndim == 1 else grad_b, B.shape)
         return grad_a, grad_b
 
-    return record(Tensor(out), "MmBackward0", (a, b), backward)
+    return record(Tensor(out), _matmul_name(a.ndim, b.ndim), (a, b), backward)
+
+
+def _c_name(t: Tensor) -> str:
+    """The C type names torch's matmul errors use."""
+    names = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int", "bool": "bool"}
+    return names[t.dtype.name]
+
+
+def _matmul_name(ndim_a: int, ndim_b: int) -> str:
+    """torch's grad_fn name for each form of matmul."""
+    if ndim_a == 1 and ndim_b == 1:
+        return "DotBackward0"
+    if ndim_a == 2 and ndim_b == 2:
+        return "MmBackward0"
+    if ndim_a == 2 and ndim_b == 1:
+        return "MvBackward0"
+    if ndim_a == 1 and ndim_b == 2:
+        return "SqueezeBackward4"
+    return "UnsafeViewBackward0"
 
 
 def compare(a, b, fn) -> Tensor:

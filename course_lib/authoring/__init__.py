@@ -1,0 +1,30 @@
+"""Course authoring: one source (``solutions/``), two versions (``solutions/``, ``lessons/``).
+
+From the course folder::
+
+    python -m course_lib.authoring build     # regenerate lessons/ from solutions/
+    python -m course_lib.authoring check     # exit 1 and list files if lessons/ is stale
+    python -m course_lib.authoring execute solutions/05_momentum.ipynb   # re-run, save outputs
+
+The same as functions: ``build(solutions_dir, lessons_dir)``, ``check(solutions_dir,
+lessons_dir)`` (a list of problems, empty when in sync) and ``execute_notebook(path)``.
+
+nbformat and nbclient are development dependencies; they are imported only when one of
+these functions runs, so ``import course_lib`` does not need them.
+"""
+from ._build import build, check, make_lesson, notebook_bytes
+from ._execute import execute_notebook
+from ._stubs import BEGIN, END, MarkerError, replace_solutions, stub_line
+
+__all__ = [
+    "BEGIN",
+    "END",
+    "MarkerError",
+    "build",
+    "check",
+    "execute_notebook",
+    "make_lesson",
+    "notebook_bytes",
+    "replace_solutions",
+    "stub_line",
+]

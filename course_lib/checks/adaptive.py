@@ -1,0 +1,308 @@
+"""Checkers for lesson 06 (adaptive methods): RMSprop, Adam, AMSGrad, AdamW.
+
+The student's update functions are run for a few steps on fixed gradients next to
+``course_lib.optim.RMSprop`` / ``Adam`` / ``AdamW`` (float64 parameters), comparing the
+parameter and the state after every step. A wrong answer is matched against the usual
+mistakes (step counter starting at 0, bias correction missing, eps inside the square
+root, betas swapped, weight decay in the wrong place, ...), each computed by
+:func:`_adam_variant`.
+"""
+from __future__ import annotations
+
+import copy
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from ..tensor import Tensor
+from ._core import ExerciseError, allclose, assert_close, run_cases
+from .optimizer_base import _call, _first_match, _text
+
+__all__ = [
+    "check_rmsprop_update",
+    "check_adam_update",
+    "check_amsgrad_denominator",
+    "check_adamw_update",
+]
+
+_EXACT = dict(rtol=1e-9, atol=1e-15)
+_PARAM0 = np.array([0.5, -1.0, 2.0])
+_GRADS = [np.array([0.3, -0.2, 1.0]), np.array([0.1, 0.4, -2.0]), np.array([-0.5, 0.05, 0.7])]
+_TINY_GRADS = [g * 1e-7 for g in _GRADS]  # here eps (1e-8) is no longer negligible
+
+
+def _reference_run(optimizer_class: type, grads: Sequence[np.ndarray], **options: Any):
+    """Params and state (numpy) after each step of a course_lib optimizer, in float64."""
+    p = Tensor(_PARAM0.copy(), requires_grad=True)
+    opt = optimizer_class([p], **options)
+    history = []
+    for g in grads:
+        p.grad = Tensor(np.array(g, dtype=np.float64))
+        opt.step()
+        state = {k: (float(v._data) if k == "step" else v._data.copy()) if isinstance(v, Tensor)
+                 else v for k, v in opt.state[p].items()}
+        history.append((p._data.copy(), state))
+    return history
+
+
+def _student_value(value: Any, name: str, what: str) -> np.ndarray:
+    if isinstance(value, Tensor):
+        value = value._data
+    if value is None:
+        raise ExerciseError(f"{name} returned None for {what}; did you forget `return`?")
+    return np.asarray(value, dtype=np.float64)
+
+
+# ------------------------------------------------------------------- the usual mistakes
+def _adam_variant(grads, lr, betas, eps, weight_decay=0.0, decoupled=False, mistake=None):
+    """The parameters after each step of Adam (or AdamW) computed with one usual ``mistake``."""
+    b1, b2 = betas[::-1] if mistake == "betas swapped" else betas
+    p, m, v = _PARAM0.copy(), np.zeros(3), np.zeros(3)
+    history = []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for step, g in enumerate(grads, start=1):
+            t = {"step starts at 0": step - 1, "step starts at 2": step + 1}.get(mistake, step)
+            if weight_decay and mistake != "no weight decay":
+                if decoupled and mistake == "decay without lr":
+                    p = p * (1 - weight_decay)
+                elif decoupled and mistake == "L2 instead of decoupled":
+                    g = g + weight_decay * p
+                elif decoupled and mistake != "decay after the step":
+                    p = p * (1 - lr * weight_decay)
+                elif not decoupled and mistake != "weight decay after moments":
+                    g = g + weight_decay * p
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            bc1 = 1.0 if mistake in ("no bias correction", "no bias correction 1") else 1 - b1**t
+            bc2 = 1.0 if mistake in ("no bias correction", "no bias correction 2") else 1 - b2**t
+            if mistake == "eps inside sqrt":
+                denom = np.sqrt(v / bc2 + eps)
+            elif mistake == "eps before bias correction":
+                denom = (np.sqrt(v) + eps) / np.sqrt(bc2)
+            else:
+                denom = np.sqrt(v) / np.sqrt(bc2) + eps
+            update = lr * (m / bc1) / denom
+            if mistake == "weight decay after moments":
+                update = update + lr * weight_decay * p
+            p = p + update if mistake == "sign" else p - update
+            if decoupled and mistake == "decay after the step":
+                p = p * (1 - lr * weight_decay)
+            history.append(p)
+    return history
+
+
+_ADAM_HINTS = {
+    "step starts at 0": "the step counter is used before it is incremented (t = 0 on the first "
+                        "step, so 1 - beta**t = 0); add 1 to state['step'] first, the first step is t = 1",
+    "step starts at 2": "the step counter starts at 1 and is incremented before use (t = 2 on the "
+                        "first step); start it at 0 and add 1 before using it",
+    "no bias correction": "bias correction is missing; divide exp_avg by 1 - beta1**t and "
+                          "exp_avg_sq by 1 - beta2**t",
+    "no bias correction 1": "the bias correction of exp_avg (1 - beta1**t) is missing",
+    "no bias correction 2": "the bias correction of exp_avg_sq (1 - beta2**t) is missing",
+    "eps inside sqrt": "eps sits inside the square root; torch adds it outside: "
+                       "sqrt(v_hat) + eps",
+    "eps before bias correction": "eps is added before the bias correction; torch computes "
+                                  "sqrt(exp_avg_sq) / sqrt(1 - beta2**t) + eps",
+    "betas swapped": "beta1 and beta2 swapped: betas = (beta1 for exp_avg, beta2 for exp_avg_sq)",
+    "sign": "the update has the wrong sign: param - lr * m_hat / denom",
+    "weight decay after moments": "weight decay is added to the update after the moments; in Adam "
+                                  "it is added to the gradient first (grad + weight_decay * param)",
+    "no weight decay": "weight decay is missing",
+    "L2 instead of decoupled": "this is Adam's L2 penalty (weight_decay * param added to the "
+                               "gradient); AdamW decays the parameter itself: "
+                               "param * (1 - lr * weight_decay), and Adam then runs without it",
+    "decay without lr": "the decay is not multiplied by lr; AdamW shrinks by (1 - lr * weight_decay)",
+    "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter "
+                            "first, then applies the Adam step",
+}
+
+
+def _hint(got: np.ndarray, step: int, grads, lr, betas, eps, weight_decay, decoupled,
+          mistakes: Sequence[str]) -> str | None:
+    if step == 0 and not np.all(np.isfinite(got)):
+        return _ADAM_HINTS["step starts at 0"]
+    wrong = []
+    for mistake in mistakes:
+        path = _adam_variant(grads, lr, betas, eps, weight_decay, decoupled, mistake)
+        wrong.append((_ADAM_HINTS[mistake], path[step]))
+    return _first_match(got, wrong)
+
+
+def _snapshot(value: Any) -> Any:
+    """A copy of one state value (an array when it is numeric, else the value itself)."""
+    if isinstance(value, Tensor):
+        return value._data.copy()
+    try:
+        return np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return copy.deepcopy(value)
+
+
+def _run_student_adam(update: Callable, name: str, grads, **options: Any):
+    """Run ``update(param, grad, state, **options)`` over ``grads``; params and states."""
+    param, state, history = _PARAM0.copy(), {}, []
+    for step, g in enumerate(grads, start=1):
+        where = f"step {step} with state from the previous steps ({_text(**options)})"
+        param = _student_value(_call(update, name, param, g.copy(), state, where=where, **options),
+                               name, f"the parameter at step {step}")
+        history.append((param.copy(), {k: _snapshot(v) for k, v in state.items()}))
+    return history
+
+
+def _compare_runs(name: str, student, reference, grads, options: dict, decoupled: bool,
+                  mistakes: Sequence[str], state_keys: Sequence[str]) -> None:
+    lr, betas, eps = options["lr"], options["betas"], options["eps"]
+    wd = options.get("weight_decay", 0.0)
+    case = _text(param=_PARAM0, **options) + f", gradients {[g.tolist() for g in grads]}"
+    for step, ((got_p, got_s), (exp_p, exp_s)) in enumerate(zip(student, reference)):
+        if not allclose(got_p, exp_p, **_EXACT):
+            hint = _hint(got_p, step, grads, lr, betas, eps, wd, decoupled, mistakes)
+            assert_close(got_p, exp_p, f"{name}: the parameter after step {step + 1}", case,
+                         hint, **_EXACT)
+        for key in state_keys:
+            if key not in got_s:
+                raise ExerciseError(
+                    f"{name}: after step {step + 1} state has keys {sorted(got_s)}, expected "
+                    f"{sorted(state_keys)}.\n  likely mistake: keep the running values in "
+                    f"state[{key!r}] (torch's names), created on the first step."
+                )
+            hint = ("state['step'] counts the steps taken so far: 1 after the first step"
+                    if key == "step" else f"state[{key!r}] is the running average torch keeps")
+            assert_close(got_s[key], exp_s[key], f"{name}: state[{key!r}] after step {step + 1}",
+                         case, hint, **_EXACT)
+
+
+# ------------------------------------------------------------------- Exercise 06.1
+def check_rmsprop_update(rmsprop_update: Callable) -> None:
+    """Check ``rmsprop_update(param, grad, square_avg, lr, alpha, eps) -> (param, square_avg)``
+    over three steps (``square_avg`` is None on the first) against ``course_lib.optim.RMSprop``.
+    """
+    from ..optim.rmsprop import RMSprop
+
+    name = "rmsprop_update"
+    for label, grads, options in (
+        ("ordinary gradients", _GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
+        ("alpha = 0.9, lr = 0.1", _GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
+        ("tiny gradients, where eps matters", _TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
+    ):
+        expected = _reference_run(RMSprop, grads, **options)
+        param, square_avg = _PARAM0.copy(), None
+        case = f"{label}: " + _text(param=_PARAM0, **options) + f", gradients {[g.tolist() for g in grads]}"
+        for step, g in enumerate(grads):
+            out = _call(rmsprop_update, name, param, g.copy(), square_avg, where=case, **options)
+            if not isinstance(out, (tuple, list)) or len(out) != 2:
+                raise ExerciseError(f"{name} returned {type(out).__name__}; expected a pair "
+                                    "(new_param, new_square_avg).")
+            param = _student_value(out[0], name, "the parameter")
+            square_avg = _student_value(out[1], name, "square_avg")
+            exp_p, exp_s = expected[step]
+            a, e, lr = options["alpha"], options["eps"], options["lr"]
+            old = np.zeros(3) if step == 0 else expected[step - 1][1]["square_avg"]
+            prev = _PARAM0 if step == 0 else expected[step - 1][0]
+            hint = _first_match(square_avg, [
+                ("alpha and 1 - alpha swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2",
+                 (1 - a) * old + a * g * g),
+                ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g),
+            ]) if not allclose(square_avg, exp_s["square_avg"], **_EXACT) else None
+            assert_close(square_avg, exp_s["square_avg"], f"{name}: square_avg after step {step + 1}",
+                         case, hint, **_EXACT)
+            hint = _first_match(param, [
+                ("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps",
+                 prev - lr * g / np.sqrt(exp_s["square_avg"] + e)),
+                ("the square root is missing: divide by sqrt(square_avg) + eps",
+                 prev - lr * g / (exp_s["square_avg"] + e)),
+                ("the update has the wrong sign: param - lr * grad / (sqrt(square_avg) + eps)",
+                 prev + lr * g / (np.sqrt(exp_s["square_avg"]) + e)),
+            ])
+            assert_close(param, exp_p, f"{name}: the parameter after step {step + 1}", case, hint,
+                         **_EXACT)
+    print(f"\u2713 {name}: 3 runs of 3 steps match course_lib.optim.RMSprop.")
+
+
+# ------------------------------------------------------------------- Exercise 06.2
+_ADAM_MISTAKES = ("step starts at 0", "step starts at 2", "no bias correction",
+                  "no bias correction 1", "no bias correction 2", "eps inside sqrt",
+                  "eps before bias correction", "betas swapped", "sign",
+                  "weight decay after moments", "no weight decay")
+
+
+def check_adam_update(adam_update: Callable) -> None:
+    """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> new param``
+    (``state`` a dict the function fills: ``step``, ``exp_avg``, ``exp_avg_sq``) over three
+    steps against ``course_lib.optim.Adam``.
+    """
+    from ..optim.adam import Adam
+
+    name = "adam_update"
+    runs = (
+        (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+        (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
+        (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+    )
+    for grads, options in runs:
+        expected = _reference_run(Adam, grads, **options)
+        student = _run_student_adam(adam_update, name, grads, **options)
+        _compare_runs(name, student, expected, grads, options, False, _ADAM_MISTAKES,
+                      ("step", "exp_avg", "exp_avg_sq"))
+    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.Adam.")
+
+
+# ------------------------------------------------------------------- Exercise 06.3
+def amsgrad_reference(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):
+    """torch's AMSGrad denominator: ``max = maximum(max, exp_avg_sq)``;
+    ``denom = sqrt(max) / sqrt(1 - beta2**step) + eps``. Returns ``(denom, max)``."""
+    new_max = np.maximum(max_exp_avg_sq, exp_avg_sq)
+    return np.sqrt(new_max) / np.sqrt(1 - beta2**step) + eps, new_max
+
+
+def _amsgrad_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
+    v, mx, t, b2, eps = (inputs[k] for k in ("exp_avg_sq", "max_exp_avg_sq", "step", "beta2", "eps"))
+    bc = np.sqrt(1 - b2**t)
+    new_max = np.maximum(mx, v)
+    denom = got[0] if isinstance(got, (tuple, list)) and got else got
+    return _first_match(denom, [
+        ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, "
+         "exp_avg_sq) and divide by its square root", np.sqrt(v) / bc + eps),
+        ("the old maximum is used; update it with the new exp_avg_sq first",
+         np.sqrt(mx) / bc + eps),
+        ("eps sits inside the square root; torch adds it outside",
+         np.sqrt(new_max / bc**2 + eps)),
+        ("the bias correction sqrt(1 - beta2**step) is missing", np.sqrt(new_max) + eps),
+        ("the bias correction must divide by sqrt(1 - beta2**step), not by 1 - beta2**step",
+         np.sqrt(new_max) / bc**2 + eps),
+    ])
+
+
+def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
+    """Check ``amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)``
+    ``-> (denom, new_max_exp_avg_sq)`` against torch's AMSGrad formula."""
+    run_cases("amsgrad_denominator", amsgrad_denominator, amsgrad_reference, {
+        "first step (max starts at zeros)": (np.array([0.04, 1e-3, 0.25]), np.zeros(3), 1, 0.999, 1e-8),
+        "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]),
+                                              np.array([0.04, 1e-3, 0.25]), 5, 0.999, 1e-8),
+        "large eps": (np.array([0.2, 0.3]), np.array([0.1, 0.6]), 3, 0.9, 0.1),
+    }, diagnose=_amsgrad_diagnose, **_EXACT)
+
+
+# ------------------------------------------------------------------- Exercise 06.4
+_ADAMW_MISTAKES = ("L2 instead of decoupled", "decay without lr", "decay after the step",
+                   "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
+
+
+def check_adamw_update(adamw_update: Callable) -> None:
+    """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> new param``
+    over three steps against ``course_lib.optim.AdamW`` (decoupled weight decay)."""
+    from ..optim.adamw import AdamW
+
+    name = "adamw_update"
+    runs = (
+        (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
+        (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
+    )
+    for grads, options in runs:
+        expected = _reference_run(AdamW, grads, **options)
+        student = _run_student_adam(adamw_update, name, grads, **options)
+        _compare_runs(name, student, expected, grads, options, True, _ADAMW_MISTAKES,
+                      ("step", "exp_avg", "exp_avg_sq"))
+    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.AdamW.")

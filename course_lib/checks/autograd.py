@@ -1,0 +1,251 @@
+"""Checks for lesson 02 (autograd): the backward of mul, matmul and sum, and ``unbroadcast``.
+
+The expected gradients come from course_lib's own autograd (the library is the answer
+key): each reference builds the op on fresh leaves, calls ``backward(grad)`` and reads
+``.grad``. The usual wrong answers (``a * grad`` for mul, a missing transpose for matmul,
+a missing ``unsqueeze`` for sum, a forgotten ``keepdim`` in unbroadcast) are computed too,
+so that a mismatch is explained by name.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ..creation import tensor, zeros
+from ..tensor import Tensor
+from ._core import allclose, run_cases
+
+__all__ = [
+    "check_mul_backward",
+    "check_matmul_backward",
+    "check_sum_backward",
+    "check_unbroadcast",
+]
+
+
+def _leaf(t: Tensor) -> Tensor:
+    """A fresh leaf with ``t``'s values that records operations."""
+    return t.detach().clone().requires_grad_()
+
+
+def _t(values) -> Tensor:
+    """A float32 tensor of ``values``."""
+    return tensor(np.asarray(values, dtype=np.float32))
+
+
+def _arr(x: Any) -> np.ndarray:
+    return np.asarray(x._data if isinstance(x, Tensor) else x, dtype=np.float64)
+
+
+def _pair(got: Any) -> tuple[Any, Any]:
+    if isinstance(got, (tuple, list)) and len(got) == 2:
+        return got[0], got[1]
+    return None, None
+
+
+# ------------------------------------------------------------------------------ mul
+def reference_mul_backward(a: Tensor, b: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
+    """``(dL/da, dL/db)`` for ``out = a * b`` given ``grad = dL/dout``, from course_lib autograd."""
+    a_, b_ = _leaf(a), _leaf(b)
+    (a_ * b_).backward(grad)
+    return a_.grad, b_.grad
+
+
+def _diagnose_mul(inputs: dict, got: Any, expected: Any) -> str | None:
+    a, b, grad = _arr(inputs["a"]), _arr(inputs["b"]), _arr(inputs["grad"])
+    grad_a, grad_b = _pair(got)
+    if grad_a is None:
+        return "return a tuple of two gradients: `return grad_a, grad_b`."
+    if allclose(grad_a, b * grad) and allclose(grad_b, a * grad):
+        return None
+    if not allclose(grad_a, b * grad):
+        for formula, value in [("a * grad", a * grad), ("b", b), ("a", a), ("grad", grad)]:
+            if allclose(grad_a, value):
+                extra = {
+                    "b": " You forgot to multiply by `grad`: the chain rule multiplies the local "
+                         "derivative (b) by the gradient arriving from above.",
+                    "grad": " Passing `grad` through unchanged is the backward of `a + b`, not `a * b`.",
+                }.get(formula, " The derivative of a * b with respect to a is b (a is the variable, b the constant).")
+                return (f"the gradient of `a * b` with respect to `a` should be `b * grad`; yours looks "
+                        f"like `{formula}`." + extra)
+        return "the gradient of `a * b` with respect to `a` should be `b * grad`."
+    for formula, value in [("b * grad", b * grad), ("a", a), ("b", b), ("grad", grad)]:
+        if allclose(grad_b, value):
+            return (f"the gradient of `a * b` with respect to `b` should be `a * grad`; yours looks "
+                    f"like `{formula}`.")
+    return "the gradient of `a * b` with respect to `b` should be `a * grad`."
+
+
+def check_mul_backward(mul_backward: Callable) -> None:
+    """Check ``mul_backward(a, b, grad) -> (grad_a, grad_b)`` against course_lib autograd.
+
+    Cases: numbers (0-d tensors), vectors and a matrix, with ``grad`` different from 1 so
+    that forgetting to multiply by it shows.
+    """
+    cases = {
+        "numbers": (_t(2.0), _t(-3.0), _t(0.5)),
+        "vectors": (_t([1.0, 2.0, 3.0]), _t([4.0, -1.0, 0.5]), _t([1.0, 2.0, -1.0])),
+        "matrices": (_t([[1.0, -2.0], [0.5, 3.0]]), _t([[2.0, 1.0], [-1.0, 4.0]]), _t([[0.5, 1.0], [2.0, -3.0]])),
+    }
+    run_cases("mul_backward", mul_backward, reference_mul_backward, cases, diagnose=_diagnose_mul)
+
+
+# ------------------------------------------------------------------------------ matmul
+def reference_matmul_backward(A: Tensor, B: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
+    """``(dL/dA, dL/dB)`` for ``out = A @ B`` (2-D) given ``grad = dL/dout``, from course_lib autograd."""
+    A_, B_ = _leaf(A), _leaf(B)
+    (A_ @ B_).backward(grad)
+    return A_.grad, B_.grad
+
+
+def _diagnose_matmul(inputs: dict, got: Any, expected: Any) -> str | None:
+    A, B, grad = _arr(inputs["A"]), _arr(inputs["B"]), _arr(inputs["grad"])
+    grad_A, grad_B = _pair(got)
+    if grad_A is None:
+        return "return a tuple of two gradients: `return grad_A, grad_B`."
+    if allclose(grad_A, A.T @ grad) and allclose(grad_B, grad @ B.T):
+        return "you returned the two gradients swapped: return (grad_A, grad_B) in that order."
+    if not allclose(grad_A, grad @ B.T):
+        if np.shape(_arr(grad_A)) != A.shape:
+            return (f"grad_A must have A's shape {A.shape}. grad has shape {grad.shape} and B has "
+                    f"{B.shape}: the product with that shape is grad @ B.T.")
+        for formula, value in [("grad @ B", grad @ B if grad.shape[1] == B.shape[0] else None),
+                               ("B @ grad", B @ grad if B.shape[1] == grad.shape[0] else None)]:
+            if value is not None and value.shape == A.shape and allclose(grad_A, value):
+                return f"grad_A should be `grad @ B.T`; yours looks like `{formula}` (a missing transpose)."
+        return "grad_A should be `grad @ B.T` (shapes: (n, m) @ (m, k) = (n, k), like A)."
+    if np.shape(_arr(grad_B)) != B.shape:
+        return (f"grad_B must have B's shape {B.shape}. A has shape {A.shape} and grad has "
+                f"{grad.shape}: the product with that shape is A.T @ grad.")
+    for formula, value in [("A @ grad", A @ grad if A.shape[1] == grad.shape[0] else None),
+                           ("grad @ A", grad @ A if grad.shape[1] == A.shape[0] else None)]:
+        if value is not None and value.shape == B.shape and allclose(grad_B, value):
+            return f"grad_B should be `A.T @ grad`; yours looks like `{formula}` (a missing transpose)."
+    return "grad_B should be `A.T @ grad` (shapes: (k, n) @ (n, m) = (k, m), like B)."
+
+
+def check_matmul_backward(matmul_backward: Callable) -> None:
+    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``.
+
+    Cases: a square product first (a missing transpose gives the right shape and wrong
+    numbers, which the diagnosis can name), then rectangular ones and a row times a column.
+    """
+    gen = np.random.default_rng(3)
+
+    def r(*shape):
+        return _t(gen.integers(-3, 4, size=shape).astype(np.float32))
+
+    cases = {
+        "(3, 3) @ (3, 3)": (r(3, 3), r(3, 3), r(3, 3)),
+        "(2, 3) @ (3, 4)": (r(2, 3), r(3, 4), r(2, 4)),
+        "(1, 3) @ (3, 1)": (r(1, 3), r(3, 1), r(1, 1)),
+        "(4, 2) @ (2, 3)": (r(4, 2), r(2, 3), r(4, 3)),
+    }
+    run_cases("matmul_backward", matmul_backward, reference_matmul_backward, cases, diagnose=_diagnose_matmul)
+
+
+# ------------------------------------------------------------------------------ sum
+def reference_sum_backward(x: Tensor, grad: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+    """``dL/dx`` for ``out = x.sum(dim, keepdim)`` given ``grad = dL/dout``, from course_lib autograd."""
+    x_ = _leaf(x)
+    x_.sum(dim=dim, keepdim=keepdim).backward(grad)
+    return x_.grad
+
+
+def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
+    x, grad, dim, keepdim = _arr(inputs["x"]), _arr(inputs["grad"]), inputs["dim"], inputs["keepdim"]
+    shape = np.shape(_arr(got)) if got is not None else None
+    if shape == grad.shape and shape != x.shape:
+        return (f"you returned grad unchanged (shape {grad.shape}); the gradient must have x's shape "
+                f"{x.shape}: sum adds up elements, so each of them receives the whole grad.")
+    if shape != x.shape:
+        return f"the gradient with respect to x must have x's shape {x.shape}."
+    expanded = grad if dim is None or keepdim else np.expand_dims(grad, dim)
+    count = x.size if dim is None else x.shape[dim]
+    if dim is not None and not keepdim and grad.ndim >= 1 and x.shape[-1] == grad.shape[-1]:
+        if allclose(got, np.broadcast_to(grad, x.shape)) and not allclose(got, np.broadcast_to(expanded, x.shape)):
+            return (f"grad was broadcast along the wrong dimension: sum(dim={dim}) removed that dimension "
+                    f"(keepdim=False), so put it back with grad.unsqueeze({dim}) before broadcasting to x's shape.")
+    if allclose(got, np.ones_like(x)):
+        return "you forgot to multiply by grad: the local derivative is 1, times the gradient from above."
+    if allclose(got, np.broadcast_to(expanded, x.shape) / count):
+        return f"you divided by {count}: that is the backward of mean; sum has no 1/N."
+    return None
+
+
+def check_sum_backward(sum_backward: Callable) -> None:
+    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``.
+
+    Cases: the sum of everything, a sum over each dimension of a matrix, a square matrix
+    (where a missing ``unsqueeze`` gives the right shape and wrong numbers), ``keepdim=True``
+    and a negative ``dim``.
+    """
+    x23 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    x33 = _t(np.arange(9, dtype=np.float32).reshape(3, 3))
+    x234 = _t(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    cases = {
+        "x.sum()": (x23, _t(2.0), None, False),
+        "x.sum(dim=0)": (x23, _t([1.0, -1.0, 0.5]), 0, False),
+        "x.sum(dim=1) on a square x": (x33, _t([1.0, 2.0, 3.0]), 1, False),
+        "x.sum(dim=1, keepdim=True)": (x23, _t([[3.0], [-2.0]]), 1, True),
+        "x.sum(dim=-2) on a 3-d x": (x234, _t(np.arange(8, dtype=np.float32).reshape(2, 4)), -2, False),
+    }
+    run_cases("sum_backward", sum_backward, reference_sum_backward, cases, diagnose=_diagnose_sum)
+
+
+# ------------------------------------------------------------------------------ unbroadcast
+def reference_unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """The gradient of an input of ``shape`` that was broadcast to ``grad.shape``.
+
+    Computed by course_lib autograd: ``(a + zeros(grad.shape)).backward(grad)`` with ``a``
+    a leaf of ``shape``, then ``a.grad``.
+    """
+    a = zeros(*shape, requires_grad=True)
+    (a + zeros(*grad.shape)).backward(grad)
+    return a.grad
+
+
+def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
+    grad, shape = _arr(inputs["grad"]), tuple(inputs["shape"])
+    if got is None:
+        return None
+    g = _arr(got)
+    extra = grad.ndim - len(shape)
+    leading = grad.sum(axis=tuple(range(extra))) if extra else grad
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and leading.shape[i] != 1)
+    if g.shape == leading.shape and leading.shape != shape:
+        return ("you summed over the extra leading dimensions but not over the dimensions where `shape` "
+                f"has size 1 (dims {stretched}): broadcasting copied the input along those too, so sum "
+                "them with keepdim=True.")
+    if stretched and g.shape == leading.sum(axis=stretched).shape:
+        return ("you summed the stretched dimensions without keepdim=True, so they disappeared: the "
+                f"result must have shape {shape}.")
+    if g.shape == grad.shape and grad.shape != shape:
+        return ("first sum over the leading dimensions that broadcasting added "
+                f"({extra} of them), then over the dims where `shape` has size 1.")
+    if g.shape == shape:
+        n = grad.size // max(int(np.prod(shape)), 1)
+        if allclose(got, _arr(expected) / n):
+            return ("you averaged the copies; every copy of an input element receives its own gradient, "
+                    "so the input's gradient is their SUM.")
+    return None
+
+
+def check_unbroadcast(unbroadcast: Callable) -> None:
+    """Check ``unbroadcast(grad, shape) -> Tensor`` (sum ``grad`` back down to ``shape``).
+
+    Cases: nothing to undo, a new leading dimension, a stretched size-1 dimension (kept as
+    size 1), both at once, and a 0-d input.
+    """
+    g23 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    g234 = _t(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    cases = {
+        "shape unchanged": (g23, (2, 3)),
+        "(2, 3) -> (3,)": (g23, (3,)),
+        "(2, 3) -> (1, 3)": (g23, (1, 3)),
+        "(2, 3) -> (2, 1)": (g23, (2, 1)),
+        "(2, 3, 4) -> (3, 1)": (g234, (3, 1)),
+        "(2, 3) -> ()": (g23, ()),
+    }
+    run_cases("unbroadcast", unbroadcast, reference_unbroadcast, cases, diagnose=_diagnose_unbroadcast)

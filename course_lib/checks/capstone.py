@@ -1,0 +1,427 @@
+"""Lesson 10 (capstone): the reference training loop and its checkers.
+
+Reference solutions (the answer key, also used by the lesson's later cells):
+
+* :func:`train_one_epoch`: ``model.train()``, then per batch ``zero_grad``, forward, loss,
+  ``backward``, ``optimizer.step()``, ``scheduler.step()``; returns the mean loss per sample;
+* :func:`evaluate`: ``model.eval()`` and ``no_grad``; returns ``(mean loss, accuracy)``;
+* :func:`make_optimizer_and_scheduler`: the three configurations of the capstone grid;
+* :func:`fit`: epochs of training and validation, with a per-epoch seeded data order so
+  that a run can be resumed exactly.
+
+Each ``check_*`` runs the student's version next to the reference on a tiny seeded
+classification problem and names the likely mistake: gradients never zeroed, the
+scheduler not stepped (or stepped before the optimizer), batch means averaged without
+their sizes, evaluation without ``model.eval()`` or ``no_grad``, a schedule of the wrong
+length.
+"""
+from __future__ import annotations
+
+import copy
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+
+from .. import nn
+from ..autograd import is_grad_enabled, no_grad
+from ..data import DataLoader, TensorDataset
+from ..random import manual_seed
+from ..tensor import Tensor
+from ._core import ExerciseError, call_student, format_value, report_success
+
+__all__ = [
+    "CONFIGS",
+    "train_one_epoch",
+    "evaluate",
+    "make_optimizer_and_scheduler",
+    "fit",
+    "check_train_one_epoch",
+    "check_evaluate",
+    "check_make_optimizer_and_scheduler",
+    "check_fit",
+]
+
+CONFIGS = ("SGD+momentum / StepLR", "Adam / warm-up+cosine", "AdamW / OneCycleLR")
+
+
+# ---------------------------------------------------------------------------- references
+def train_one_epoch(model: nn.Module, loader: Any, optimizer: Any, loss_fn: Callable, scheduler: Any = None) -> float:
+    """Train one pass over ``loader``; return the mean loss per sample.
+
+    Per batch: ``zero_grad`` (gradients accumulate otherwise), forward, loss, ``backward``,
+    ``optimizer.step()``, then ``scheduler.step()`` (schedules here count optimizer steps).
+    The mean weights each batch by its size: ``sum(loss_b * n_b) / sum(n_b)``.
+    """
+    model.train()
+    total, count = 0.0, 0
+    for inputs, targets in loader:
+        optimizer.zero_grad()
+        loss = loss_fn(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        total += loss.item() * len(targets)
+        count += len(targets)
+    return total / count
+
+
+def evaluate(model: nn.Module, loader: Any, loss_fn: Callable) -> tuple[float, float]:
+    """``(mean loss per sample, accuracy in [0, 1])`` over ``loader``, in eval mode, no graph.
+
+    ``model.eval()`` switches dropout (and batch norm) to inference behaviour; ``no_grad``
+    records no graph, which saves memory and time and cannot leak into the next backward.
+    """
+    model.eval()
+    total, correct, count = 0.0, 0, 0
+    with no_grad():
+        for inputs, targets in loader:
+            logits = model(inputs)
+            total += loss_fn(logits, targets).item() * len(targets)
+            correct += int((logits.argmax(dim=1) == targets).sum().item())
+            count += len(targets)
+    return total / count, correct / count
+
+
+def make_optimizer_and_scheduler(name: str, model: nn.Module, steps_per_epoch: int, epochs: int) -> tuple:
+    """One of the capstone's three configurations; every scheduler steps once per batch.
+
+    ==========================  =============================================================
+    ``"SGD+momentum / StepLR"``  ``SGD(lr=0.1, momentum=0.9)``, ``StepLR(step_size=4 epochs
+                                 of steps, gamma=0.2)``
+    ``"Adam / warm-up+cosine"``  ``Adam(lr=3e-3)``, ``SequentialLR([LinearLR(start_factor=0.1,
+                                 total_iters=1 epoch), CosineAnnealingLR(T_max=rest)],
+                                 milestones=[1 epoch])``
+    ``"AdamW / OneCycleLR"``     ``AdamW(lr=3e-3, weight_decay=1e-2)``, ``OneCycleLR(max_lr=1e-2,
+                                 total_steps=all steps)``
+    ==========================  =============================================================
+    """
+    from ..optim import SGD, Adam, AdamW
+    from ..optim.lr_scheduler import CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR, StepLR
+
+    total = steps_per_epoch * epochs
+    if name == CONFIGS[0]:
+        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return optimizer, StepLR(optimizer, step_size=4 * steps_per_epoch, gamma=0.2)
+    if name == CONFIGS[1]:
+        optimizer = Adam(model.parameters(), lr=3e-3)
+        warmup = LinearLR(optimizer, start_factor=0.1, total_iters=steps_per_epoch)
+        cosine = CosineAnnealingLR(optimizer, T_max=total - steps_per_epoch)
+        return optimizer, SequentialLR(optimizer, [warmup, cosine], milestones=[steps_per_epoch])
+    if name == CONFIGS[2]:
+        optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=1e-2)
+        return optimizer, OneCycleLR(optimizer, max_lr=1e-2, total_steps=total)
+    raise ValueError(f"unknown configuration {name!r}; help: use one of {list(CONFIGS)}")
+
+
+def fit(model: nn.Module, optimizer: Any, scheduler: Any, train_loader_for: Callable[[int], Any], val_loader: Any,
+        loss_fn: Callable, epochs: int, start_epoch: int = 0) -> dict[str, list[float]]:
+    """Train epochs ``start_epoch .. epochs - 1``; return the history of each epoch.
+
+    Args:
+        train_loader_for: ``train_loader_for(epoch)`` gives that epoch's loader; seeding the
+            shuffle by the epoch number makes a resumed run see the same batches.
+        start_epoch: the number of epochs already done (0 for a new run).
+
+    Returns:
+        ``{"lr": [...], "train_loss": [...], "val_loss": [...], "val_acc": [...]}``, one value
+        per epoch trained; ``lr`` is the learning rate at the start of the epoch.
+    """
+    history: dict[str, list[float]] = {"lr": [], "train_loss": [], "val_loss": [], "val_acc": []}
+    for epoch in range(start_epoch, epochs):
+        history["lr"].append(optimizer.param_groups[0]["lr"])
+        history["train_loss"].append(train_one_epoch(model, train_loader_for(epoch), optimizer, loss_fn, scheduler))
+        val_loss, val_acc = evaluate(model, val_loader, loss_fn)
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+    return history
+
+
+# ---------------------------------------------------------------------------- the test problem
+class _Spy(nn.Module):
+    """A linear classifier that records, at each forward, its mode and whether grad is on."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        manual_seed(0)
+        self.layer = nn.Linear(5, 3)
+        self.seen: list[tuple[bool, bool]] = []
+
+    def forward(self, x: Tensor) -> Tensor:
+        self.seen.append((self.training, is_grad_enabled()))
+        return self.layer(x)
+
+
+def _dataset(n: int = 40) -> TensorDataset:
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(n, 5)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5).astype(np.int64)
+    return TensorDataset(Tensor(X), Tensor(y))
+
+
+def _call(fn: Callable, what: str, *args: Any) -> Any:
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call_student(fn, *args)
+    except ExerciseError:
+        raise
+    except Exception as error:
+        error.add_note(f"(while checking {what})")
+        raise
+    return result, [str(w.message) for w in caught]
+
+
+def _train_variant(kind: str, loader: Any, with_scheduler: bool) -> tuple[float, list]:
+    """A usual wrong ``train_one_epoch`` (``kind``): its returned loss and final params."""
+    from ..optim import SGD
+    from ..optim.lr_scheduler import StepLR
+
+    model = _Spy()
+    optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
+    scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
+    losses, sizes = [], []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for inputs, targets in loader:
+            if kind != "no_zero_grad":
+                optimizer.zero_grad()
+            loss = nn.CrossEntropyLoss()(model(inputs), targets)
+            loss.backward()
+            if scheduler is not None and kind == "scheduler_first":
+                scheduler.step()
+            optimizer.step()
+            if scheduler is not None and kind not in ("no_scheduler_step", "scheduler_first"):
+                scheduler.step()
+            losses.append(loss.item())
+            sizes.append(len(targets))
+    returned = {
+        "unweighted": float(np.mean(losses)),
+        "last_batch": losses[-1],
+        "sum": float(np.sum(losses)),
+    }.get(kind, float(np.dot(losses, sizes) / np.sum(sizes)))
+    return returned, [p._data.copy() for p in model.parameters()]
+
+
+_TRAIN_MISTAKES = {
+    "no_zero_grad": "gradients are never zeroed: call optimizer.zero_grad() before each backward(), "
+                    "otherwise every batch's gradient is added to all the previous ones.",
+    "no_scheduler_step": "the scheduler never steps: call scheduler.step() after optimizer.step() "
+                         "in every batch (when a scheduler is given).",
+    "scheduler_first": "scheduler.step() comes before optimizer.step(): the first learning rate of "
+                       "the schedule is skipped; call optimizer.step() first.",
+    "unweighted": "you averaged the batch means: the last batch is smaller, so weight each batch "
+                  "loss by its size: sum(loss * n) / sum(n).",
+    "last_batch": "you returned the last batch's loss: return the mean over the whole epoch.",
+    "sum": "you returned the sum of the batch losses: return the mean per sample.",
+}
+
+
+# ---------------------------------------------------------------------------- checkers
+def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
+    """Check ``train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None) -> mean loss``."""
+    from ..optim import SGD
+    from ..optim.lr_scheduler import StepLR
+
+    loader = DataLoader(_dataset(), batch_size=16)  # batches of 16, 16 and 8
+    cases = {"with a scheduler": True, "without a scheduler": False}
+    for label, with_scheduler in cases.items():
+        model = _Spy()
+        model.eval()  # the student's function must switch training mode on itself
+        optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
+        scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
+        args = (model, loader, optimizer, nn.CrossEntropyLoss()) + ((scheduler,) if with_scheduler else ())
+        got, caught = _call(train_one_epoch, f"train_one_epoch {label}", *args)
+        expected, expected_params = _train_variant("right", loader, with_scheduler)
+        params = [p._data.copy() for p in model.parameters()]
+        inputs = f"{label}: a linear classifier, SGD(lr=0.5, momentum=0.9), 3 batches of 16, 16 and 8 samples"
+        same_params = all(np.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(params, expected_params))
+        same_loss = got is not None and np.isclose(float(got), expected, rtol=1e-6, atol=1e-7)
+        if not (same_params and same_loss):
+            hint = None
+            for kind, text in _TRAIN_MISTAKES.items():
+                if kind in ("no_scheduler_step", "scheduler_first") and not with_scheduler:
+                    continue
+                v_loss, v_params = _train_variant(kind, loader, with_scheduler)
+                if (np.isclose(float(got or 0.0), v_loss, rtol=1e-6, atol=1e-7)
+                        and all(np.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(params, v_params))):
+                    hint = text
+                    break
+            if hint is None and any("before `optimizer.step()`" in m for m in caught):
+                hint = _TRAIN_MISTAKES["scheduler_first"]
+            what = "returned loss" if same_params else "weights after the epoch"
+            raise ExerciseError(
+                f"train_one_epoch gives a wrong {what} ({label}).\n  inputs:      {inputs}\n"
+                f"  your loss:   {format_value(got)}\n  expected:    {format_value(expected)}\n"
+                f"  weights:     {'as expected' if same_params else 'differ from the reference'}"
+                + (f"\n  likely mistake: {hint}" if hint else "")
+            )
+        if any(not training for training, _ in model.seen):
+            raise ExerciseError(
+                "train_one_epoch ran the model in eval mode.\n  likely mistake: call model.train() at "
+                "the start: evaluate() leaves the model in eval mode, where dropout is switched off."
+            )
+    report_success("train_one_epoch", len(cases))
+
+
+def check_evaluate(evaluate: Callable[..., tuple]) -> None:
+    """Check ``evaluate(model, loader, loss_fn) -> (mean loss, accuracy)``."""
+    cases = {"batches of 16 (the last has 8)": 16, "one batch": 40}
+    loss_fn = nn.CrossEntropyLoss()
+    for label, batch_size in cases.items():
+        loader = DataLoader(_dataset(), batch_size=batch_size)
+        model = _Spy()
+        got, _ = _call(evaluate, f"evaluate on {label}", model, loader, loss_fn)
+        expected = globals()["evaluate"](_Spy(), loader, loss_fn)
+        if any(training for training, _ in model.seen):
+            raise ExerciseError(
+                "evaluate ran the model in training mode.\n  likely mistake: call model.eval() first: "
+                "in training mode dropout drops units and batch norm uses the batch statistics."
+            )
+        if any(grad_on for _, grad_on in model.seen):
+            raise ExerciseError(
+                "evaluate recorded the autograd graph.\n  likely mistake: wrap the loop in "
+                "`with course_lib.no_grad():`; evaluation needs no gradients, and the graph costs "
+                "memory and time."
+            )
+        if not (isinstance(got, tuple) and len(got) == 2):
+            raise ExerciseError(f"evaluate returned {format_value(got)}, expected a pair (loss, accuracy).")
+        inputs = f"a linear classifier on 40 samples, {label}"
+        loss, accuracy = (float(v) for v in got)
+        if not np.isclose(loss, expected[0], rtol=1e-6, atol=1e-7):
+            model = _Spy()
+            model.eval()
+            with no_grad():
+                batch_losses = [loss_fn(model(x), t).item() for x, t in loader]
+            hint = ("you averaged the batch means: weight each batch loss by its size."
+                    if np.isclose(loss, np.mean(batch_losses)) else None)
+            raise ExerciseError(
+                f"evaluate's loss is {loss:.6f}, expected {expected[0]:.6f} ({inputs})."
+                + (f"\n  likely mistake: {hint}" if hint else "")
+            )
+        if not np.isclose(accuracy, expected[1]):
+            hint = None
+            if np.isclose(accuracy, expected[1] * 40):
+                hint = "you returned the number of correct answers: divide by the number of samples."
+            elif np.isclose(accuracy, expected[1] * 100):
+                hint = "you returned a percentage: return a fraction between 0 and 1."
+            raise ExerciseError(
+                f"evaluate's accuracy is {accuracy:.4f}, expected {expected[1]:.4f} ({inputs})."
+                + (f"\n  likely mistake: {hint}" if hint else
+                   "\n  likely mistake: the prediction is logits.argmax(dim=1) (one class per row), "
+                   "compared with the targets.")
+            )
+    report_success("evaluate", len(cases))
+
+
+def _lr_sequence(optimizer: Any, scheduler: Any, steps: int) -> list[float]:
+    """The learning rate used at each of ``steps`` optimizer steps (no gradients needed)."""
+    lrs = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for _ in range(steps):
+            lrs.append(optimizer.param_groups[0]["lr"])
+            optimizer.step()
+            scheduler.step()
+    return lrs
+
+
+def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..., tuple]) -> None:
+    """Check each configuration: optimizer class and options, and the lr at every step."""
+    steps_per_epoch, epochs = 5, 6
+    for name in CONFIGS:
+        model = _Spy()
+        got, _ = _call(make_optimizer_and_scheduler, f"make_optimizer_and_scheduler({name!r}, ...)",
+                       name, model, steps_per_epoch, epochs)
+        optimizer, scheduler = make_optimizer_and_scheduler_reference(name, _Spy(), steps_per_epoch, epochs)
+        if not (isinstance(got, tuple) and len(got) == 2):
+            raise ExerciseError(f"make_optimizer_and_scheduler({name!r}) returned {format_value(got)}, "
+                                "expected a pair (optimizer, scheduler).")
+        s_opt, s_sched = got
+        if type(s_opt) is not type(optimizer):
+            raise ExerciseError(f"for {name!r} the optimizer is {type(s_opt).__name__}, expected "
+                                f"{type(optimizer).__name__}.")
+        if type(s_sched) is not type(scheduler):
+            raise ExerciseError(f"for {name!r} the scheduler is {type(s_sched).__name__}, expected "
+                                f"{type(scheduler).__name__}.")
+        for key in ("momentum", "weight_decay", "betas"):
+            if key in optimizer.defaults and s_opt.defaults.get(key) != optimizer.defaults[key]:
+                raise ExerciseError(f"for {name!r} the optimizer's {key} is {s_opt.defaults.get(key)}, "
+                                    f"expected {optimizer.defaults[key]}.")
+        total = steps_per_epoch * epochs
+        expected = _lr_sequence(optimizer, scheduler, total)
+        try:
+            lrs = _lr_sequence(s_opt, s_sched, total)
+        except ValueError as error:
+            raise ExerciseError(
+                f"for {name!r} stepping the scheduler {total} times fails: {error}\n  likely mistake: "
+                "schedules here count optimizer steps: total_steps = steps_per_epoch * epochs."
+            ) from None
+        for k, (a, b) in enumerate(zip(lrs, expected)):
+            if not np.isclose(a, b, rtol=1e-9, atol=1e-12):
+                hint = {
+                    CONFIGS[0]: "StepLR counts optimizer steps here: step_size = 4 * steps_per_epoch.",
+                    CONFIGS[1]: "the warm-up lasts one epoch of steps (LinearLR(start_factor=0.1, "
+                                "total_iters=steps_per_epoch)), then the cosine runs for the remaining "
+                                "steps (T_max = total - steps_per_epoch), milestones=[steps_per_epoch].",
+                    CONFIGS[2]: "OneCycleLR(max_lr=1e-2, total_steps=steps_per_epoch * epochs).",
+                }[name]
+                raise ExerciseError(
+                    f"for {name!r} the learning rate at step {k} (steps_per_epoch={steps_per_epoch}, "
+                    f"epochs={epochs}) is {a:.6g}, expected {b:.6g}.\n  likely mistake: {hint}"
+                )
+    report_success("make_optimizer_and_scheduler", len(CONFIGS), what="configurations")
+
+
+make_optimizer_and_scheduler_reference = make_optimizer_and_scheduler
+
+
+def check_fit(fit: Callable[..., dict]) -> None:
+    """Check ``fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch)``."""
+    from ..optim import SGD
+    from ..optim.lr_scheduler import StepLR
+
+    data = _dataset()
+
+    def loader_for(epoch):
+        return DataLoader(data, batch_size=16, shuffle=True, seed=epoch)
+
+    val_loader = DataLoader(_dataset(24), batch_size=16)
+
+    def run(fn, start_epoch):
+        model = _Spy()
+        optimizer = SGD(model.parameters(), lr=0.2, momentum=0.9)
+        scheduler = StepLR(optimizer, step_size=2, gamma=0.7)
+        args = (model, optimizer, scheduler, loader_for, val_loader, nn.CrossEntropyLoss(), 4, start_epoch)
+        if fn is fit:
+            return _call(fn, f"fit(..., epochs=4, start_epoch={start_epoch})", *args)[0]
+        return fn(*args)
+
+    for start_epoch in (0, 2):
+        got = run(fit, start_epoch)
+        expected = run(globals()["fit"], start_epoch)
+        if not isinstance(got, dict) or set(got) != set(expected):
+            raise ExerciseError(f"fit returned {format_value(got)}, expected a dict with keys {sorted(expected)}.")
+        for key in ("lr", "train_loss", "val_loss", "val_acc"):
+            values = list(got[key])
+            if len(values) != len(expected[key]):
+                raise ExerciseError(
+                    f"fit(..., epochs=4, start_epoch={start_epoch}) gives {len(values)} values of {key!r}, "
+                    f"expected {len(expected[key])}.\n  likely mistake: train epochs "
+                    "range(start_epoch, epochs), one entry per epoch."
+                )
+            if not np.allclose(values, expected[key], rtol=1e-6, atol=1e-7):
+                hint = {
+                    "lr": "record optimizer.param_groups[0]['lr'] at the start of each epoch, before training it.",
+                    "train_loss": "use train_loader_for(epoch) for each epoch, and your train_one_epoch "
+                                  "with the scheduler.",
+                    "val_loss": "evaluate on val_loader after each epoch's training.",
+                    "val_acc": "evaluate on val_loader after each epoch's training.",
+                }[key]
+                raise ExerciseError(
+                    f"fit(..., epochs=4, start_epoch={start_epoch}): {key!r} is "
+                    f"{format_value(np.array(values, dtype=float))}, expected "
+                    f"{format_value(np.array(expected[key]))}.\n  likely mistake: {hint}"
+                )
+    report_success("fit", 2, what="runs")

@@ -1,0 +1,157 @@
+"""``save``/``load``: checkpoints in a safe format (no pickle), like ``torch.save``/``torch.load``.
+
+The file is ONE numpy ``.npz`` archive: every tensor (and numpy array or scalar) is an
+array entry ``a0, a1, ...``, and the entry ``__course_lib__`` holds the rest of the object as
+UTF-8 JSON (stored as a uint8 array). Loading uses ``allow_pickle=False`` always, so a
+file can never run code. JSON alone would lose types, so they are tagged:
+
+* ``None``, bools, ints, strings, lists: plain JSON (ints stay ints);
+* floats: ``{"$float": repr}`` (repr round-trips bit for bit; also ``inf``, ``nan``);
+* tuples: ``{"$tuple": [...]}``; dicts: ``{"$dict": [[key, value], ...]}`` so keys keep
+  their type (``{0: ...}`` in an optimizer state stays an int key);
+* tensors: ``{"$tensor": "a3", "requires_grad": ..., "parameter": ...}`` (dtype is the array's);
+  one tensor saved twice comes back as one object;
+* numpy scalars and arrays: ``{"$numpy_scalar": "a4"}``, ``{"$ndarray": "a5"}``.
+"""
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import zipfile
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from .tensor import Tensor
+
+_STRUCTURE = "__course_lib__"
+_FORMAT = "course_lib.save"
+_VERSION = 1
+
+
+class _Encoder:
+    def __init__(self) -> None:
+        self.arrays: dict[str, np.ndarray] = {}
+        self.tensor_keys: dict[int, str] = {}
+
+    def _add(self, array: np.ndarray) -> str:
+        key = f"a{len(self.arrays)}"
+        self.arrays[key] = array
+        return key
+
+    def encode(self, obj: Any, where: str):
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int) and not isinstance(obj, bool):
+            return int(obj)
+        if isinstance(obj, float):
+            return {"$float": repr(float(obj))}
+        if isinstance(obj, Tensor):
+            key = self.tensor_keys.get(id(obj))
+            if key is None:
+                key = self.tensor_keys[id(obj)] = self._add(np.asarray(obj._data, order="C"))
+            from .nn.parameter import Parameter
+
+            return {"$tensor": key, "requires_grad": bool(obj.requires_grad), "parameter": isinstance(obj, Parameter)}
+        if isinstance(obj, np.ndarray):
+            if obj.dtype.hasobject:
+                raise TypeError(f"cannot save a numpy array of Python objects at {where}")
+            return {"$ndarray": self._add(obj)}
+        if isinstance(obj, np.generic):
+            return {"$numpy_scalar": self._add(np.asarray(obj))}
+        if isinstance(obj, list):
+            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+        if isinstance(obj, tuple):
+            return {"$tuple": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
+        if isinstance(obj, dict):
+            return {"$dict": [[self.encode(k, f"{where} key {k!r}"), self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
+        raise TypeError(
+            f"course_lib.save cannot store an object of type {type(obj).__name__} (at {where}). "
+            "help: save state_dict()s: nested dicts/lists/tuples of numbers, strings, None and tensors."
+        )
+
+
+def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
+    """Write ``obj`` (nested dicts/lists/tuples of numbers, str, None, tensors) to ``f``.
+
+    Args:
+        obj: typically ``{"model": model.state_dict(), "optimizer": opt.state_dict(), ...}``.
+        f: a path (written exactly there, no extension added) or a binary file object.
+    """
+    encoder = _Encoder()
+    root = encoder.encode(obj, "obj")
+    header = {"format": _FORMAT, "version": _VERSION, "root": root}
+    text = json.dumps(header, allow_nan=False).encode("utf-8")
+    arrays = dict(encoder.arrays)
+    arrays[_STRUCTURE] = np.frombuffer(text, dtype=np.uint8)
+    if hasattr(f, "write"):
+        np.savez(f, **arrays)
+        return
+    with open(f, "wb") as handle:  # np.savez(path) would append ".npz" to the name
+        np.savez(handle, **arrays)
+
+
+def _decode(node, arrays, tensors: dict):
+    if node is None or isinstance(node, (bool, int, str)):
+        return node
+    if isinstance(node, list):
+        return [_decode(v, arrays, tensors) for v in node]
+    if "$float" in node:
+        return float(node["$float"])
+    if "$tuple" in node:
+        return tuple(_decode(v, arrays, tensors) for v in node["$tuple"])
+    if "$dict" in node:
+        return {_decode(k, arrays, tensors): _decode(v, arrays, tensors) for k, v in node["$dict"]}
+    if "$tensor" in node:
+        key = node["$tensor"]
+        if key not in tensors:
+            array = arrays[key]
+            if node.get("parameter"):
+                from .nn.parameter import Parameter
+
+                tensors[key] = Parameter(array, requires_grad=node["requires_grad"])
+            else:
+                tensors[key] = Tensor(array, requires_grad=node["requires_grad"])
+        return tensors[key]
+    if "$ndarray" in node:
+        return arrays[node["$ndarray"]]
+    if "$numpy_scalar" in node:
+        return arrays[node["$numpy_scalar"]][()]
+    raise ValueError(f"unknown entry {sorted(node)}")
+
+
+def _not_ours(f, reason: str) -> RuntimeError:
+    name = f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "the file object")
+    return RuntimeError(
+        f"{str(name)!r} was not written by course_lib.save ({reason}). course_lib.load only reads "
+        "its own safe format and never unpickles. help: load it with the library that wrote it."
+    )
+
+
+def load(f: str | os.PathLike | BinaryIO, map_location=None, weights_only: bool | None = None) -> Any:
+    """Read an object written by :func:`save` (``map_location``/``weights_only`` accepted for torch compatibility; course_lib is CPU-only and always loads safely).
+
+    Raises:
+        RuntimeError: ``f`` is not a file written by :func:`course_lib.save`.
+    """
+    try:
+        archive = np.load(f, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise _not_ours(f, "it is not an .npz archive") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise _not_ours(f, "it is a single .npy array, not an .npz archive")
+    with archive:
+        if _STRUCTURE not in archive.files:
+            raise _not_ours(f, f"the .npz archive has no '{_STRUCTURE}' entry")
+        try:
+            header = json.loads(archive[_STRUCTURE].tobytes().decode("utf-8"))
+            if header.get("format") != _FORMAT:
+                raise ValueError("wrong format tag")
+            if header.get("version") != _VERSION:
+                raise ValueError(f"unsupported version {header.get('version')}")
+            arrays = {name: archive[name] for name in archive.files if name != _STRUCTURE}
+            return _decode(header["root"], arrays, {})
+        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+            raise _not_ours(f, f"its structure entry is invalid: {error}") from None

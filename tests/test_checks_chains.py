@@ -1,0 +1,230 @@
+"""The lesson-11 checkers: the reference passes, a stub is named, usual mistakes are diagnosed."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib.checks import ExerciseError
+from course_lib.checks.chains import (
+    check_adamw,
+    check_add_decayed_weights,
+    check_chain,
+    check_scale,
+    check_scale_by_adam,
+)
+from course_lib.optim import chain as ch
+
+pytestmark = pytest.mark.lesson11
+
+
+def _stub(name: str, number: int):
+    def stub(*args, **kwargs):
+        raise NotImplementedError(f"Exercise 11.{number}: complete `{name}`, then run the check below.")
+
+    return stub
+
+
+def _transform(update):
+    return ch.GradientTransformation(lambda params: ch.EmptyState(), update)
+
+
+# ------------------------------------------------------------------ the reference passes
+@pytest.mark.parametrize(
+    "checker, reference",
+    [
+        (check_scale, ch.scale),
+        (check_add_decayed_weights, ch.add_decayed_weights),
+        (check_scale_by_adam, ch.scale_by_adam),
+        (check_chain, ch.chain),
+        (check_adamw, ch.adamw),
+    ],
+)
+def test_chain_checkers_accept_the_reference(checker, reference, capsys):
+    checker(reference)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
+@pytest.mark.parametrize(
+    "checker, name, number",
+    [
+        (check_scale, "scale", 1),
+        (check_add_decayed_weights, "add_decayed_weights", 2),
+        (check_scale_by_adam, "scale_by_adam", 3),
+        (check_chain, "chain", 4),
+        (check_adamw, "adamw", 5),
+    ],
+)
+def test_chain_checkers_name_an_unfinished_exercise(checker, name, number):
+    with pytest.raises(ExerciseError, match=rf"Exercise 11\.{number} is not done yet: complete `{name}`"):
+        checker(_stub(name, number))
+
+
+# ------------------------------------------------------------------ scale
+def test_check_scale_diagnoses_an_in_place_update():
+    def scale(step_size):
+        def update(updates, state, params=None):
+            for u in updates:
+                u *= step_size
+            return updates, state
+
+        return _transform(update)
+
+    with pytest.raises(ExerciseError, match="changed its input arrays in place"):
+        check_scale(scale)
+
+
+def test_check_scale_diagnoses_a_flipped_sign():
+    def scale(step_size):
+        return _transform(lambda updates, state, params=None: ([-step_size * u for u in updates], state))
+
+    with pytest.raises(ExerciseError, match="the sign is flipped"):
+        check_scale(scale)
+
+
+def test_check_scale_diagnoses_update_returning_only_the_updates():
+    def scale(step_size):
+        return _transform(lambda updates, state, params=None: [step_size * u for u in updates])
+
+    with pytest.raises(ExerciseError, match=r"not a pair \(updates, state\)"):
+        check_scale(scale)
+
+
+def test_check_scale_diagnoses_returning_the_inner_function():
+    def scale(step_size):
+        def update(updates, state, params=None):
+            return [step_size * u for u in updates], state
+
+        return update
+
+    with pytest.raises(ExerciseError, match="not a transform"):
+        check_scale(scale)
+
+
+# ------------------------------------------------------------------ weight decay
+def test_check_add_decayed_weights_diagnoses_decay_of_the_update():
+    def add_decayed_weights(wd):
+        return _transform(lambda updates, state, params=None: ([u + wd * u for u in updates], state))
+
+    with pytest.raises(ExerciseError, match="uses the update instead of the parameter"):
+        check_add_decayed_weights(add_decayed_weights)
+
+
+def test_check_add_decayed_weights_diagnoses_a_subtracted_decay():
+    def add_decayed_weights(wd):
+        return _transform(lambda u, s, params=None: ([a - wd * p for a, p in zip(u, params)], s))
+
+    with pytest.raises(ExerciseError, match="the sign is wrong"):
+        check_add_decayed_weights(add_decayed_weights)
+
+
+# ------------------------------------------------------------------ Adam
+def _student_adam(kind):
+    """A scale_by_adam with one usual mistake."""
+
+    def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8):
+        def init(params):
+            return ch.ScaleByAdamState(0, [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params])
+
+        def update(updates, state, params=None):
+            t = state.count if kind == "t0" else state.count + 1
+            mu = [b1 * m + (1 - b1) * g for m, g in zip(state.mu, updates)]
+            nu = [b2 * v + (1 - b2) * g * g for v, g in zip(state.nu, updates)]
+            with np.errstate(all="ignore"):
+                if kind == "eps_inside_sqrt":
+                    out = [(m / (1 - b1**t)) / np.sqrt(v / (1 - b2**t) + eps) for m, v in zip(mu, nu)]
+                else:
+                    out = [(m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps) for m, v in zip(mu, nu)]
+            count = state.count if kind == "frozen" else t if kind != "t0" else t + 1
+            return out, ch.ScaleByAdamState(count, mu, nu)
+
+        return ch.GradientTransformation(init, update)
+
+    return scale_by_adam
+
+
+@pytest.mark.parametrize(
+    "kind, message",
+    [
+        ("t0", "bias correction with the step starting at 0"),
+        ("eps_inside_sqrt", "eps is inside the square root"),
+        ("frozen", "the count never advances"),
+    ],
+)
+def test_check_scale_by_adam_diagnoses_usual_mistakes(kind, message):
+    with pytest.raises(ExerciseError, match=message):
+        check_scale_by_adam(_student_adam(kind))
+
+
+def test_check_scale_by_adam_diagnoses_moments_updated_in_place():
+    reference = ch.scale_by_adam
+
+    def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8):
+        inner = reference(b1, b2, eps)
+
+        def update(updates, state, params=None):
+            out, new = inner.update(updates, state, params)
+            for old, fresh in zip(state.mu, new.mu):
+                old[...] = fresh  # the classic in-place moment update
+            return out, new
+
+        return ch.GradientTransformation(inner.init, update)
+
+    with pytest.raises(ExerciseError, match="changed the state it was given"):
+        check_scale_by_adam(scale_by_adam)
+
+
+# ------------------------------------------------------------------ chain
+def test_check_chain_diagnoses_reversed_links():
+    with pytest.raises(ExerciseError, match="reverse order"):
+        check_chain(lambda *links: ch.chain(*reversed(links)))
+
+
+def test_check_chain_diagnoses_links_fed_the_original_gradients():
+    def chain(*links):
+        def init(params):
+            return tuple(t.init(params) for t in links)
+
+        def update(updates, state, params=None):
+            outs, states = updates, []
+            for t, s in zip(links, state):
+                outs, s = t.update(updates, s, params)  # bug: `updates`, not `outs`
+                states.append(s)
+            return outs, tuple(states)
+
+        return ch.GradientTransformation(init, update)
+
+    with pytest.raises(ExerciseError, match="every link gets the original gradients"):
+        check_chain(chain)
+
+
+def test_check_chain_diagnoses_a_state_that_is_not_passed_on():
+    def chain(*links):
+        def init(params):
+            return tuple(t.init(params) for t in links)
+
+        def update(updates, state, params=None):
+            for t, s in zip(links, state):
+                updates, _ = t.update(updates, s, params)
+            return updates, state  # bug: the old state
+
+        return ch.GradientTransformation(init, update)
+
+    with pytest.raises(ExerciseError, match="the state is not passed on"):
+        check_chain(chain)
+
+
+# ------------------------------------------------------------------ AdamW
+def test_check_adamw_diagnoses_weight_decay_after_the_learning_rate():
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return ch.chain(ch.scale_by_adam(b1, b2, eps), ch.scale(-learning_rate), ch.add_decayed_weights(weight_decay))
+
+    with pytest.raises(ExerciseError, match="the decay is added after the learning rate"):
+        check_adamw(adamw)
+
+
+def test_check_adamw_diagnoses_l2_instead_of_decoupled_decay():
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return ch.adam(learning_rate, b1, b2, eps, weight_decay)
+
+    with pytest.raises(ExerciseError, match="Adam's L2 penalty"):
+        check_adamw(adamw)

@@ -1,0 +1,155 @@
+"""The lesson-09 checkers: the reference passes, a stub is named, usual resume bugs are diagnosed."""
+from __future__ import annotations
+
+import pytest
+
+import course_lib
+from course_lib.checks import ExerciseError
+from course_lib.checks import checkpoints as ref
+from course_lib.checks.checkpoints import (
+    check_freeze,
+    check_load_checkpoint,
+    check_resume_training,
+    check_save_checkpoint,
+)
+
+pytestmark = pytest.mark.lesson09
+
+
+def _stub(name: str, number: int):
+    def stub(*args, **kwargs):
+        raise NotImplementedError(f"Exercise 09.{number}: complete `{name}`, then run the check below.")
+
+    return stub
+
+
+CHECKERS = [
+    (check_save_checkpoint, ref.save_checkpoint, "save_checkpoint", 1),
+    (check_load_checkpoint, ref.load_checkpoint, "load_checkpoint", 2),
+    (check_resume_training, ref.resume_training, "resume_training", 3),
+    (check_freeze, ref.freeze, "freeze", 4),
+]
+
+
+@pytest.mark.parametrize("checker, reference, name, number", CHECKERS)
+def test_checkpoint_checkers_accept_the_reference(checker, reference, name, number, capsys):
+    checker(reference)
+    assert capsys.readouterr().out.startswith(f"\u2713 {name}")
+
+
+@pytest.mark.parametrize("checker, reference, name, number", CHECKERS)
+def test_checkpoint_checkers_name_an_unfinished_exercise(checker, reference, name, number):
+    with pytest.raises(ExerciseError, match=rf"Exercise 09\.{number} is not done yet: complete `{name}`"):
+        checker(_stub(name, number))
+
+
+# ------------------------------------------------------------------ save
+def test_check_save_checkpoint_diagnoses_a_missing_optimizer_state():
+    def save_checkpoint(path, model, optimizer, scheduler, epoch):
+        course_lib.save({"model": model.state_dict(), "scheduler": scheduler.state_dict(), "epoch": epoch}, path)
+
+    with pytest.raises(ExerciseError, match="Adam's moments"):
+        check_save_checkpoint(save_checkpoint)
+
+
+def test_check_save_checkpoint_diagnoses_saving_the_objects():
+    def save_checkpoint(path, model, optimizer, scheduler, epoch):
+        course_lib.save({"model": model, "optimizer": optimizer, "scheduler": scheduler, "epoch": epoch}, path)
+
+    with pytest.raises(Exception, match="save the state_dict"):
+        check_save_checkpoint(save_checkpoint)
+
+
+def test_check_save_checkpoint_diagnoses_a_wrong_epoch():
+    def save_checkpoint(path, model, optimizer, scheduler, epoch):
+        ref.save_checkpoint(path, model, optimizer, scheduler, epoch + 1)
+
+    with pytest.raises(ExerciseError, match="save epoch exactly as given"):
+        check_save_checkpoint(save_checkpoint)
+
+
+# ------------------------------------------------------------------ load
+def test_check_load_checkpoint_diagnoses_an_optimizer_not_restored():
+    def load_checkpoint(path, model, optimizer, scheduler):
+        checkpoint = course_lib.load(path)
+        model.load_state_dict(checkpoint["model"])
+        scheduler.load_state_dict(checkpoint["scheduler"])
+        return checkpoint["epoch"]
+
+    with pytest.raises(ExerciseError, match="the optimizer was not restored"):
+        check_load_checkpoint(load_checkpoint)
+
+
+def test_check_load_checkpoint_diagnoses_a_scheduler_not_restored():
+    def load_checkpoint(path, model, optimizer, scheduler):
+        checkpoint = course_lib.load(path)
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        return checkpoint["epoch"]
+
+    with pytest.raises(ExerciseError, match="the scheduler was not restored"):
+        check_load_checkpoint(load_checkpoint)
+
+
+def test_check_load_checkpoint_diagnoses_a_missing_return():
+    def load_checkpoint(path, model, optimizer, scheduler):
+        ref.load_checkpoint(path, model, optimizer, scheduler)
+
+    with pytest.raises(ExerciseError, match=r"return checkpoint\['epoch'\]"):
+        check_load_checkpoint(load_checkpoint)
+
+
+# ------------------------------------------------------------------ resume
+def test_check_resume_training_diagnoses_an_off_by_one_epoch():
+    def resume_training(path, make_run, train_epoch, num_epochs):
+        model, optimizer, scheduler = make_run()
+        done = ref.load_checkpoint(path, model, optimizer, scheduler)
+        return [train_epoch(model, optimizer, scheduler) for _ in range(done + 1, num_epochs)]
+
+    with pytest.raises(ExerciseError, match="off by one epoch"):
+        check_resume_training(resume_training)
+
+
+def test_check_resume_training_diagnoses_a_missing_optimizer_restore():
+    def resume_training(path, make_run, train_epoch, num_epochs):
+        model, optimizer, scheduler = make_run()
+        checkpoint = course_lib.load(path)
+        model.load_state_dict(checkpoint["model"])
+        scheduler.load_state_dict(checkpoint["scheduler"])
+        return [train_epoch(model, optimizer, scheduler) for _ in range(checkpoint["epoch"], num_epochs)]
+
+    with pytest.raises(ExerciseError, match="Adam's moments restarted"):
+        check_resume_training(resume_training)
+
+
+def test_check_resume_training_diagnoses_a_restarted_schedule():
+    def resume_training(path, make_run, train_epoch, num_epochs):
+        model, optimizer, scheduler = make_run()
+        checkpoint = course_lib.load(path)
+        model.load_state_dict(checkpoint["model"])
+        optimizer.load_state_dict(checkpoint["optimizer"])
+        return [train_epoch(model, optimizer, scheduler) for _ in range(checkpoint["epoch"], num_epochs)]
+
+    with pytest.raises(ExerciseError, match="the schedule restarted"):
+        check_resume_training(resume_training)
+
+
+# ------------------------------------------------------------------ freeze
+def test_check_freeze_diagnoses_requires_grad_only():
+    def freeze(optimizer, module):
+        module.requires_grad_(False)
+
+    with pytest.raises(ExerciseError, match="Adam's momentum and weight decay still move them"):
+        check_freeze(freeze)
+
+
+def test_check_freeze_diagnoses_a_state_left_behind():
+    def freeze(optimizer, module):
+        params = list(module.parameters())
+        for p in params:
+            p.requires_grad_(False)
+        for group in optimizer.param_groups:
+            group["params"] = [p for p in group["params"] if not any(p is q for q in params)]
+
+    with pytest.raises(ExerciseError, match=r"delete the frozen parameters' optimizer.state"):
+        check_freeze(freeze)

@@ -1,0 +1,174 @@
+"""``course_lib.checks``: the helpers every lesson's exercise checks are built from."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import course_lib
+from course_lib.checks import (
+    ExerciseError,
+    allclose,
+    assert_close,
+    call_student,
+    describe_difference,
+    format_value,
+    run_cases,
+)
+
+STUB_MESSAGE = "Exercise 02.3: complete `mul_backward`, then run the check below."
+CASES = {
+    "scalars": (2.0, 3.0, 1.0),
+    "vectors": (np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([1.0, 0.5])),
+}
+
+
+def mul_backward_reference(a, b, grad):
+    return b * grad, a * grad
+
+
+def mul_backward_swapped(a, b, grad):
+    return a * grad, b * grad
+
+
+def mul_backward_stub(a, b, grad):
+    raise NotImplementedError(STUB_MESSAGE)
+
+
+def diagnose_mul(inputs, got, expected):
+    if allclose(got[0], inputs["a"] * inputs["grad"]):
+        return "the gradient of a*b with respect to a should be b*grad; yours looks like a*grad."
+    return None
+
+
+def test_run_cases_prints_one_line_on_success(capsys):
+    run_cases("mul_backward", mul_backward_reference, mul_backward_reference, CASES)
+    assert capsys.readouterr().out == "\u2713 mul_backward: 2 cases match the reference.\n"
+
+
+def test_not_implemented_stub_gives_the_friendly_message():
+    with pytest.raises(ExerciseError) as info:
+        run_cases("mul_backward", mul_backward_stub, mul_backward_reference, CASES)
+    assert str(info.value) == (
+        "Exercise 02.3 is not done yet: complete `mul_backward` above, then run this cell again."
+    )
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_call_student_without_stub_text_names_the_function():
+    def step():
+        raise NotImplementedError
+
+    with pytest.raises(ExerciseError, match=r"`.*step` is not done yet"):
+        call_student(step)
+    assert call_student(lambda x: x + 1, 1) == 2
+
+
+def test_wrong_answer_names_the_case_the_values_and_the_diagnosis():
+    with pytest.raises(ExerciseError) as info:
+        run_cases("mul_backward", mul_backward_swapped, mul_backward_reference, CASES, diagnose=diagnose_mul)
+    message = str(info.value)
+    assert message.splitlines()[0] == 'mul_backward gives a wrong answer on case "scalars" (1 of 2).'
+    assert "inputs:      a = 2.0, b = 3.0, grad = 1.0" in message
+    assert "your result: (2.0, 3.0)" in message
+    assert "expected:    (3.0, 2.0)" in message
+    assert "element 0: yours is 2.0, expected 3.0" in message
+    assert "likely mistake: the gradient of a*b with respect to a should be b*grad" in message
+
+
+def test_unlabelled_cases_are_numbered_and_a_failing_diagnosis_is_ignored():
+    def broken_diagnosis(inputs, got, expected):
+        raise KeyError("oops")
+
+    cases = [(1.0, 1.0, 1.0), (2.0, 3.0, 1.0)]  # a swap is invisible on the first case
+    with pytest.raises(ExerciseError) as info:
+        run_cases("mul_backward", mul_backward_swapped, mul_backward_reference, cases, diagnose=broken_diagnosis)
+    assert "on case 2 of 2." in str(info.value)
+    assert "likely mistake" not in str(info.value)
+
+
+def test_each_function_gets_its_own_copy_of_the_inputs(capsys):
+    def scale_(x):  # changes its input in place
+        x *= 2
+
+    def student_scale_(x):
+        x *= 3
+
+    run_cases("scale_", scale_, scale_, [(np.ones(2),)], observe=lambda args, _: args[0])
+    with pytest.raises(ExerciseError, match=r"at index \(0,\) yours is 3.0, expected 2.0"):
+        run_cases("scale_", student_scale_, scale_, [(np.ones(2),)], observe=lambda args, _: args[0])
+
+
+def test_a_student_bug_keeps_its_traceback_and_names_the_case():
+    def buggy(a, b, grad):
+        return a.missing
+
+    with pytest.raises(AttributeError) as info:
+        run_cases("mul_backward", buggy, mul_backward_reference, CASES)
+    assert any("while checking mul_backward on case 1" in note for note in info.value.__notes__)
+
+
+def test_describe_difference_names_both_shapes():
+    got, expected = course_lib.tensor([1.0, 2.0, 3.0]), course_lib.tensor([[1.0], [2.0], [3.0]])
+    assert describe_difference(got, expected) == "your result has shape (3,), expected (3, 1)"
+
+
+def test_describe_difference_points_at_the_first_differing_element():
+    expected = np.arange(6.0).reshape(2, 3)
+    got = expected.copy()
+    got[1, 0] += 0.5
+    got[1, 2] += 1
+    assert describe_difference(got, expected) == "at index (1, 0) yours is 3.5, expected 3.0 (2 of 6 elements differ)"
+
+
+def test_describe_difference_uses_tolerances():
+    expected = np.array([1.0, 1000.0])
+    assert describe_difference(expected * (1 + 1e-7), expected) is None
+    assert describe_difference(expected * (1 + 1e-3), expected) is not None
+    assert describe_difference(expected * (1 + 1e-3), expected, rtol=1e-2) is None
+    assert describe_difference(np.array([np.nan]), np.array([np.nan])) is None
+    assert describe_difference(np.array([np.nan]), np.array([1.0])) is not None
+
+
+def test_describe_difference_explains_none_and_wrong_types():
+    assert describe_difference(None, np.ones(2)) == "your function returned None; did you forget `return`?"
+    assert describe_difference(np.zeros(2), course_lib.zeros(2)) == (
+        "your result is a numpy array, expected a course_lib Tensor"
+    )
+    assert describe_difference((1.0,), (1.0, 2.0)) == "your result has 1 value, expected 2"
+    assert describe_difference({"step": 1}, {"step": 2}) == "element 'step': yours is 1, expected 2"
+    assert describe_difference([0.1, 0.2], [0.1, 0.2000001]) is None  # a list of numbers is one array
+    labels = course_lib.tensor([1, 2])
+    assert describe_difference(labels.float(), labels) == (
+        f"your result has dtype {course_lib.float32}, expected {course_lib.int64}"
+    )
+
+
+def test_assert_close_message_says_what_and_the_hint():
+    with pytest.raises(ExerciseError) as info:
+        assert_close(
+            np.array([0.5]), np.array([1.0]), what="the momentum buffer after step 2",
+            inputs="momentum = 0.9", hint="did you apply dampening on the first step?",
+        )
+    lines = str(info.value).splitlines()
+    assert lines[0] == "the momentum buffer after step 2 is wrong."
+    assert "  inputs:      momentum = 0.9" in lines
+    assert "  likely mistake: did you apply dampening on the first step?" in lines
+    assert_close(course_lib.tensor([1.0]), course_lib.tensor([1.0]))  # no error when equal
+
+
+def test_render_traceback_shows_only_the_short_coloured_message():
+    error = ExerciseError("first line\n  second line")
+    assert error._render_traceback_() == ["\x1b[1;31mExerciseError\x1b[0m: first line", "  second line"]
+
+
+def test_format_value_is_short_and_rounded():
+    assert format_value(2.0) == "2.0"
+    assert format_value(np.float64(1 / 3)) == "0.3333"
+    assert format_value(course_lib.tensor([1.0, 2.5])) == "tensor([1. 2.5])"
+    assert format_value(np.arange(100.0)).count(" ") < 12  # long arrays are elided
+
+
+def test_allclose_never_raises():
+    assert allclose(np.ones(2), np.ones(2))
+    assert not allclose(np.ones(2), np.ones(3))
+    assert not allclose(object(), np.ones(2))

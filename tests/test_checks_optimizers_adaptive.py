@@ -1,0 +1,179 @@
+"""Checkers of lesson 06: a correct answer passes, a stub gets the friendly message, the
+usual wrong answers (step counter from 0, no bias correction, eps inside the square root,
+L2 in AdamW, ...) get their diagnosis; the AMSGrad reference agrees with Adam(amsgrad=True)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import course_lib
+from course_lib.checks import ExerciseError
+from course_lib.checks.adaptive import amsgrad_reference
+from course_lib.checks.optimizers import (
+    check_adam_update,
+    check_adamw_update,
+    check_amsgrad_denominator,
+    check_rmsprop_update,
+)
+
+pytestmark = pytest.mark.lesson06
+
+
+def rmsprop_update(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = (0 if square_avg is None else alpha * square_avg) + (1 - alpha) * grad * grad
+    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+
+
+def make_adam(mistake=None):
+    """A student's Adam, right or with one ``mistake``."""
+    def adam_update(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        beta1, beta2 = betas
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
+        if mistake != "step used before increment":
+            state["step"] += 1
+        t = state["step"]
+        if mistake == "step used before increment":
+            state["step"] += 1
+        if weight_decay:
+            grad = grad + weight_decay * param
+        state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * grad
+        state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
+        bc1, bc2 = (1.0, 1.0) if mistake == "no bias correction" else (1 - beta1**t, 1 - beta2**t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            v_hat = state["exp_avg_sq"] / bc2
+            denom = np.sqrt(v_hat + eps) if mistake == "eps inside" else np.sqrt(v_hat) + eps
+            return param - lr * (state["exp_avg"] / bc1) / denom
+    return adam_update
+
+
+def amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):
+    new_max = np.maximum(max_exp_avg_sq, exp_avg_sq)
+    return np.sqrt(new_max) / np.sqrt(1 - beta2**step) + eps, new_max
+
+
+def make_adamw(mistake=None):
+    adam = make_adam()
+
+    def adamw_update(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        if mistake == "L2":
+            return adam(param, grad, state, lr, betas, eps, weight_decay)
+        if mistake == "no lr":
+            return adam(param * (1 - weight_decay), grad, state, lr, betas, eps)
+        if mistake == "after":
+            return adam(param, grad, state, lr, betas, eps) * (1 - lr * weight_decay)
+        return adam(param * (1 - lr * weight_decay), grad, state, lr, betas, eps)
+    return adamw_update
+
+
+def _message(check, student) -> str:
+    with pytest.raises(ExerciseError) as info:
+        check(student)
+    return str(info.value)
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError("Exercise 06.2: complete `adam_update`, then run the check below.")
+
+
+@pytest.mark.parametrize("check, student", [
+    (check_rmsprop_update, rmsprop_update),
+    (check_adam_update, make_adam()),
+    (check_amsgrad_denominator, amsgrad_denominator),
+    (check_adamw_update, make_adamw()),
+])
+def test_checks_of_lesson06_accept_correct_answers(check, student, capsys):
+    check(student)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
+@pytest.mark.parametrize("check", [check_rmsprop_update, check_adam_update,
+                                   check_amsgrad_denominator, check_adamw_update])
+def test_checks_of_lesson06_stub_gets_friendly_message(check):
+    assert "Exercise 06.2 is not done yet" in _message(check, _stub)
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (lambda p, g, s, lr=1e-2, alpha=0.99, eps=1e-8:
+        rmsprop_update(p, g, s, lr, 1 - alpha, eps), "alpha and 1 - alpha swapped"),
+    (lambda p, g, s, lr=1e-2, alpha=0.99, eps=1e-8: (
+        p - lr * g / np.sqrt((0 if s is None else alpha * s) + (1 - alpha) * g * g + eps),
+        (0 if s is None else alpha * s) + (1 - alpha) * g * g), "eps sits inside the square root"),
+])
+def test_check_rmsprop_update_diagnoses_usual_mistakes(wrong, diagnosis):
+    assert diagnosis in _message(check_rmsprop_update, wrong)
+
+
+@pytest.mark.parametrize("mistake, diagnosis", [
+    ("step used before increment", "used before it is incremented"),
+    ("no bias correction", "bias correction is missing"),
+    ("eps inside", "eps sits inside the square root"),
+])
+def test_check_adam_update_diagnoses_usual_mistakes(mistake, diagnosis):
+    assert diagnosis in _message(check_adam_update, make_adam(mistake))
+
+
+def test_check_adam_update_wants_torch_state_names():
+    def other_names(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        inner = state.setdefault("inner", {})
+        out = make_adam()(param, grad, inner, lr, betas, eps, weight_decay)
+        state["m"] = inner["exp_avg"]
+        return out
+
+    assert "torch's names" in _message(check_adam_update, other_names)
+
+
+def test_check_amsgrad_denominator_diagnoses_missing_maximum():
+    def no_max(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):
+        return np.sqrt(exp_avg_sq) / np.sqrt(1 - beta2**step) + eps, exp_avg_sq
+
+    assert "running maximum is not used" in _message(check_amsgrad_denominator, no_max)
+
+
+@pytest.mark.parametrize("mistake, diagnosis", [
+    ("L2", "this is Adam's L2 penalty"),
+    ("no lr", "not multiplied by lr"),
+    ("after", "applied after the Adam step"),
+])
+def test_check_adamw_update_diagnoses_usual_mistakes(mistake, diagnosis):
+    assert diagnosis in _message(check_adamw_update, make_adamw(mistake))
+
+
+GRADS = [np.array([1.0, -0.5]), np.array([0.1, 2.0]), np.array([0.05, 0.01]), np.array([-0.2, 0.3])]
+
+
+def _amsgrad_by_reference(lr=0.1, betas=(0.9, 0.99), eps=1e-8):
+    """Adam with AMSGrad written around amsgrad_reference (the checker's formula)."""
+    p, m, v, vmax, out = np.array([1.0, -1.0]), np.zeros(2), np.zeros(2), np.zeros(2), []
+    for t, g in enumerate(GRADS, start=1):
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g * g
+        denom, vmax = amsgrad_reference(v, vmax, t, betas[1], eps)
+        p = p - lr / (1 - betas[0] ** t) * m / denom
+        out.append(p.tolist())
+    return out
+
+
+def test_amsgrad_reference_matches_course_lib_adam_amsgrad():
+    from course_lib.optim.adam import Adam
+
+    p = course_lib.tensor([1.0, -1.0], dtype=course_lib.float64, requires_grad=True)
+    opt = Adam([p], lr=0.1, betas=(0.9, 0.99), amsgrad=True)
+    expected = []
+    for g in GRADS:
+        p.grad = course_lib.tensor(g, dtype=course_lib.float64)
+        opt.step()
+        expected.append(p.tolist())
+    np.testing.assert_allclose(_amsgrad_by_reference(), expected, rtol=1e-12)
+
+
+def test_amsgrad_reference_matches_torch_live():
+    torch = pytest.importorskip("torch")
+    p = torch.tensor([1.0, -1.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=0.1, betas=(0.9, 0.99), amsgrad=True)
+    expected = []
+    for g in GRADS:
+        p.grad = torch.tensor(g, dtype=torch.float64)
+        opt.step()
+        expected.append(p.tolist())
+    np.testing.assert_allclose(_amsgrad_by_reference(), expected, rtol=1e-12)

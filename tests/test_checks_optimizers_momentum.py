@@ -1,0 +1,156 @@
+"""Checkers of lesson 05: a correct answer passes, a stub gets the friendly message, the
+usual wrong answers get their diagnosis; the convention references follow their formulas."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib.checks import ExerciseError
+from course_lib.checks.momentum import ema_momentum_reference, sutskever_reference
+from course_lib.checks.optimizers import (
+    check_ema_momentum_update,
+    check_momentum_buffer_update,
+    check_sgd_momentum_update,
+    check_sutskever_update,
+)
+
+pytestmark = pytest.mark.lesson05
+
+
+def momentum_buffer_update(buf, grad, momentum, dampening):
+    return grad.copy() if buf is None else momentum * buf + (1 - dampening) * grad
+
+
+def sgd_momentum_update(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                        nesterov=False, maximize=False):
+    g = -grad if maximize else grad
+    g = g + weight_decay * param
+    if momentum == 0:
+        return param - lr * g, None
+    buf = momentum_buffer_update(buf, g, momentum, dampening)
+    return param - lr * (g + momentum * buf if nesterov else buf), buf
+
+
+def sutskever_update(param, grad, velocity, lr, momentum):
+    velocity = (0 if velocity is None else momentum * velocity) - lr * grad
+    return param + velocity, velocity
+
+
+def ema_momentum_update(param, grad, avg, lr, beta):
+    avg = (1 - beta) * grad if avg is None else beta * avg + (1 - beta) * grad
+    return param - lr * avg, avg
+
+
+def _message(check, student) -> str:
+    with pytest.raises(ExerciseError) as info:
+        check(student)
+    return str(info.value)
+
+
+def _stub(*args, **kwargs):
+    raise NotImplementedError("Exercise 05.1: complete `momentum_buffer_update`, then run the check below.")
+
+
+@pytest.mark.parametrize("check, student", [
+    (check_momentum_buffer_update, momentum_buffer_update),
+    (check_sgd_momentum_update, sgd_momentum_update),
+    (check_sutskever_update, sutskever_update),
+    (check_ema_momentum_update, ema_momentum_update),
+])
+def test_checks_of_lesson05_accept_correct_answers(check, student, capsys):
+    check(student)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
+@pytest.mark.parametrize("check", [check_momentum_buffer_update, check_sgd_momentum_update,
+                                   check_sutskever_update, check_ema_momentum_update])
+def test_checks_of_lesson05_stub_gets_friendly_message(check):
+    assert "Exercise 05.1 is not done yet" in _message(check, _stub)
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (lambda buf, g, mu, d: (1 - d) * g if buf is None else mu * buf + (1 - d) * g,
+     "dampening applied on the first step"),
+    (lambda buf, g, mu, d: g.copy() if buf is None else mu * buf + g, "dampening is ignored"),
+    (lambda buf, g, mu, d: g.copy() if buf is None else mu * buf + (1 - mu) * g,
+     "moving-average form"),
+    (lambda buf, g, mu, d: g.copy() if buf is None else buf + mu * g,
+     "momentum multiplies the gradient"),
+])
+def test_check_momentum_buffer_update_diagnoses_usual_mistakes(wrong, diagnosis):
+    assert diagnosis in _message(check_momentum_buffer_update, wrong)
+
+
+def test_check_momentum_buffer_update_requires_a_copy_on_the_first_step():
+    def aliases(buf, grad, momentum, dampening):
+        return grad if buf is None else momentum * buf + (1 - dampening) * grad
+
+    assert "return grad.copy()" in _message(check_momentum_buffer_update, aliases)
+
+
+def _variant(nesterov_dir=None, wd_after=False, flip_all=False):
+    def update(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+               nesterov=False, maximize=False):
+        g = -grad if maximize and not flip_all else grad
+        if not wd_after:
+            g = g + weight_decay * param
+        if momentum == 0:
+            step = g + (weight_decay * param if wd_after else 0)
+            return param - lr * step * (-1 if flip_all and maximize else 1), None
+        buf = momentum_buffer_update(buf, g, momentum, dampening)
+        if nesterov:
+            direction = buf if nesterov_dir == "buf" else g + momentum * buf
+        else:
+            direction = buf
+        if wd_after:
+            direction = direction + weight_decay * param
+        return param - lr * direction * (-1 if flip_all and maximize else 1), buf
+    return update
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (_variant(nesterov_dir="buf"), "Nesterov steps along the buffer alone"),
+    (_variant(wd_after=True), "weight decay added after momentum instead of before"),
+    (_variant(flip_all=True), "wrong sign (or maximize flips the weight decay too)"),
+])
+def test_check_sgd_momentum_update_diagnoses_usual_mistakes(wrong, diagnosis):
+    assert diagnosis in _message(check_sgd_momentum_update, wrong)
+
+
+def test_check_sgd_momentum_update_wants_no_buffer_without_momentum():
+    def keeps_buffer(param, grad, buf, lr, momentum=0.0, *options):
+        new, buf = sgd_momentum_update(param, grad, buf, lr, momentum, *options)
+        return new, grad.copy() if buf is None else buf
+
+    assert "return (new_param, None)" in _message(check_sgd_momentum_update, keeps_buffer)
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (lambda p, g, v, lr, mu: (p + (0 if v is None else mu * v) + lr * g, None),
+     "wrong sign"),
+    (lambda p, g, v, lr, mu: (p - ((0 if v is None else mu * v) - lr * g), None), "wrong sign"),
+    (lambda p, g, v, lr, mu: (p - lr * ((0 if v is None else mu * v) + g), None),
+     "torch's form"),
+])
+def test_check_sutskever_update_diagnoses_usual_mistakes(wrong, diagnosis):
+    assert diagnosis in _message(check_sutskever_update, wrong)
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (lambda p, g, a, lr, b: (p - lr * g, g), "starting it at grad is torch's buffer convention"),
+    (lambda p, g, a, lr, b: (p - lr * (b * g + (1 - b) * (0 if a is None else a)), None),
+     "beta and 1 - beta swapped"),
+])
+def test_check_ema_momentum_update_diagnoses_usual_mistakes(wrong, diagnosis):
+    assert diagnosis in _message(check_ema_momentum_update, wrong)
+
+
+def test_convention_references_follow_their_formulas():
+    # Sutskever: v1 = -lr g1, p1 = p0 + v1; v2 = mu v1 - lr g2 (maths, by hand).
+    p, v = sutskever_reference(np.array([1.0]), np.array([2.0]), None, 0.1, 0.9)
+    assert p.tolist() == pytest.approx([0.8]) and v.tolist() == pytest.approx([-0.2])
+    p, v = sutskever_reference(p, np.array([1.0]), v, 0.1, 0.9)
+    assert v.tolist() == pytest.approx([-0.28]) and p.tolist() == pytest.approx([0.52])
+    # Moving average from zero: a1 = (1 - b) g1.
+    p, a = ema_momentum_reference(np.array([1.0]), np.array([2.0]), None, 0.5, 0.9)
+    assert a.tolist() == pytest.approx([0.2]) and p.tolist() == pytest.approx([0.9])

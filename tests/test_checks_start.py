@@ -1,0 +1,34 @@
+"""Tests of course_lib.checks.start: the warm-up checker of lesson 00."""
+import pytest
+
+from course_lib.checks import ExerciseError
+from course_lib.checks.start import check_mean_of
+
+
+def _stub(x):
+    raise NotImplementedError("Exercise 00.1: complete `mean_of`, then run the check below.")
+
+
+def test_check_mean_of_accepts_reference(capsys):
+    check_mean_of(lambda x: x.sum() / x.numel())
+    assert "mean_of: 4 cases match" in capsys.readouterr().out
+
+
+def test_check_mean_of_stub_says_not_done():
+    with pytest.raises(ExerciseError, match=r"Exercise 00\.1 is not done yet: complete `mean_of`"):
+        check_mean_of(_stub)
+
+
+def test_check_mean_of_names_sum_instead_of_mean():
+    with pytest.raises(ExerciseError, match="you returned the sum"):
+        check_mean_of(lambda x: x.sum())
+
+
+def test_check_mean_of_names_len_instead_of_numel():
+    with pytest.raises(ExerciseError, match=r"divided by len\(x\) = 2, the number of ROWS"):
+        check_mean_of(lambda x: x.sum() / len(x))
+
+
+def test_check_mean_of_names_column_means():
+    with pytest.raises(ExerciseError, match="averaged each column"):
+        check_mean_of(lambda x: x.mean(dim=0) if x.ndim > 1 else x.mean())

@@ -1,0 +1,177 @@
+"""Tests of course_lib.checks.training: the manual SGD step, zeroing gradients, the loop."""
+import pytest
+
+import course_lib
+from course_lib.checks import ExerciseError
+from course_lib.checks.training import (
+    check_manual_sgd_step,
+    check_train_linear,
+    check_zero_grads,
+    reference_train_linear,
+)
+
+
+def _stub(*args):
+    raise NotImplementedError("Exercise 03.1: complete `manual_sgd_step`, then run the check below.")
+
+
+def manual_sgd_step(params, lr):
+    with course_lib.no_grad():
+        for p in params:
+            if p.grad is not None:
+                p.sub_(lr * p.grad)
+
+
+def zero_grads(params):
+    for p in params:
+        p.grad = None
+
+
+def train_linear(X, y, lr, steps, zero=True):
+    w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+    b = course_lib.zeros(1, requires_grad=True)
+    losses = []
+    for _ in range(steps):
+        loss = ((X @ w + b - y) ** 2).mean()
+        losses.append(loss.item())
+        if zero:
+            zero_grads([w, b])
+        loss.backward()
+        manual_sgd_step([w, b], lr)
+    return w, b, losses
+
+
+def test_check_manual_sgd_step_accepts_reference(capsys):
+    check_manual_sgd_step(manual_sgd_step)
+    assert "manual_sgd_step: 2 learning rates match" in capsys.readouterr().out
+
+
+def test_check_manual_sgd_step_stub_says_not_done():
+    with pytest.raises(ExerciseError, match=r"Exercise 03\.1 is not done yet"):
+        check_manual_sgd_step(_stub)
+
+
+def test_check_manual_sgd_step_names_missing_no_grad():
+    def outside_no_grad(params, lr):
+        for p in params:
+            if p.grad is not None:
+                p.sub_(lr * p.grad)
+
+    with pytest.raises(ExerciseError, match=r"inside `with torch.no_grad\(\):`"):
+        check_manual_sgd_step(outside_no_grad)
+
+
+def test_check_manual_sgd_step_names_rebinding():
+    def rebinds(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p = p - lr * p.grad  # noqa: PLW2901 - the mistake under test
+
+    with pytest.raises(ExerciseError, match="did not change the parameter object"):
+        check_manual_sgd_step(rebinds)
+
+
+def test_check_manual_sgd_step_names_gradient_ascent():
+    def ascends(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p.add_(lr * p.grad)
+
+    with pytest.raises(ExerciseError, match="you added the gradient"):
+        check_manual_sgd_step(ascends)
+
+
+def test_check_manual_sgd_step_names_forgotten_lr():
+    def no_lr(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p.sub_(p.grad)
+
+    with pytest.raises(ExerciseError, match="forgot the learning rate"):
+        check_manual_sgd_step(no_lr)
+
+
+def test_check_manual_sgd_step_names_grad_none_crash():
+    def ignores_none(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                p.sub_(lr * p.grad)
+
+    with pytest.raises(ExerciseError, match="has `.grad` None: skip it"):
+        check_manual_sgd_step(ignores_none)
+
+
+def test_check_manual_sgd_step_rejects_zeroing_inside_step():
+    def also_zeroes(params, lr):
+        manual_sgd_step(params, lr)
+        zero_grads(params)
+
+    with pytest.raises(ExerciseError, match="changed the gradient"):
+        check_manual_sgd_step(also_zeroes)
+
+
+def test_check_zero_grads_accepts_reference(capsys):
+    check_zero_grads(zero_grads)
+    assert "zero_grads: 3 parameters match" in capsys.readouterr().out
+
+
+def test_check_zero_grads_stub_says_not_done():
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check_zero_grads(_stub)
+
+
+def test_check_zero_grads_names_return_inside_loop():
+    def returns_early(params):
+        for p in params:
+            p.grad = None
+            return
+
+    with pytest.raises(ExerciseError, match="`return` inside your loop"):
+        check_zero_grads(returns_early)
+
+
+def test_check_zero_grads_names_zeroing_the_parameter():
+    def zeroes_values(params):
+        with course_lib.no_grad():
+            for p in params:
+                p.grad = None
+                p.zero_()
+
+    with pytest.raises(ExerciseError, match="changed the VALUE"):
+        check_zero_grads(zeroes_values)
+
+
+def test_check_train_linear_accepts_reference(capsys):
+    check_train_linear(train_linear)
+    assert "train_linear: 12 steps match" in capsys.readouterr().out
+
+
+def test_check_train_linear_stub_says_not_done():
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check_train_linear(_stub)
+
+
+def test_check_train_linear_names_gradients_not_zeroed():
+    with pytest.raises(ExerciseError, match="never zeroes the gradients"):
+        check_train_linear(lambda X, y, lr, steps: train_linear(X, y, lr, steps, zero=False))
+
+
+def test_check_train_linear_names_loss_recorded_after_update():
+    def late(X, y, lr, steps):
+        w, b, losses = train_linear(X, y, lr, steps + 1)
+        return w, b, losses[1:]
+
+    with pytest.raises(ExerciseError, match="one step ahead"):
+        check_train_linear(late)
+
+
+def test_reference_train_linear_loss_decreases_and_not_zeroing_differs():
+    X = course_lib.tensor([[1.0], [2.0], [3.0]])
+    y = course_lib.tensor([[2.0], [4.0], [6.0]])
+    _, _, good = reference_train_linear(X, y, lr=0.05, steps=20)
+    _, _, bad = reference_train_linear(X, y, lr=0.05, steps=20, zero_grad=False)
+    assert good[-1] < 0.01 * good[0]
+    assert bad[:2] == good[:2] and bad[2] != good[2]

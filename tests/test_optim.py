@@ -1,0 +1,327 @@
+"""The Optimizer base class: param groups, zero_grad, step, step counting, atomic steps.
+
+Numbers of whole trajectories are in test_optim_reference.py, errors in test_optim_errors.py,
+state_dict in test_optim_state_dict.py.
+"""
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import pytest
+
+import course_lib
+from course_lib import optim
+from course_lib.optim.optimizer import _BLOCK
+
+pytestmark = pytest.mark.lesson04
+
+OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+# Options that make every optimizer keep state (SGD keeps none without momentum).
+STATEFUL = {"SGD": {"momentum": 0.9}}
+
+
+def leaf(values, dtype=np.float32):
+    """A leaf tensor that requires grad, with its own copy of ``values``."""
+    return course_lib.tensor(np.array(values, dtype=dtype), requires_grad=True)
+
+
+def grad_of(values, dtype=np.float32):
+    """A gradient tensor with its own copy of ``values``."""
+    return course_lib.tensor(np.array(values, dtype=dtype))
+
+
+# --------------------------------------------------------------------------- param groups
+def test_optimizer_accepts_a_generator_of_tensors():
+    w, b = leaf([1.0, 2.0]), leaf([0.5])
+    optimizer = optim.SGD((p for p in [w, b]), lr=0.1)
+    assert len(optimizer.param_groups) == 1
+    assert optimizer.param_groups[0]["params"][0] is w
+    assert optimizer.param_groups[0]["params"][1] is b
+
+
+def test_param_groups_fill_in_defaults():
+    w, b = leaf([1.0]), leaf([2.0])
+    optimizer = optim.SGD([{"params": [w]}, {"params": b, "lr": 0.5, "momentum": 0.9}], lr=0.1)
+    first, second = optimizer.param_groups
+    assert first["lr"] == 0.1 and first["momentum"] == 0
+    assert second["lr"] == 0.5 and second["momentum"] == 0.9
+    assert second["params"] == [b] or second["params"][0] is b  # a lone tensor becomes a list
+    assert set(first) == set(optimizer.defaults) | {"params"}
+
+
+def test_add_param_group_adds_a_group_with_defaults():
+    w, b = leaf([1.0]), leaf([2.0])
+    optimizer = optim.Adam([w], lr=0.01)
+    optimizer.add_param_group({"params": [b], "lr": 0.1})
+    assert optimizer.param_groups[1]["lr"] == 0.1
+    assert optimizer.param_groups[1]["betas"] == (0.9, 0.999)
+
+
+def test_add_param_group_rejects_a_parameter_already_in_a_group():
+    w = leaf([1.0])
+    optimizer = optim.SGD([w], lr=0.1)
+    with pytest.raises(ValueError, match="some parameters appear in more than one parameter group"):
+        optimizer.add_param_group({"params": [w]})
+    assert len(optimizer.param_groups) == 1
+
+
+def test_named_parameters_are_accepted_with_their_names():
+    w, b = leaf([1.0]), leaf([2.0])
+    optimizer = optim.SGD([("w", w), ("b", b)], lr=0.1)
+    assert optimizer.param_groups[0]["params"][1] is b
+    assert optimizer.param_groups[0]["param_names"] == ["w", "b"]
+
+
+def test_duplicate_parameter_in_a_group_warns_as_torch():
+    w = leaf([1.0])
+    with pytest.warns(UserWarning, match="duplicate parameters"):
+        optim.SGD([w, w], lr=0.1)
+
+
+# --------------------------------------------------------------------------- zero_grad
+def test_zero_grad_sets_grads_to_none_by_default():
+    w = leaf([1.0, 2.0])
+    w.grad = grad_of([3.0, 4.0])
+    optim.SGD([w]).zero_grad()
+    assert w.grad is None
+
+
+def test_zero_grad_set_to_none_false_zeroes_in_place_and_keeps_none():
+    w, b = leaf([1.0, 2.0]), leaf([5.0])
+    grad = grad_of([3.0, 4.0])
+    w.grad = grad
+    optim.SGD([w, b]).zero_grad(set_to_none=False)
+    assert w.grad is grad
+    assert w.grad.tolist() == [0.0, 0.0]
+    assert b.grad is None
+
+
+# --------------------------------------------------------------------------- step
+def test_step_returns_the_closure_loss_computed_with_grad_enabled():
+    w = leaf([1.0, -2.0])
+    optimizer = optim.SGD([w], lr=0.1)
+    seen = {}
+
+    def closure():
+        seen["grad_enabled"] = course_lib.is_grad_enabled()
+        optimizer.zero_grad()
+        loss = (w * w).sum()
+        loss.backward()
+        return loss
+
+    with course_lib.no_grad():
+        loss = optimizer.step(closure)
+    assert seen["grad_enabled"] is True
+    assert loss.item() == pytest.approx(5.0)
+    np.testing.assert_allclose(w.detach().numpy(), [0.8, -1.6], rtol=1e-6)
+
+
+def test_step_without_closure_returns_none():
+    w = leaf([1.0])
+    w.grad = grad_of([1.0])
+    assert optim.Adam([w]).step() is None
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_step_skips_parameters_whose_grad_is_none(name):
+    w, frozen = leaf([1.0, 2.0]), leaf([3.0])
+    optimizer = getattr(optim, name)([w, frozen], **STATEFUL.get(name, {}))
+    w.grad = grad_of([0.5, -0.5])
+    optimizer.step()
+    assert frozen.tolist() == [3.0]
+    assert w.tolist() != [1.0, 2.0]
+    if name == "Adagrad":  # torch's Adagrad creates its state in __init__
+        assert optimizer.state[frozen]["step"].item() == 0.0
+    else:
+        assert frozen not in optimizer.state
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_step_updates_parameters_in_place(name):
+    w = leaf(np.linspace(-1, 1, 6).reshape(2, 3))
+    storage = w._data
+    view = storage[0]  # any holder of the array sees the update
+    before = storage.copy()
+    optimizer = getattr(optim, name)([w], **STATEFUL.get(name, {}))
+    w.grad = grad_of(np.full((2, 3), 0.25))
+    optimizer.step()
+    assert w._data is storage
+    assert not np.array_equal(view, before[0])
+
+
+def test_sgd_state_is_kept_only_with_momentum():
+    w = leaf([1.0])
+    w.grad = grad_of([1.0])
+    optimizer = optim.SGD([w], lr=0.1)
+    optimizer.step()
+    assert optimizer.state_dict()["state"] == {}
+
+
+def test_sgd_momentum_buffer_starts_as_a_copy_of_the_gradient():
+    w = leaf([1.0, 2.0])
+    w.grad = grad_of([0.5, -1.0])
+    optimizer = optim.SGD([w], lr=0.1, momentum=0.9, dampening=0.5)
+    optimizer.step()
+    buf = optimizer.state[w]["momentum_buffer"]
+    assert buf.tolist() == [0.5, -1.0]  # no dampening on the first step, as torch
+    assert buf._data is not w.grad._data
+
+
+@pytest.mark.parametrize(
+    ("bad_grad", "message"),
+    [
+        (np.zeros(3, dtype=np.float32), "has shape"),
+        (np.zeros((2, 2), dtype=np.float64), "has dtype"),
+    ],
+    ids=["wrong_shape", "wrong_dtype"],
+)
+@pytest.mark.parametrize("name", OPTIMIZERS)
+def test_step_that_raises_leaves_parameters_and_state_unchanged(name, bad_grad, message):
+    w, v = leaf([[1.0, 2.0], [3.0, 4.0]]), leaf([[0.5, -0.5], [1.5, -1.5]])
+    optimizer = getattr(optim, name)([{"params": [w]}, {"params": [v]}], **STATEFUL.get(name, {}))
+    w.grad, v.grad = grad_of([[0.1, 0.2], [0.3, 0.4]]), grad_of([[0.4, 0.3], [0.2, 0.1]])
+    optimizer.step()  # state exists now
+    params_before = [w._data.copy(), v._data.copy()]
+    state_before = optimizer.state_dict()
+    steps_before = optimizer._step_count
+
+    v.grad = course_lib.tensor(bad_grad)  # the second parameter, in the second group
+    with pytest.raises(RuntimeError, match=message):
+        optimizer.step()
+    np.testing.assert_array_equal(w._data, params_before[0])
+    np.testing.assert_array_equal(v._data, params_before[1])
+    state_after = optimizer.state_dict()
+    for index, buffers in state_before["state"].items():
+        for key, value in buffers.items():
+            np.testing.assert_array_equal(state_after["state"][index][key]._data, value._data)
+    assert optimizer._step_count == steps_before
+
+
+def test_step_rejects_a_grad_that_is_not_a_tensor():
+    w = leaf([1.0])
+    w.grad = np.array([1.0], dtype=np.float32)
+    with pytest.raises(TypeError, match="not a Tensor"):
+        optim.SGD([w]).step()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "RAdam"])
+def test_large_parameters_updated_in_blocks_match_one_whole_update(name):
+    """Chunked updates (for speed) give exactly the numbers of one whole-array update."""
+    rng = np.random.default_rng(0)
+    n = 2 * _BLOCK + 123
+    start = rng.standard_normal(n)
+    grads = [rng.standard_normal(n) for _ in range(3)]
+    results = []
+    for size in (n, 1000):  # one big parameter, then the same numbers as many small ones
+        params = [leaf(chunk, np.float64) for chunk in np.array_split(start, n // size)]
+        optimizer = getattr(optim, name)(params, **STATEFUL.get(name, {}))
+        for g in grads:
+            for p, chunk in zip(params, np.array_split(g, len(params))):
+                p.grad = grad_of(chunk, np.float64)
+            optimizer.step()
+        results.append(np.concatenate([p._data for p in params]))
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+# --------------------------------------------------------------------------- step counting
+def test_step_sets_opt_called_and_counts_steps():
+    w = leaf([1.0])
+    optimizer = optim.SGD([w], lr=0.1)
+    assert optimizer._opt_called is False and optimizer._step_count == 0
+    w.grad = grad_of([1.0])
+    optimizer.step()
+    optimizer.step()
+    assert optimizer._opt_called is True
+    assert optimizer._step_count == 2
+
+
+def test_a_student_subclass_counts_steps_once_even_through_super():
+    class MySGD(optim.SGD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    class Plain(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": 0.1})
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p._data -= group["lr"] * p.grad._data
+
+    w = leaf([1.0])
+    w.grad = grad_of([1.0])
+    mine = MySGD([w], lr=0.1)
+    mine.step()
+    assert mine._step_count == 1 and mine._opt_called
+    plain = Plain([w])
+    plain.step()
+    assert plain._step_count == 1 and plain._opt_called
+    assert "step" not in plain.__dict__  # nothing patched on the instance
+
+
+def test_a_step_that_raises_is_not_counted():
+    class Failing(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {})
+
+        def step(self, closure=None):
+            raise RuntimeError("boom")
+
+    optimizer = Failing([leaf([1.0])])
+    with pytest.raises(RuntimeError, match="boom"):
+        optimizer.step()
+    assert optimizer._opt_called is False and optimizer._step_count == 0
+
+
+def test_base_optimizer_step_is_not_implemented():
+    with pytest.raises(NotImplementedError):
+        optim.Optimizer([leaf([1.0])], {}).step()
+
+
+# --------------------------------------------------------------------------- public API shape
+PURE_FUNCTIONS = {
+    "sgd": ("sgd_update", ["param", "grad", "momentum_buffer"]),
+    "adam": ("adam_update", ["param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
+    "adamw": ("adamw_update", ["param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
+    "rmsprop": ("rmsprop_update", ["param", "grad", "square_avg", "grad_avg", "momentum_buffer"]),
+    "adagrad": ("adagrad_update", ["param", "grad", "state_sum"]),
+    "adadelta": ("adadelta_update", ["param", "grad", "square_avg", "acc_delta"]),
+    "adamax": ("adamax_update", ["param", "grad", "exp_avg", "exp_inf"]),
+    "nadam": ("nadam_update", ["param", "grad", "exp_avg", "exp_avg_sq", "mu_product"]),
+    "radam": ("radam_update", ["param", "grad", "exp_avg", "exp_avg_sq"]),
+}
+
+
+@pytest.mark.parametrize("module", sorted(PURE_FUNCTIONS))
+def test_pure_update_function_is_exported_with_arrays_first_and_keyword_options(module):
+    name, arrays = PURE_FUNCTIONS[module]
+    fn = getattr(getattr(optim, module), name)
+    assert name in getattr(optim, module).__all__
+    parameters = inspect.signature(fn).parameters
+    positional = [p for p, v in parameters.items() if v.kind is v.POSITIONAL_OR_KEYWORD]
+    assert positional == arrays
+    assert all(v.kind is v.KEYWORD_ONLY for p, v in parameters.items() if p not in arrays)
+    assert fn.__doc__ and getattr(optim, module).__doc__.count("for ") >= 1  # pseudo-code
+
+
+def test_sgd_update_reads_like_the_pseudo_code():
+    param, grad = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+    buf = optim.sgd.sgd_update(
+        param, grad, None, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+    )
+    np.testing.assert_array_equal(buf, grad)
+    np.testing.assert_allclose(param, [1.0 - 0.1 * 0.5, 2.0 + 0.1 * 1.0])
+    buf = optim.sgd.sgd_update(
+        param, grad, buf, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
+    )
+    np.testing.assert_allclose(buf, 1.9 * grad)
+    np.testing.assert_allclose(param, [1.0 - 0.29 * 0.5, 2.0 + 0.29 * 1.0])
+
+
+def test_repr_lists_each_group_options_sorted():
+    optimizer = optim.SGD([leaf([1.0])], lr=0.1, momentum=0.9)
+    text = repr(optimizer)
+    assert text.startswith("SGD (\nParameter Group 0\n")
+    assert "    lr: 0.1\n" in text and "    momentum: 0.9\n" in text and text.endswith(")")
