@@ -104,23 +104,29 @@ def torch_step_fn(x, y, weights):
     return step
 
 
-def time_step(step, steps: int, repeats: int) -> float:
-    """Median over ``repeats`` of the mean time per step, in milliseconds."""
-    for _ in range(max(steps // 10, 5)):  # warm up caches and allocators
-        step()
-    runs = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(steps):
+def time_steps(steps: dict, n_steps: int, repeats: int) -> dict[str, float]:
+    """Median over ``repeats`` of the mean time per step, in milliseconds, for each entry.
+
+    The contenders take turns within every repeat (round robin), so a burst of load on a
+    shared machine hits all of them rather than skewing one.
+    """
+    for step in steps.values():
+        for _ in range(max(n_steps // 10, 5)):  # warm up caches and allocators
             step()
-        runs.append((time.perf_counter() - start) / steps * 1e3)
-    return statistics.median(runs)
+    runs: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            for _ in range(n_steps):
+                step()
+            runs[name].append((time.perf_counter() - start) / n_steps * 1e3)
+    return {name: statistics.median(values) for name, values in runs.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=9)
     args = parser.parse_args()
     x, y, weights = make_data()
 
@@ -132,11 +138,10 @@ def main() -> None:
     losses = {name: (fn() if name != "numpy" else fn()[0]) for name, fn in steps.items()}
     print("loss at the first step: " + ", ".join(f"{k} {v:.6f}" for k, v in losses.items()))
 
-    times = {}
-    for name, fn in steps.items():
-        wrapped = fn if name != "numpy" else (lambda f=fn: f()[0])
-        times[name] = time_step(wrapped, args.steps, args.repeats)
-        print(f"{name:>10}: {times[name]:.4f} ms/step")
+    wrapped = {name: (fn if name != "numpy" else (lambda f=fn: f()[0])) for name, fn in steps.items()}
+    times = time_steps(wrapped, args.steps, args.repeats)
+    for name, ms in times.items():
+        print(f"{name:>10}: {ms:.4f} ms/step")
     print(f"course_lib / numpy = {times['course_lib'] / times['numpy']:.2f}x (goal <= 2.5x)")
     if "torch" in times:
         print(f"course_lib / torch = {times['course_lib'] / times['torch']:.2f}x (goal <= 0.6x)")

@@ -16,6 +16,7 @@ both contributions, and leaves accumulate into ``.grad`` across calls (hence ``z
 from __future__ import annotations
 
 import contextlib
+import itertools
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
@@ -62,6 +63,9 @@ def enable_grad() -> _GradMode:
     return _GradMode(True)
 
 
+_sequence = itertools.count()
+
+
 class Node:
     """The backward function of one recorded op: what ``Tensor.grad_fn`` holds.
 
@@ -71,12 +75,15 @@ class Node:
         backward: ``grad_out -> tuple`` of one gradient (or None) per input.
     """
 
-    __slots__ = ("name", "inputs", "backward")
+    __slots__ = ("name", "inputs", "backward", "sequence_nr")
 
     def __init__(self, name: str, inputs: Sequence["Tensor"], backward: Callable):
         self.name = name
         self.inputs = tuple(inputs)
         self.backward = backward
+        # Creation order, as torch's sequence_nr: a node's inputs were always made before
+        # it, so handling nodes from the newest to the oldest is a valid backward order.
+        self.sequence_nr = next(_sequence)
 
     @property
     def next_functions(self) -> tuple:
@@ -101,26 +108,23 @@ def record(out: "Tensor", name: str, inputs: Sequence["Tensor"], backward: Calla
 def _topological_order(root: "Tensor") -> list["Tensor"]:
     """The non-leaf tensors reachable from ``root``, every tensor before the inputs it was made from.
 
-    Iterative depth-first search (an explicit stack instead of recursion), so a chain of
-    100,000 ops does not hit Python's recursion limit. Leaves are left out: they have
-    nothing to pass on, so ``run_backward`` adds into their ``.grad`` as soon as a
-    gradient reaches them.
+    A graph walk with an explicit stack (no recursion, so a chain of 100,000 ops does not
+    hit Python's recursion limit) collects the tensors; sorting them newest first by their
+    node's creation number puts every user before its inputs, as torch's engine does.
+    Leaves are left out: they have nothing to pass on, so ``run_backward`` adds into
+    their ``.grad`` as soon as a gradient reaches them.
     """
-    post_order: list[Tensor] = []
-    visited: set[int] = {id(root)}
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    found = [root]
+    seen = {id(root)}
+    stack = [root]
     while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:  # all of its inputs are already in `post_order`
-            post_order.append(tensor)
-            continue
-        stack.append((tensor, True))
-        for parent in tensor.grad_fn.inputs:
-            if parent.grad_fn is not None and id(parent) not in visited:
-                visited.add(id(parent))
-                stack.append((parent, False))
-    post_order.reverse()  # users before their inputs
-    return post_order
+        for parent in stack.pop().grad_fn.inputs:
+            if parent.grad_fn is not None and id(parent) not in seen:
+                seen.add(id(parent))
+                found.append(parent)
+                stack.append(parent)
+    found.sort(key=lambda t: t.grad_fn.sequence_nr, reverse=True)
+    return found
 
 
 def _new_tensor(array: np.ndarray) -> "Tensor":

@@ -238,14 +238,14 @@ def default_collate(samples: list) -> Any:
     """Stack a list of samples into a batch, as torch's ``default_collate``.
 
     Tensors are stacked along a new first dimension, Python floats become a float64
-    tensor and ints an int64 tensor; tuples and lists are collated position by position.
+    tensor and ints an int64 tensor; tuples and lists are collated position by position
+    into a list (so a batch of ``(x, y)`` samples is ``[X, Y]``, as in torch).
     """
     first = samples[0]
     if isinstance(first, Tensor):
         return Tensor(np.stack([s._data for s in samples]))
     if isinstance(first, (tuple, list)):
-        columns = [default_collate(list(column)) for column in zip(*samples)]
-        return tuple(columns) if isinstance(first, tuple) else columns
+        return [default_collate(list(column)) for column in zip(*samples)]
     if isinstance(first, (bool, np.bool_)):
         return Tensor(np.array(samples, dtype=np.bool_))
     if isinstance(first, numbers.Integral):
@@ -261,6 +261,9 @@ def default_collate(samples: list) -> Any:
 
 class DataLoader:
     """Iterate over a dataset in batches: ``for X_batch, y_batch in loader: ...``.
+
+    Each batch is a list ``[X_batch, y_batch, ...]`` of tensors whose first dimension is
+    the batch (torch's ``default_collate`` also returns a list for tuple samples).
 
     As ``torch.utils.data.DataLoader`` with the options a training loop needs. With
     ``shuffle=True`` every epoch (every ``iter(loader)``) draws a new order: from a numpy
@@ -289,8 +292,6 @@ class DataLoader:
     ):
         if not isinstance(batch_size, (int, np.integer)) or isinstance(batch_size, bool) or batch_size <= 0:
             raise ValueError(f"batch_size should be a positive integer value, but got batch_size={batch_size}")
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle should be a boolean value, but got shuffle={shuffle}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -312,7 +313,7 @@ class DataLoader:
         order = self._order()
         for start in range(0, len(self) * self.batch_size, self.batch_size):
             index = order[start : start + self.batch_size]
-            if isinstance(self.dataset, TensorDataset):
-                yield self.dataset[index]  # one fancy-indexing per tensor, no Python loop
+            if type(self.dataset) is TensorDataset:
+                yield list(self.dataset[index])  # one fancy-indexing per tensor, no Python loop
             else:
                 yield default_collate([self.dataset[int(i)] for i in index])

@@ -8,18 +8,18 @@ file can never run code. JSON alone would lose types, so they are tagged:
 * ``None``, bools, ints, strings, lists: plain JSON (ints stay ints);
 * floats: ``{"$float": repr}`` (repr round-trips bit for bit; also ``inf``, ``nan``);
 * tuples: ``{"$tuple": [...]}``; dicts: ``{"$dict": [[key, value], ...]}`` so keys keep
-  their type (``{0: ...}`` in an optimizer state stays an int key);
+  their type (``{0: ...}`` in an optimizer state stays an int key), and an OrderedDict
+  (a Module's ``state_dict``) is marked ``"ordered": true``;
 * tensors: ``{"$tensor": "a3", "requires_grad": ..., "parameter": ...}`` (dtype is the array's);
   one tensor saved twice comes back as one object;
 * numpy scalars and arrays: ``{"$numpy_scalar": "a4"}``, ``{"$ndarray": "a5"}``.
 """
 from __future__ import annotations
 
-import io
 import json
-import math
 import os
 import zipfile
+from collections import OrderedDict
 from typing import Any, BinaryIO
 
 import numpy as np
@@ -66,7 +66,10 @@ class _Encoder:
         if isinstance(obj, tuple):
             return {"$tuple": [self.encode(v, f"{where}[{i}]") for i, v in enumerate(obj)]}
         if isinstance(obj, dict):
-            return {"$dict": [[self.encode(k, f"{where} key {k!r}"), self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]}
+            pairs = [[self.encode(k, f"{where} key {k!r}"), self.encode(v, f"{where}[{k!r}]")] for k, v in obj.items()]
+            if isinstance(obj, OrderedDict):  # a Module's state_dict comes back as an OrderedDict
+                return {"$dict": pairs, "ordered": True}
+            return {"$dict": pairs}
         raise TypeError(
             f"course_lib.save cannot store an object of type {type(obj).__name__} (at {where}). "
             "help: save state_dict()s: nested dicts/lists/tuples of numbers, strings, None and tensors."
@@ -103,7 +106,8 @@ def _decode(node, arrays, tensors: dict):
     if "$tuple" in node:
         return tuple(_decode(v, arrays, tensors) for v in node["$tuple"])
     if "$dict" in node:
-        return {_decode(k, arrays, tensors): _decode(v, arrays, tensors) for k, v in node["$dict"]}
+        pairs = ((_decode(k, arrays, tensors), _decode(v, arrays, tensors)) for k, v in node["$dict"])
+        return OrderedDict(pairs) if node.get("ordered") else dict(pairs)
     if "$tensor" in node:
         key = node["$tensor"]
         if key not in tensors:

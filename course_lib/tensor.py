@@ -5,8 +5,6 @@ methods here only route to it, so this file reads as the list of what a tensor c
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import autograd, dtypes
@@ -32,9 +30,9 @@ def _to_array(data, dtype=None) -> np.ndarray:
         data = [x._data if isinstance(x, Tensor) else x for x in data]
     array = np.array(data, dtype=np_dtype, copy=True)
     if np_dtype is None:
-        if array.dtype == np.float64 and not isinstance(data, np.ndarray):
+        if array.dtype == np.float64 and not isinstance(data, (np.ndarray, np.generic)):
             array = array.astype(np.float32)  # Python floats become float32, as in torch
-        elif array.dtype.kind in "iu" and array.dtype != np.int64 and not isinstance(data, np.ndarray):
+        elif array.dtype.kind in "iu" and array.dtype != np.int64 and not isinstance(data, (np.ndarray, np.generic)):
             array = array.astype(np.int64)
     dtypes.from_numpy_dtype(array.dtype)  # rejects object arrays and other unsupported types
     return array
@@ -138,8 +136,6 @@ class Tensor:
 
     def clone(self) -> "Tensor":
         """A copy with its own storage; gradients flow back to the original."""
-        from .ops import shape as _shape
-
         return _shape.clone(self)
 
     def float(self) -> "Tensor":
@@ -156,8 +152,6 @@ class Tensor:
 
     def to(self, dtype) -> "Tensor":
         """A copy converted to ``dtype``; ``self`` when it already has it."""
-        from .ops import shape as _shape
-
         return _shape.to_dtype(self, dtypes.to_numpy_dtype(dtype))
 
     def type(self, dtype) -> "Tensor":
@@ -198,7 +192,7 @@ class Tensor:
         if gradient is None:
             if self._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            grad = np.ones_like(self._data)
+            grad = np.ones(self._data.shape, self._data.dtype)
         else:
             grad = gradient._data if isinstance(gradient, Tensor) else np.asarray(gradient)
             if grad.shape != self._data.shape:

@@ -28,6 +28,7 @@ from .tensor import Tensor
 WIDE = (7.0, 3.5)  # one panel, full notebook width
 SQUARE = (5.5, 4.5)  # a loss surface
 __all__ = [
+    "plot_functions",
     "plot_images",
     "plot_loss_surface",
     "plot_losses",

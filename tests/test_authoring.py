@@ -262,3 +262,20 @@ def test_execute_saves_outputs_without_timing_in_the_notebook_folder(tmp_path):
     assert all("execution" not in c.metadata for c in nb.cells)
     execute_notebook(path)
     assert path.read_bytes() == first  # deterministic: a second run saves the same bytes
+
+
+def test_coalesce_streams_merges_consecutive_prints():
+    from course_lib.authoring._execute import _coalesce_streams
+
+    cell = new_code_cell("print('a', end=''); print('b')")
+    cell.outputs = [
+        new_output("stream", name="stdout", text="a"),
+        new_output("stream", name="stdout", text="b\n"),
+        new_output("stream", name="stderr", text="warning\n"),
+        new_output("stream", name="stdout", text="c\n"),
+    ]
+    nb = new_notebook(cells=[cell, new_markdown_cell("text")])
+    _coalesce_streams(nb)
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [
+        ("stdout", "ab\n"), ("stderr", "warning\n"), ("stdout", "c\n"),
+    ]

@@ -156,3 +156,34 @@ def test_check_unbroadcast_names_average_instead_of_sum():
 
     with pytest.raises(ExerciseError, match="you averaged the copies"):
         check_unbroadcast(averaged)
+
+
+def test_autograd_references_agree_with_live_torch():
+    torch = pytest.importorskip("torch")
+    import numpy as np
+
+    from course_lib.checks.autograd import (
+        reference_matmul_backward,
+        reference_sum_backward,
+        reference_unbroadcast,
+    )
+
+    gen = np.random.default_rng(0)
+    A, B, g = (gen.normal(size=s).astype(np.float32) for s in [(2, 3), (3, 4), (2, 4)])
+    tA, tB = torch.tensor(A, requires_grad=True), torch.tensor(B, requires_grad=True)
+    (tA @ tB).backward(torch.tensor(g))
+    grad_A, grad_B = reference_matmul_backward(course_lib.tensor(A), course_lib.tensor(B), course_lib.tensor(g))
+    np.testing.assert_allclose(grad_A.numpy(), tA.grad.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(grad_B.numpy(), tB.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+    x, gs = gen.normal(size=(2, 3, 4)).astype(np.float32), gen.normal(size=(2, 4)).astype(np.float32)
+    tx = torch.tensor(x, requires_grad=True)
+    tx.sum(dim=-2).backward(torch.tensor(gs))
+    got = reference_sum_backward(course_lib.tensor(x), course_lib.tensor(gs), -2, False)
+    np.testing.assert_allclose(got.numpy(), tx.grad.numpy(), rtol=1e-6)
+
+    grad = gen.normal(size=(2, 3, 4)).astype(np.float32)
+    tb = torch.zeros(3, 1, requires_grad=True)
+    (tb + torch.zeros(2, 3, 4)).backward(torch.tensor(grad))
+    got = reference_unbroadcast(course_lib.tensor(grad), (3, 1))
+    np.testing.assert_allclose(got.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-6)

@@ -143,6 +143,12 @@ def test_describe_difference_explains_none_and_wrong_types():
     )
 
 
+def test_describe_difference_compares_strings_and_objects_by_equality():
+    assert describe_difference("mean", "mean") is None
+    assert describe_difference("sum", "mean") == "your result is 'sum', expected 'mean'"
+    assert describe_difference(["a", "b"], ["a", "c"]) == "element 1: your result is 'b', expected 'c'"
+
+
 def test_assert_close_message_says_what_and_the_hint():
     with pytest.raises(ExerciseError) as info:
         assert_close(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
 import pytest
 
 import course_lib
@@ -263,3 +262,11 @@ def test_check_sgd_step_diagnoses_a_closure_that_is_not_returned():
                 closure()
 
     assert "return loss" in _message(check_sgd_step, ForgetsLoss)
+
+
+def test_check_zero_grad_names_an_unfinished_add_param_group():
+    class Stub(Optimizer):
+        def add_param_group(self, param_group):
+            raise NotImplementedError(STUB.format(1, "Optimizer.add_param_group"))
+
+    assert "Exercise 04.1 is not done yet" in _message(check_zero_grad, Stub)

@@ -266,11 +266,21 @@ def test_train_check_catches_a_missing_optimizer_step():
 
 
 def test_train_check_catches_the_lr_read_after_stepping():
-    def late_read(*args):
-        model, loss_fn, optimizer, scheduler, batches, epochs = args
-        train(*args)
-        return []
-    fails_with(checks.check_train, late_read, "returned list")
+    def late_read(model, loss_fn, optimizer, scheduler, batches, epochs):
+        lrs = []
+        for _ in range(epochs):
+            for x, y in batches:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+            lrs.append(scheduler.get_last_lr()[0])
+        return lrs
+    fails_with(checks.check_train, late_read, "after scheduler.step()", "the next epoch's")
+
+
+def test_train_check_catches_a_missing_list_of_lrs():
+    fails_with(checks.check_train, lambda *args: train(*args) and [], "returned list of learning rates")
 
 
 # ------------------------------------------------------------------ lesson 08 mistakes
@@ -362,3 +372,25 @@ def test_warmup_cosine_scheduler_matches_torch():
 
 def test_polynomial_lr_check_explains_a_complex_result():
     fails_with(checks.check_polynomial_lr, lambda t, b, T, p: (-b) ** 0.5, "complex", "min(step, total_iters)")
+
+
+@pytest.mark.parametrize("make, formula, steps", [
+    (lambda s, o: s.StepLR(o, step_size=4, gamma=0.1), lambda t: step_lr(t, 100.0, 4, 0.1), 25),
+    (lambda s, o: s.MultiStepLR(o, milestones=[8, 2, 5, 5], gamma=0.5),
+     lambda t: multistep_lr(t, 100.0, [8, 2, 5, 5], 0.5), 10),
+    (lambda s, o: s.CosineAnnealingLR(o, T_max=9, eta_min=1.0), lambda t: cosine_lr(t, 100.0, 1.0, 9), 10),
+    (lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=1.0),
+     lambda t: warm_restarts_lr(t, 100.0, 1.0, 3, 2), 25),
+    (lambda s, o: s.PolynomialLR(o, total_iters=6, power=2.0), lambda t: polynomial_lr(t, 100.0, 6, 2.0), 9),
+])
+def test_closed_forms_the_checks_accept_match_torch(make, formula, steps):
+    # The right answers the tests feed the checkers are torch's schedules, step for step.
+    torch = pytest.importorskip("torch")
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=100.0)
+    scheduler = make(torch.optim.lr_scheduler, optimizer)
+    lrs = [optimizer.param_groups[0]["lr"]]
+    for _ in range(steps - 1):
+        optimizer.step()
+        scheduler.step()
+        lrs.append(optimizer.param_groups[0]["lr"])
+    assert lrs == pytest.approx([formula(t) for t in range(steps)], rel=1e-9, abs=1e-9)

@@ -141,3 +141,17 @@ def test_check_mse_by_hand_rejects_result_cut_from_graph():
 
     with pytest.raises(ExerciseError, match="no grad_fn"):
         check_mse_by_hand(via_item)
+
+
+def test_reference_broadcast_shape_agrees_with_live_torch():
+    torch = pytest.importorskip("torch")
+    from course_lib.checks.tensors import BROADCAST_CASES, reference_broadcast_shape
+
+    for a, b in BROADCAST_CASES:
+        try:
+            expected = tuple(torch.broadcast_shapes(a, b))
+        except RuntimeError:
+            with pytest.raises(RuntimeError):
+                reference_broadcast_shape(a, b)
+        else:
+            assert reference_broadcast_shape(a, b) == expected

@@ -184,6 +184,8 @@ def test_shape_ops_pass_gradcheck(x, data):
     check(lambda t: t.unsqueeze(d0).squeeze(d0), x)
     check(lambda t: t.flatten(min(d0, d1), max(d0, d1)), x)
     check(lambda t: t.squeeze(), x)
+    check(lambda t: t.clone() * t, x)
+    check(lambda t: t.unsqueeze(0).expand(3, *t.shape), x)
 
 
 @SETTINGS

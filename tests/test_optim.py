@@ -73,6 +73,20 @@ def test_named_parameters_are_accepted_with_their_names():
     assert optimizer.param_groups[0]["param_names"] == ["w", "b"]
 
 
+def test_a_group_without_a_required_option_is_rejected():
+    class NeedsLr(optim.Optimizer):
+        def __init__(self, params):
+            super().__init__(params, {"lr": optim.optimizer.required, "momentum": 0.0})
+
+        def step(self, closure=None):
+            return None
+
+    optimizer = NeedsLr([{"params": [leaf([1.0])], "lr": 0.1}])
+    assert optimizer.param_groups[0]["momentum"] == 0.0
+    with pytest.raises(ValueError, match="didn't specify a value of required optimization parameter lr"):
+        NeedsLr([leaf([1.0])])
+
+
 def test_duplicate_parameter_in_a_group_warns_as_torch():
     w = leaf([1.0])
     with pytest.warns(UserWarning, match="duplicate parameters"):
@@ -261,6 +275,26 @@ def test_a_student_subclass_counts_steps_once_even_through_super():
     assert "step" not in plain.__dict__  # nothing patched on the instance
 
 
+def test_the_documented_student_subclass_runs_and_is_counted():
+    class PlainSGD(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+        @course_lib.no_grad()
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        p.add_(p.grad, alpha=-group["lr"])
+
+    w = leaf([1.0, 2.0])
+    (w * w).sum().backward()
+    optimizer = PlainSGD([w])
+    optimizer.step()
+    np.testing.assert_allclose(w.detach().numpy(), [0.8, 1.6], rtol=1e-6)
+    assert optimizer._opt_called and optimizer._step_count == 1
+
+
 def test_a_step_that_raises_is_not_counted():
     class Failing(optim.Optimizer):
         def __init__(self, params):
@@ -303,7 +337,11 @@ def test_pure_update_function_is_exported_with_arrays_first_and_keyword_options(
     positional = [p for p, v in parameters.items() if v.kind is v.POSITIONAL_OR_KEYWORD]
     assert positional == arrays
     assert all(v.kind is v.KEYWORD_ONLY for p, v in parameters.items() if p not in arrays)
-    assert fn.__doc__ and getattr(optim, module).__doc__.count("for ") >= 1  # pseudo-code
+    pseudo_code = getattr(optim, module).__doc__
+    assert fn.__doc__
+    assert "for step = 1" in pseudo_code or "for t = 1" in pseudo_code
+    for array in arrays[2:]:  # the pseudo-code uses the function's own names
+        assert array in pseudo_code, f"{array} is not in {module}'s pseudo-code"
 
 
 def test_sgd_update_reads_like_the_pseudo_code():

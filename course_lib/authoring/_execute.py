@@ -22,6 +22,29 @@ def _kernel_env() -> dict[str, str]:
     return env
 
 
+def _coalesce_streams(nb) -> None:
+    """Merge consecutive stdout (or stderr) outputs of a cell into one.
+
+    How printed text is split into messages depends on timing; merged, the saved file is
+    the same on every run (nbval merges them the same way before comparing).
+    """
+    for cell in nb.cells:
+        merged = []
+        for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else None
+            if (
+                output.output_type == "stream"
+                and previous is not None
+                and previous.output_type == "stream"
+                and previous.name == output.name
+            ):
+                previous.text += output.text
+            else:
+                merged.append(output)
+        if "outputs" in cell:
+            cell.outputs = merged
+
+
 def execute_notebook(path: str | Path, timeout: int = 600) -> None:
     """Execute the notebook at ``path`` and save it in place.
 
@@ -47,6 +70,7 @@ def execute_notebook(path: str | Path, timeout: int = 600) -> None:
         resources={"metadata": {"path": str(path.parent.resolve())}},
     )
     client.execute(env=_kernel_env())
+    _coalesce_streams(nb)
     data = notebook_bytes(nb)
     if path.read_bytes() != data:
         path.write_bytes(data)

@@ -160,8 +160,11 @@ def describe_difference(got: Any, expected: Any, rtol: float = RTOL, atol: float
     if isinstance(got, Tensor) and (g.dtype.kind == "f") != (e.dtype.kind == "f"):
         # Float vs integer matters in torch (class labels, indices); float32 vs float64 does not here.
         return f"your result has dtype {got.dtype}, expected {expected.dtype}"
-    if g.dtype == object or e.dtype == object:
-        return None if got == expected else f"your result is {got!r}, expected {expected!r}"
+    if g.dtype.kind not in "biuf" or e.dtype.kind not in "biuf":
+        # Strings, objects: no tolerance, plain equality.
+        if np.array_equal(g, e):
+            return None
+        return f"your result is {format_value(got)}, expected {format_value(expected)}"
     return _describe_numbers(g, e, rtol, atol)
 
 

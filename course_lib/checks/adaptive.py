@@ -249,7 +249,8 @@ def check_adam_update(adam_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 06.3
-def amsgrad_reference(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):
+def amsgrad_reference(exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: int,
+                      beta2: float, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """torch's AMSGrad denominator: ``max = maximum(max, exp_avg_sq)``;
     ``denom = sqrt(max) / sqrt(1 - beta2**step) + eps``. Returns ``(denom, max)``."""
     new_max = np.maximum(max_exp_avg_sq, exp_avg_sq)

@@ -1,10 +1,12 @@
-"""Checks for lesson 02 (autograd): the backward of mul, matmul and sum, and ``unbroadcast``.
+"""Checks for lesson 02 (autograd): backward of mul, matmul and sum, ``unbroadcast``, the graph walk.
 
 The expected gradients come from course_lib's own autograd (the library is the answer
 key): each reference builds the op on fresh leaves, calls ``backward(grad)`` and reads
 ``.grad``. The usual wrong answers (``a * grad`` for mul, a missing transpose for matmul,
 a missing ``unsqueeze`` for sum, a forgotten ``keepdim`` in unbroadcast) are computed too,
-so that a mismatch is explained by name.
+so that a mismatch is explained by name. A topological order is checked by its defining
+property (every tensor after its inputs, each reachable tensor exactly once), with the set
+of tensors taken from the engine's own walk, ``course_lib.autograd``.
 """
 from __future__ import annotations
 
@@ -12,15 +14,18 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .. import autograd as _engine
 from ..creation import tensor, zeros
 from ..tensor import Tensor
-from ._core import allclose, run_cases
+from ._core import ExerciseError, allclose, call_student, report_success, run_cases
 
 __all__ = [
     "check_mul_backward",
     "check_matmul_backward",
     "check_sum_backward",
     "check_unbroadcast",
+    "check_topological_order",
+    "reference_topological_order",
 ]
 
 
@@ -249,3 +254,107 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
         "(2, 3) -> ()": (g23, ()),
     }
     run_cases("unbroadcast", unbroadcast, reference_unbroadcast, cases, diagnose=_diagnose_unbroadcast)
+
+
+# ------------------------------------------------------------------------------ topological order
+def reference_topological_order(root: Tensor) -> list[Tensor]:
+    """Every tensor ``root`` was computed from (leaves included), each after all of its inputs.
+
+    Built from the engine's own walk (``course_lib.autograd._topological_order``, which
+    lists the non-leaf tensors): the leaves first, then the other tensors inputs-first.
+    """
+    if root.grad_fn is None:
+        return [root]
+    nodes = _engine._topological_order(root)
+    if nodes and nodes[0] is root:  # the engine lists users before their inputs
+        nodes = nodes[::-1]
+    leaves: dict[int, Tensor] = {}
+    for node in nodes:
+        for parent in node.grad_fn.inputs:
+            if parent.grad_fn is None and parent.requires_grad:  # constants have no gradient
+                leaves.setdefault(id(parent), parent)
+    return [*leaves.values(), *nodes]
+
+
+def _graphs() -> dict[str, tuple[Tensor, dict[int, str]]]:
+    """Small graphs to sort, each with names for its tensors (for the messages)."""
+    p = tensor([1.0, 2.0], requires_grad=True)
+    q = tensor([3.0, 4.0], requires_grad=True)
+    m = p * q
+    s = m + p
+    loss = s.sum()
+    a = tensor(3.0, requires_grad=True)
+    b = a + a
+    c = b * b
+    leaf = tensor(1.0, requires_grad=True)
+    return {
+        "loss = (p * q + p).sum()": (loss, {id(p): "p", id(q): "q", id(m): "p * q", id(s): "p * q + p", id(loss): "loss"}),
+        "c = b * b with b = a + a": (c, {id(a): "a", id(b): "b", id(c): "c"}),
+        "a single leaf": (leaf, {id(leaf): "the leaf"}),
+    }
+
+
+def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str | None:
+    """What is wrong with ``order`` as a topological order of ``root``'s graph (None if nothing)."""
+    if not isinstance(order, (list, tuple)) or not all(isinstance(t, Tensor) for t in order):
+        return "return a list of the Tensors themselves (not their names or grad_fns)."
+    name = lambda t: names.get(id(t), "a tensor from outside the graph")  # noqa: E731
+    order = [t for t in order if t.requires_grad]  # constants (no gradient) may be listed or not
+    expected = reference_topological_order(root)
+    ids = [id(t) for t in order]
+    if len(set(ids)) != len(ids):
+        twice = next(t for t in order if ids.count(id(t)) > 1)
+        return (f"{name(twice)} appears {ids.count(id(twice))} times. A tensor used by several ops "
+                "must be listed once: keep a `visited` set and skip tensors already in it.")
+    missing = [t for t in expected if id(t) not in set(ids)]
+    if missing:
+        leaf_hint = " Leaves (grad_fn is None) belong in the list too." if all(t.grad_fn is None for t in missing) else ""
+        return f"{', '.join(name(t) for t in missing)} missing from your list.{leaf_hint}"
+    extra = [t for t in order if id(t) not in {id(e) for e in expected}]
+    if extra:
+        return "your list holds tensors that the root was not computed from."
+    position = {id(t): k for k, t in enumerate(order)}
+    for t in order:
+        for parent in (t.grad_fn.inputs if t.grad_fn is not None else ()):
+            if parent.requires_grad and position[id(parent)] > position[id(t)]:
+                reversed_hint = (" Your list looks reversed (the root comes first): append a tensor only "
+                                 "after all of its inputs, or reverse the list at the end."
+                                 if order[0] is root else "")
+                return f"{name(t)} comes before its input {name(parent)}.{reversed_hint}"
+    return None
+
+
+def check_topological_order(topological_order: Callable) -> None:
+    """Check ``topological_order(root) -> list`` of every tensor ``root`` depends on, inputs first.
+
+    Cases: a graph where a leaf feeds two ops, a tensor used twice by one op, a lone leaf,
+    and a chain of 20,000 additions, which a recursive walk cannot handle (RecursionError).
+    """
+    for label, (root, names) in _graphs().items():
+        order = call_student(topological_order, root)
+        problem = _problem_with_order(order, root, names)
+        if problem:
+            raise ExerciseError(
+                f"topological_order gives a wrong answer on {label}.\n"
+                f"  your order: {[names.get(id(t), '?') for t in order] if isinstance(order, (list, tuple)) else order!r}\n"
+                f"  likely mistake: {problem}"
+            )
+    x = tensor(0.0, requires_grad=True)
+    y = x
+    for _ in range(20_000):
+        y = y + 1.0
+    try:
+        order = call_student(topological_order, y)
+    except RecursionError:
+        raise ExerciseError(
+            "topological_order hit Python's recursion limit on a chain of 20,000 additions.\n"
+            "  likely mistake: a recursive walk nests one call per tensor; use an explicit stack "
+            "(a list you push to and pop from) instead of recursion."
+        ) from None
+    problem = _problem_with_order(order, y, {id(x): "x", id(y): "the root"})
+    if problem:
+        raise ExerciseError(
+            "topological_order gives a wrong answer on a chain of 20,000 additions (y = x + 1 + 1 + ...).\n"
+            f"  likely mistake: {problem}"
+        )
+    report_success("topological_order", len(_graphs()) + 1, what="graphs")

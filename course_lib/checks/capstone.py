@@ -17,7 +17,6 @@ length.
 """
 from __future__ import annotations
 
-import copy
 import warnings
 from typing import Any, Callable
 
@@ -136,6 +135,12 @@ def fit(model: nn.Module, optimizer: Any, scheduler: Any, train_loader_for: Call
         history["val_loss"].append(val_loss)
         history["val_acc"].append(val_acc)
     return history
+
+
+# the checkers' parameters shadow these names: keep the references under other names
+_reference_evaluate = evaluate
+_reference_make = make_optimizer_and_scheduler
+_reference_fit = fit
 
 
 # ---------------------------------------------------------------------------- the test problem
@@ -273,7 +278,7 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
         loader = DataLoader(_dataset(), batch_size=batch_size)
         model = _Spy()
         got, _ = _call(evaluate, f"evaluate on {label}", model, loader, loss_fn)
-        expected = globals()["evaluate"](_Spy(), loader, loss_fn)
+        expected = _reference_evaluate(_Spy(), loader, loss_fn)
         if any(training for training, _ in model.seen):
             raise ExerciseError(
                 "evaluate ran the model in training mode.\n  likely mistake: call model.eval() first: "
@@ -334,7 +339,7 @@ def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..
         model = _Spy()
         got, _ = _call(make_optimizer_and_scheduler, f"make_optimizer_and_scheduler({name!r}, ...)",
                        name, model, steps_per_epoch, epochs)
-        optimizer, scheduler = make_optimizer_and_scheduler_reference(name, _Spy(), steps_per_epoch, epochs)
+        optimizer, scheduler = _reference_make(name, _Spy(), steps_per_epoch, epochs)
         if not (isinstance(got, tuple) and len(got) == 2):
             raise ExerciseError(f"make_optimizer_and_scheduler({name!r}) returned {format_value(got)}, "
                                 "expected a pair (optimizer, scheduler).")
@@ -374,8 +379,6 @@ def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..
     report_success("make_optimizer_and_scheduler", len(CONFIGS), what="configurations")
 
 
-make_optimizer_and_scheduler_reference = make_optimizer_and_scheduler
-
 
 def check_fit(fit: Callable[..., dict]) -> None:
     """Check ``fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch)``."""
@@ -400,7 +403,7 @@ def check_fit(fit: Callable[..., dict]) -> None:
 
     for start_epoch in (0, 2):
         got = run(fit, start_epoch)
-        expected = run(globals()["fit"], start_epoch)
+        expected = run(_reference_fit, start_epoch)
         if not isinstance(got, dict) or set(got) != set(expected):
             raise ExerciseError(f"fit returned {format_value(got)}, expected a dict with keys {sorted(expected)}.")
         for key in ("lr", "train_loss", "val_loss", "val_acc"):

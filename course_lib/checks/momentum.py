@@ -31,7 +31,8 @@ def _rng_case(rng: np.random.Generator, shape=(3,)) -> np.ndarray:
 
 
 # ------------------------------------------------------------------- Exercise 05.1
-def _buffer_reference(buf, grad, momentum, dampening):
+def _buffer_reference(buf: np.ndarray | None, grad: np.ndarray, momentum: float,
+                      dampening: float) -> np.ndarray:
     """torch's buffer: a copy of grad on the first step, then momentum*buf + (1-dampening)*grad."""
     return _reference_sgd(np.zeros_like(grad), grad, buf, lr=0.0, momentum=momentum,
                           dampening=dampening)[1]
@@ -162,7 +163,8 @@ def check_sgd_momentum_update(sgd_momentum_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 05.3
-def sutskever_reference(param, grad, velocity, lr, momentum):
+def sutskever_reference(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray | None,
+                        lr: float, momentum: float) -> tuple[np.ndarray, np.ndarray]:
     """Sutskever et al. (2013): ``v = momentum * v - lr * grad; param = param + v`` (v0 = 0)."""
     velocity = np.zeros_like(grad) if velocity is None else np.asarray(velocity)
     velocity = momentum * velocity - lr * np.asarray(grad)
@@ -195,7 +197,8 @@ def check_sutskever_update(sutskever_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 05.4
-def ema_momentum_reference(param, grad, avg, lr, beta):
+def ema_momentum_reference(param: np.ndarray, grad: np.ndarray, avg: np.ndarray | None,
+                           lr: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Moving-average momentum: ``avg = beta * avg + (1 - beta) * grad; param - lr * avg``."""
     avg = np.zeros_like(grad) if avg is None else np.asarray(avg)
     avg = beta * avg + (1 - beta) * np.asarray(grad)

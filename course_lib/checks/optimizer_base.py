@@ -182,7 +182,8 @@ def check_zero_grad(optimizer_class: type) -> None:
     """Check ``Optimizer.zero_grad``: every group; None by default, zeros in place otherwise."""
     name = "Optimizer.zero_grad"
     w, b, c = _three_params()
-    opt = optimizer_class([{"params": [w]}, {"params": [b, c]}], {"lr": 0.1})
+    opt = _call(optimizer_class, name, [{"params": [w]}, {"params": [b, c]}], {"lr": 0.1},
+                where="Optimizer([{'params': [w]}, {'params': [b, c]}], {'lr': 0.1})")
     setup = "optimizer with groups [[w], [b, c]]; w.grad = 3s, b.grad = -1s, c.grad = None"
 
     def fill_grads():

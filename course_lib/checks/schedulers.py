@@ -142,7 +142,7 @@ def check_schedule_function(
             f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)}), first at step {step}.',
             f"  inputs:      {inputs}",
             f"  your result: {got[step]:.6g}",
-            f"  expected:    {expected[step]:.6g}  (the lr of {described} at step {step})",
+            f"  expected:    {expected[step]:.6g}  (step {step} of {described})",
             f"  your schedule, steps 0-{n_steps - 1}:     {_short(got)}",
             f"  expected schedule, steps 0-{n_steps - 1}: {_short(expected)}",
         ]
@@ -547,8 +547,8 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
         expected += [eta_min] * (n - total - 1)
         cases[label] = ((base_lr, eta_min, W, total), n,
                         f"SequentialLR(LinearLR(start_factor=1/{W + 1}, total_iters={W}), "
-                        f"CosineAnnealingLR(T_max={total - W}, eta_min={eta_min}), milestones=[{W}]) "
-                        "then eta_min after total_steps", expected)
+                        f"CosineAnnealingLR(T_max={total - W}, eta_min={eta_min}), milestones=[{W}]), "
+                        "held at eta_min after total_steps", expected)
 
     def mistakes(args, n):
         b, m, W, T = args

@@ -16,6 +16,8 @@ from ..creation import tensor, zeros
 from ..tensor import Tensor
 from ._core import ExerciseError, call_student, format_value, report_success
 
+__all__ = ["check_broadcast_shape", "check_normalize_rows", "check_mse_by_hand"]
+
 # (a_shape, b_shape): shapes that broadcast, then shapes that do not.
 BROADCAST_CASES = [
     ((3, 1), (1, 4)),
@@ -36,10 +38,15 @@ def reference_broadcast_shape(a_shape: tuple, b_shape: tuple) -> tuple[int, ...]
     return tuple((zeros(*a_shape) + zeros(*b_shape)).shape)
 
 
-def _aligned(a_shape, b_shape, side: str):
-    """Pad the shorter shape with 1s on the left (``side='right'``: numpy/torch) or right."""
+def _aligned(a_shape, b_shape, side: str) -> tuple[tuple, tuple]:
+    """Both shapes at the same length, aligned on ``side``: ``"right"`` (the real rule, pad
+    the shorter shape with 1s on the left) or ``"left"`` (the usual mistake, pad on the right)."""
     n = max(len(a_shape), len(b_shape))
-    pad = lambda s: (1,) * (n - len(s)) + tuple(s) if side == "right" else tuple(s) + (1,) * (n - len(s))  # noqa: E731
+
+    def pad(shape) -> tuple:
+        ones = (1,) * (n - len(shape))
+        return ones + tuple(shape) if side == "right" else tuple(shape) + ones
+
     return pad(a_shape), pad(b_shape)
 
 
@@ -68,9 +75,6 @@ def _diagnose_broadcast(a_shape, b_shape, expected, got) -> str:
                 "from the left?")
     if got is None and _combine(*_aligned(a_shape, b_shape, "right"), one_stretches=False) is None:
         return "a size of 1 stretches to match the other size; only two different sizes that are both not 1 clash."
-    if expected is None:
-        return ("two sizes that differ, neither of them 1, cannot broadcast: raise RuntimeError, "
-                "as course_lib and torch do, instead of returning a shape.")
     if got is not None and len(got) != len(expected):
         return ("the result has as many dimensions as the LONGER shape: pad the shorter one with 1s "
                 "on the left before comparing sizes.")
@@ -124,10 +128,6 @@ def check_broadcast_shape(broadcast_shape: Callable) -> None:
                 "Likely mistake: " + _diagnose_broadcast(a_shape, b_shape, expected, got)
             )
     report_success("broadcast_shape", len(BROADCAST_CASES), what="pairs of shapes")
-
-
-def _shape_of(x) -> tuple:
-    return tuple(getattr(x, "shape", np.shape(x)))
 
 
 def _values(x) -> np.ndarray:

@@ -9,11 +9,10 @@ the loss recorded after the update) are recomputed and named.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
-from ..autograd import no_grad
 from ..creation import tensor, zeros
 from ..optim import SGD
 from ..tensor import Tensor
@@ -83,9 +82,9 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
                 continue
             hint = None
             if np.array_equal(p._data, old):
-                hint = ("your update did not change the parameter object. `p = p - lr * p.grad` (and, in "
-                        "course_lib, `p -= ...`) makes a NEW tensor and rebinds the name; change the "
-                        "existing one in place with p.sub_(lr * p.grad).")
+                hint = ("your update did not change the parameter object. `p = p - lr * p.grad` makes a "
+                        "NEW tensor and only rebinds the name p; change the existing tensor in place "
+                        "with p.sub_(lr * p.grad).")
             elif grad is not None and np.allclose(p._data, old + lr * grad):
                 hint = "you added the gradient: that climbs the loss. Gradient DEscent subtracts lr * grad."
             elif grad is not None and np.allclose(p._data, old - grad):

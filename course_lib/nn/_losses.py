@@ -8,6 +8,7 @@ Then ``dL/dlogp = -A / denominator``, and through log-softmax
 """
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -167,7 +168,10 @@ def _loss_shape(shape: tuple) -> tuple:
 
 
 def _class_targets(input: Tensor, target: Tensor, ignore_index: int) -> tuple[np.ndarray, np.ndarray]:
-    """Validated class indices as a flat array and the mask of those that are not ``ignore_index``."""
+    """Validated class indices as a flat array and the mask of those that are not ``ignore_index``.
+
+    The mask is None when no target is ignored (the common case, which then costs nothing).
+    """
     shape, t = input.shape, target._data
     if t.dtype != np.int64:
         raise RuntimeError(
@@ -183,6 +187,10 @@ def _class_targets(input: Tensor, target: Tensor, ignore_index: int) -> tuple[np
         raise RuntimeError(f"Expected target size {list(_loss_shape(shape))}, got {list(t.shape)}")
     n_classes = shape[0] if len(shape) == 1 else shape[1]
     t = t.reshape(-1)
+    # The usual case, checked with one comparison: every target in range (negative ones
+    # become huge when read as unsigned) and ignore_index outside the classes.
+    if not 0 <= ignore_index < n_classes and not np.count_nonzero(t.view(np.uint64) >= n_classes):
+        return t, None
     valid = t != ignore_index
     bad = valid & ((t < 0) | (t >= n_classes))
     if bad.any():
@@ -193,6 +201,7 @@ def _class_targets(input: Tensor, target: Tensor, ignore_index: int) -> tuple[np
 def _class_index_coefficients(input, t, valid, weight, label_smoothing):
     """``A`` (M, C) and the mean's denominator for class-index targets (see module docstring)."""
     n_classes = input.shape[0] if input.ndim == 1 else input.shape[1]
+    valid = np.ones(t.shape, dtype=bool) if valid is None else valid
     rows = np.arange(t.size)
     safe_t = np.where(valid, t, 0)
     w_t = valid.astype(np.float64) if weight is None else np.where(valid, weight[safe_t], 0)
@@ -251,7 +260,7 @@ def cross_entropy(
         raise RuntimeError("cross_entropy: input must have at least 1 dimension (the classes)")
     n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
     w = _check_weight(weight, n_classes)
-    probabilities = target.shape == input.shape
+    probabilities = target._data.shape == x.shape
     if probabilities:
         if target._data.dtype.kind != "f":
             raise RuntimeError(
@@ -289,7 +298,7 @@ def cross_entropy(
     return record(Tensor(out.astype(np.result_type(x, target._data) if probabilities else x.dtype)), name, (input, target), backward)
 
 
-def _cross_entropy_fast(input: Tensor, t: np.ndarray, valid: np.ndarray) -> Tensor:
+def _cross_entropy_fast(input: Tensor, t: np.ndarray, valid: np.ndarray | None) -> Tensor:
     r"""The common case (N, C) logits, class indices, mean: the same maths without the ``A`` matrix.
 
     :math:`L = -\frac{1}{D}\sum_n \log\mathrm{softmax}(x_n)_{y_n}`;
@@ -298,25 +307,25 @@ def _cross_entropy_fast(input: Tensor, t: np.ndarray, valid: np.ndarray) -> Tens
     """
     x = input._data
     rows = np.arange(x.shape[0])
-    all_valid = bool(valid.all())
+    all_valid = valid is None
     safe_t = t if all_valid else np.where(valid, t, 0)
-    denominator = float(np.count_nonzero(valid))
+    denominator = float(x.shape[0] if all_valid else np.count_nonzero(valid))
     # log_softmax_array's steps, keeping only the picked log-probabilities.
     shifted = x - x.max(axis=1, keepdims=True)
     exps = np.exp(shifted)
     total = exps.sum(axis=1, keepdims=True)
     picked = shifted[rows, safe_t] - np.log(total[:, 0])
     total_loss = picked.sum() if all_valid else picked @ valid.astype(x.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out = np.asarray(-total_loss / denominator, dtype=x.dtype)
+    # Every target ignored: torch's mean is 0/0 = nan (and so is its gradient).
+    scale = 1.0 / denominator if denominator else math.nan
+    out = np.asarray(-total_loss * scale, dtype=x.dtype)
 
     def backward(g):
         grad = exps / total  # softmax
         if not all_valid:
             grad *= valid[:, None]
-        grad[rows, safe_t] -= valid
-        with np.errstate(invalid="ignore", divide="ignore"):
-            grad *= g / denominator
+        grad[rows, safe_t] -= 1 if all_valid else valid
+        grad *= g * scale
         return (grad,)
 
     return record(Tensor(out), "NllLossBackward0", (input,), backward)

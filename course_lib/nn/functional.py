@@ -90,10 +90,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         out += bias._data  # out is a fresh array, so adding in place is safe
 
     def backward(g):
-        g2 = g.reshape(-1, g.shape[-1])
+        # Rows of g and x: (n, out) and (n, in) whatever the leading dimensions were.
+        g2 = g if g.ndim == 2 else g.reshape(-1, g.shape[-1])
+        x2 = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         grad_x = (g @ w) if input.requires_grad else None
-        grad_w = (g2.T @ x.reshape(-1, x.shape[-1])) if weight.requires_grad else None
-        grad_b = g2.sum(axis=0) if bias is not None and bias.requires_grad else None
+        grad_w = (g2.T @ x2) if weight.requires_grad else None
+        grad_b = np.add.reduce(g2, axis=0) if bias is not None and bias.requires_grad else None
         return grad_x, grad_w, grad_b
 
     if x.ndim == 2:

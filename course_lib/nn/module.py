@@ -180,6 +180,19 @@ class Module:
                 found.append(((f"{module_prefix}.{name}" if module_prefix else name), value))
         return iter(found)
 
+    def _parameter_list(self) -> list[Parameter]:
+        """Every parameter, in no particular order, cheaply: ``zero_grad`` runs every step."""
+        found, stack = [], [self]
+        while stack:  # order does not matter here, and a module seen twice is harmless
+            module = stack.pop()
+            for p in module._parameters.values():
+                if p is not None:
+                    found.append(p)
+            for child in module._modules.values():
+                if child is not None:
+                    stack.append(child)
+        return found
+
     def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` pairs, e.g. ``("0.weight", ...)`` in a Sequential."""
         yield from self._named_members("_parameters", prefix, recurse)
@@ -213,7 +226,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients: ``p.grad = None`` (default) or fill with zeros."""
-        for _, p in self._named_members("_parameters", "", True):
+        for p in self._parameter_list():
             if p.grad is None:
                 continue
             if set_to_none:
@@ -242,6 +255,22 @@ class Module:
                         value._data = value._data.astype(np_dtype)
                         if value.grad is not None:
                             value.grad._data = value.grad._data.astype(np_dtype)
+        return self
+
+    def to(self, *args, **kwargs) -> "Module":
+        """``to(dtype)`` converts floating-point parameters and buffers in place; ``to("cpu")`` is a no-op.
+
+        course_lib runs on the CPU only, so any other device raises NotImplementedError.
+        """
+        from .. import dtypes
+
+        for arg in (*args, *kwargs.values()):
+            if isinstance(arg, dtypes.dtype):
+                if not arg.is_floating_point:
+                    raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired dtype={arg}")
+                self._cast(arg.numpy)
+            elif arg not in ("cpu", None, False):
+                raise NotImplementedError(f"course_lib runs on the CPU only (got {arg!r})")
         return self
 
     def double(self) -> "Module":

@@ -104,9 +104,10 @@ def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's name
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     low = None if min is None else as_operand(min, a)._data
     high = None if max is None else as_operand(max, a)._data
-    out = promote(np.clip(a._data, low, high), a._data)
-    if out.shape != a._data.shape:
-        raise broadcast_error(a.shape, np.broadcast_shapes(*(np.shape(v) for v in (low, high) if v is not None)))
+    for bound in (low, high):
+        if bound is not None and not _broadcastable(a._data.shape, bound.shape):
+            raise broadcast_error(a.shape, bound.shape)
+    out = promote(np.asarray(np.clip(a._data, low, high)), a._data)
 
     def backward(g):
         inside = np.ones(a._data.shape, dtype=bool)

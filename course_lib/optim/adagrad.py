@@ -4,19 +4,19 @@ The algorithm, per parameter, in the symbols of :func:`adagrad_update` (as
 ``torch.optim.Adagrad``, in torch's order of floating-point operations)::
 
     input: lr, lr_decay, weight_decay, initial_accumulator_value, eps, maximize
-    state: sum = initial_accumulator_value (everywhere), step = 0
+    state: state_sum = initial_accumulator_value (everywhere), step = 0
     for step = 1, 2, ...:
         grad = -grad if maximize else grad
         if weight_decay != 0:
             grad = grad + weight_decay * param
         clr = lr / (1 + (step - 1) * lr_decay)
-        sum = sum + grad * grad
-        std = sqrt(sum) + eps
+        state_sum = state_sum + grad * grad
+        std = sqrt(state_sum) + eps
         param = param + (-clr * grad) / std
 
-Since ``sum`` only grows, the effective learning rate ``clr / std`` only falls: good for
+``state_sum`` is kept in ``optimizer.state[p]["sum"]`` (torch's key). Since it only grows, the effective learning rate ``clr / std`` only falls: good for
 sparse features, too aggressive for long non-convex training (RMSprop's motivation).
-As in torch, the state is created when the optimizer is built, and ``sum`` starts at the
+As in torch, the state is created when the optimizer is built, and the sum starts at the
 optimizer's ``initial_accumulator_value`` even for a param group that sets another one.
 """
 from __future__ import annotations

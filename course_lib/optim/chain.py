@@ -14,10 +14,14 @@ that never modify their inputs. :func:`chain` composes transformations: the upda
 coming out of one are the gradients going into the next. The last transform turns the
 direction into a step (``scale(-lr)``) and :func:`apply_updates` adds it to the params.
 
-Adam and AdamW as chains (``g`` the gradient, ``p`` the parameter):
+SGD, Adam and AdamW as chains (``g`` the gradient, ``p`` the parameter):
 
 .. code-block:: text
 
+    SGD(lr, momentum, dampening, wd, nesterov)
+                               = chain(add_decayed_weights(wd),              # L2: g + wd p
+                                       trace(momentum, dampening, nesterov), # momentum buffer
+                                       scale_by_learning_rate(lr))           # * -lr
     Adam(lr, betas, eps, wd)   = chain(add_decayed_weights(wd),              # L2: g + wd p
                                        scale_by_adam(b1, b2, eps),           # m_hat / (sqrt(v_hat) + eps)
                                        scale_by_learning_rate(lr))           # * -lr
@@ -30,9 +34,10 @@ is an L2 penalty that Adam divides by ``sqrt(v_hat)``; after it, the decay reach
 parameter as ``-lr * wd * p``, exactly ``p.mul_(1 - lr * wd)`` in ``torch.optim.AdamW``.
 
 Params and updates are lists of numpy arrays (one per parameter, in
-``model.parameters()`` order). The maths of each transform is the pure update function
-the matching ``course_lib.optim`` class uses, so a chain and the class agree step for step
-to float rounding.
+``model.parameters()`` order). The maths of ``trace`` and ``scale_by_adam`` is the update
+function the matching ``course_lib.optim`` class runs (``sgd_update``, ``adam_update``),
+called on copies, so a chain and the class agree step for step to float rounding
+(``sgd`` chains bit for bit).
 """
 from __future__ import annotations
 
@@ -43,8 +48,8 @@ import numpy as np
 from .adam import adam_update
 from .sgd import sgd_update
 
-Params = list  # list[np.ndarray]
-Updates = list  # list[np.ndarray]
+Params = list[np.ndarray]
+Updates = list[np.ndarray]
 Schedule = Callable[[int], float]
 
 

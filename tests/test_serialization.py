@@ -1,0 +1,150 @@
+"""course_lib.save / course_lib.load: exact round trips in a safe format, clear errors otherwise."""
+from __future__ import annotations
+
+import io
+import math
+import pickle
+import zipfile
+
+import numpy as np
+import pytest
+
+import course_lib
+from course_lib import nn
+
+
+def adam_like_state_dict():
+    """The shape of an Adam state_dict: int keys, tuples, tensors, floats, bools, None."""
+    return {
+        "state": {
+            0: {"step": course_lib.tensor(3.0), "exp_avg": course_lib.randn(2, 3), "exp_avg_sq": course_lib.rand(2, 3)},
+            1: {"step": course_lib.tensor(3.0), "exp_avg": course_lib.randn(3), "exp_avg_sq": course_lib.rand(3)},
+        },
+        "param_groups": [
+            {
+                "lr": 0.001,
+                "betas": (0.9, 0.999),
+                "eps": 1e-08,
+                "weight_decay": 0,
+                "amsgrad": False,
+                "maximize": False,
+                "foreach": None,
+                "capturable": False,
+                "params": [0, 1],
+            }
+        ],
+    }
+
+
+def scheduler_like_state_dict():
+    return {
+        "best": math.inf,
+        "last_epoch": 7,
+        "base_lrs": [0.1, 0.01],
+        "_last_lr": [0.1 * 0.95**7, 1 / 3],
+        "cooldown_counter": 0,
+        "mode": "min",
+        "eps": 1e-8,
+        "worst": -math.inf,
+        "_schedulers": [{"gamma": 0.5, "milestones": {3: 1, 6: 2}}, {"factors": [[1, 2.5], []], "name": None}],
+        "verbose": False,
+    }
+
+
+def assert_same(a, b):
+    """Exact equality, including types (int vs float, tuple vs list, Tensor dtype)."""
+    assert type(a) is type(b), (a, b)
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+        assert [type(k) for k in a] == [type(k) for k in b]
+        for key in a:
+            assert_same(a[key], b[key])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same(x, y)
+    elif isinstance(a, course_lib.Tensor):
+        assert a.dtype == b.dtype and a.shape == b.shape and a.requires_grad == b.requires_grad
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
+    elif isinstance(a, float) and math.isnan(a):
+        assert math.isnan(b)
+    elif isinstance(a, float):
+        assert a.hex() == b.hex()  # bit for bit
+    else:
+        assert a == b
+
+
+@pytest.mark.parametrize("make", [adam_like_state_dict, scheduler_like_state_dict])
+def test_state_dicts_round_trip_exactly(tmp_path, make):
+    obj = make()
+    path = tmp_path / "checkpoint.pt"
+    course_lib.save(obj, path)
+    assert path.exists() and not (tmp_path / "checkpoint.pt.npz").exists()  # the exact path
+    assert_same(course_lib.load(path), obj)
+
+
+def test_full_checkpoint_with_model_and_file_object():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    checkpoint = {
+        "model": model.state_dict(),
+        "optimizer": adam_like_state_dict(),
+        "scheduler": scheduler_like_state_dict(),
+        "epoch": 12,
+        "numpy_scalar": np.float32(0.25),
+        "numpy_int": np.int64(-3),
+        "weird_floats": [math.nan, -0.0, 5e-324, 1.7976931348623157e308],
+        "nested": ({"a": (1, 2.0, "x")}, [None, True]),
+    }
+    buffer = io.BytesIO()
+    course_lib.save(checkpoint, buffer)
+    buffer.seek(0)
+    loaded = course_lib.load(buffer)
+    assert type(loaded["numpy_scalar"]) is np.float32 and loaded["numpy_scalar"] == np.float32(0.25)
+    assert type(loaded["numpy_int"]) is np.int64
+    del checkpoint["numpy_scalar"], checkpoint["numpy_int"], loaded["numpy_scalar"], loaded["numpy_int"]
+    assert_same(loaded, checkpoint)
+    fresh = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    fresh.load_state_dict(loaded["model"])
+    x = course_lib.randn(2, 3)
+    np.testing.assert_array_equal(fresh(x).detach().numpy(), model(x).detach().numpy())
+
+
+def test_dtype_requires_grad_and_shared_tensors_are_preserved(tmp_path):
+    t = course_lib.tensor([1.5, 2.5], dtype=course_lib.float64, requires_grad=True)
+    p = nn.Parameter(course_lib.ones(2))
+    obj = {"t": t, "again": t, "p": p, "i": course_lib.tensor([1, 2]), "b": course_lib.tensor([True])}
+    course_lib.save(obj, tmp_path / "x.pt")
+    loaded = course_lib.load(tmp_path / "x.pt")
+    assert loaded["t"].dtype == course_lib.float64 and loaded["t"].requires_grad
+    assert loaded["again"] is loaded["t"]
+    assert isinstance(loaded["p"], nn.Parameter)
+    assert loaded["i"].dtype == course_lib.int64 and loaded["b"].dtype == course_lib.bool
+
+
+def test_file_is_an_npz_readable_without_pickle(tmp_path):
+    course_lib.save({"w": course_lib.ones(2)}, tmp_path / "c.pt")
+    with np.load(tmp_path / "c.pt", allow_pickle=False) as archive:
+        assert "__course_lib__" in archive.files
+        assert archive["__course_lib__"].dtype == np.uint8
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(lambda path: path.write_bytes(pickle.dumps({"a": 1})), id="pickle"),
+        pytest.param(lambda path: path.write_bytes(b"\x00\x01random bytes\xff" * 10), id="random-bytes"),
+        pytest.param(lambda path: np.savez(open(path, "wb"), a=np.ones(2)), id="foreign-npz"),
+        pytest.param(lambda path: np.save(open(path, "wb"), np.ones(2)), id="npy"),
+        pytest.param(lambda path: zipfile.ZipFile(path, "w").writestr("x.txt", "hi"), id="zip"),
+    ],
+)
+def test_load_of_foreign_file_raises_clear_error(tmp_path, content):
+    path = tmp_path / "foreign.bin"
+    content(path)
+    with pytest.raises(RuntimeError, match=r"foreign\.bin.*was not written by course_lib\.save"):
+        course_lib.load(path)
+
+
+def test_save_of_unsupported_object_names_its_place(tmp_path):
+    with pytest.raises(TypeError, match=r"cannot store an object of type set \(at obj\['state'\]\[0\]\)"):
+        course_lib.save({"state": {0: {1, 2}}}, tmp_path / "bad.pt")
