@@ -70,7 +70,8 @@ class Node:
     """The backward function of one recorded op: what ``Tensor.grad_fn`` holds.
 
     Attributes:
-        name: torch's name for it, e.g. ``"MulBackward0"``.
+        name: torch's name for it, e.g. ``"MulBackward0"`` (an attribute here; torch's
+            ``grad_fn.name()`` is a method).
         inputs: the op's tensor inputs, in order.
         backward: ``grad_out -> tuple`` of one gradient (or None) per input.
     """

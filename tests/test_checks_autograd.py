@@ -7,7 +7,9 @@ from course_lib.checks.autograd import (
     check_matmul_backward,
     check_mul_backward,
     check_sum_backward,
+    check_topological_order,
     check_unbroadcast,
+    reference_topological_order,
 )
 
 
@@ -187,3 +189,88 @@ def test_autograd_references_agree_with_live_torch():
     (tb + torch.zeros(2, 3, 4)).backward(torch.tensor(grad))
     got = reference_unbroadcast(course_lib.tensor(grad), (3, 1))
     np.testing.assert_allclose(got.numpy(), tb.grad.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def topological_order(root):
+    order, visited, stack = [], set(), [(root, False)]
+    while stack:
+        tensor, inputs_placed = stack.pop()
+        if inputs_placed:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        if tensor.grad_fn is not None:
+            for parent in tensor.grad_fn.inputs:
+                stack.append((parent, False))
+    return order
+
+
+def test_check_topological_order_accepts_an_iterative_sort(capsys):
+    check_topological_order(topological_order)
+    assert "topological_order: 4 graphs match" in capsys.readouterr().out
+
+
+def test_check_topological_order_accepts_the_reference():
+    check_topological_order(reference_topological_order)
+
+
+def test_check_topological_order_stub_says_not_done():
+    with pytest.raises(ExerciseError, match="not done yet"):
+        check_topological_order(_stub)
+
+
+def test_check_topological_order_names_recursion():
+    def recursive(root):
+        order, seen = [], set()
+
+        def visit(t):
+            if id(t) not in seen:
+                seen.add(id(t))
+                for parent in t.grad_fn.inputs if t.grad_fn else ():
+                    visit(parent)
+                order.append(t)
+
+        visit(root)
+        return order
+
+    with pytest.raises(ExerciseError, match=r"(?s)recursion limit.*explicit stack"):
+        check_topological_order(recursive)
+
+
+def test_check_topological_order_names_duplicates():
+    def no_visited_set(root):
+        order = []
+        stack = [(root, False)]
+        while stack:
+            tensor, placed = stack.pop()
+            if placed:
+                order.append(tensor)
+                continue
+            stack.append((tensor, True))
+            for parent in tensor.grad_fn.inputs if tensor.grad_fn else ():
+                stack.append((parent, False))
+        return order
+
+    with pytest.raises(ExerciseError, match=r"(?s)p appears 2 times.*`visited` set"):
+        check_topological_order(no_visited_set)
+
+
+def test_check_topological_order_names_reversed_list():
+    with pytest.raises(ExerciseError, match="looks reversed"):
+        check_topological_order(lambda root: topological_order(root)[::-1])
+
+
+def test_check_topological_order_names_missing_leaves():
+    with pytest.raises(ExerciseError, match=r"(?s)p, q are missing.*Leaves"):
+        check_topological_order(lambda root: [t for t in topological_order(root) if t.grad_fn is not None])
+
+
+def test_reference_topological_order_puts_inputs_first_and_skips_constants():
+    x = course_lib.tensor(1.0, requires_grad=True)
+    y = (x * 2.0 + x).sum()
+    order = reference_topological_order(y)
+    assert order[0] is x and order[-1] is y and len(order) == 4
+    assert reference_topological_order(x) == [x]

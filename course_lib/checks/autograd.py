@@ -10,6 +10,7 @@ of tensors taken from the engine's own walk, ``course_lib.autograd``.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Callable
 
 import numpy as np
@@ -302,15 +303,17 @@ def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str 
     order = [t for t in order if t.requires_grad]  # constants (no gradient) may be listed or not
     expected = reference_topological_order(root)
     ids = [id(t) for t in order]
-    if len(set(ids)) != len(ids):
-        twice = next(t for t in order if ids.count(id(t)) > 1)
-        return (f"{name(twice)} appears {ids.count(id(twice))} times. A tensor used by several ops "
+    listed, wanted = set(ids), {id(t) for t in expected}
+    if len(listed) != len(ids):
+        counts = Counter(ids)
+        twice = next(t for t in order if counts[id(t)] > 1)
+        return (f"{name(twice)} appears {counts[id(twice)]} times. A tensor used by several ops "
                 "must be listed once: keep a `visited` set and skip tensors already in it.")
-    missing = [t for t in expected if id(t) not in set(ids)]
+    missing = [t for t in expected if id(t) not in listed]
     if missing:
         leaf_hint = " Leaves (grad_fn is None) belong in the list too." if all(t.grad_fn is None for t in missing) else ""
-        return f"{', '.join(name(t) for t in missing)} missing from your list.{leaf_hint}"
-    extra = [t for t in order if id(t) not in {id(e) for e in expected}]
+        return f"{', '.join(name(t) for t in missing)} {'is' if len(missing) == 1 else 'are'} missing from your list.{leaf_hint}"
+    extra = [t for t in order if id(t) not in wanted]
     if extra:
         return "your list holds tensors that the root was not computed from."
     position = {id(t): k for k, t in enumerate(order)}

@@ -37,7 +37,7 @@ def _count(shape: tuple, axes) -> int:
     return int(np.prod(shape if axes is None else [shape[i] for i in axes], dtype=np.int64))
 
 
-def sum(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A001
+def sum(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A001
     r""":math:`\sum_i a_i` over ``dim`` (all elements by default); d/da = 1 for every element.
 
     Integer and bool tensors sum to int64, as in torch.
@@ -54,7 +54,7 @@ def sum(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:  # no
     return record(Tensor(out), name, (a,), lambda g: (_expand_grad(g, shape, axes, keepdim),))
 
 
-def mean(a: Tensor, dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+def mean(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, dtype=None) -> Tensor:
     r""":math:`\frac{1}{N}\sum_i a_i` over ``dim``; d/da = 1/N for every element."""
     from .. import dtypes
 
@@ -132,12 +132,12 @@ def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     return _extreme(a, dim, keepdim, "min")
 
 
-def argmax(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the largest value (of the flattened tensor when ``dim`` is None); first on ties."""
     return _arg(a, dim, keepdim, np.argmax)
 
 
-def argmin(a: Tensor, dim=None, keepdim: bool = False) -> Tensor:
+def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the smallest value (of the flattened tensor when ``dim`` is None); first on ties."""
     return _arg(a, dim, keepdim, np.argmin)
 
@@ -180,7 +180,14 @@ def _deviations(a: Tensor, name: str, dim, unbiased, correction):
     return axes, centred, divisor
 
 
-def var(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def var(
+    a: Tensor,
+    dim: int | tuple[int, ...] | None = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> Tensor:
     r"""Variance :math:`\frac{1}{N-c}\sum_i (a_i-\bar a)^2` with torch's default correction ``c = 1``.
 
     ``unbiased=False`` (or ``correction=0``) divides by N. d/da_i = 2 (a_i - ā)/(N - c).
@@ -197,7 +204,14 @@ def var(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction
     return record(Tensor(out), "VarBackward0", (a,), backward)
 
 
-def std(a: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+def std(
+    a: Tensor,
+    dim: int | tuple[int, ...] | None = None,
+    unbiased: bool | None = None,
+    keepdim: bool = False,
+    *,
+    correction: float | None = None,
+) -> Tensor:
     r"""Standard deviation :math:`\sqrt{\mathrm{var}(a)}` (torch's correction ``c = 1`` by default).
 
     d/da_i = (a_i - ā) / ((N - c) std); where std is 0 this is nan, as in torch.
