@@ -5,7 +5,7 @@ import numpy as np
 
 from . import dtypes
 from . import random as _random
-from .tensor import Tensor
+from .tensor import Tensor, _to_array
 
 
 def _shape(size) -> tuple[int, ...]:
@@ -25,8 +25,12 @@ def _float_dtype(dtype) -> np.dtype:
 
 
 def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
-    """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64)."""
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+    """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64).
+
+    A numpy array keeps its dtype and is copied, as ``torch.tensor`` does; use
+    ``from_numpy`` to share its memory instead.
+    """
+    return Tensor(_to_array(data, dtype), requires_grad=requires_grad)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:

@@ -493,6 +493,20 @@ class Tensor:
             ) from None
         return self
 
+    # Augmented assignment updates the storage, as in torch, so that the classic
+    # `with no_grad(): p -= lr * p.grad` changes the parameter every holder of `p` sees.
+    def __iadd__(self, other):
+        return self.add_(other)
+
+    def __isub__(self, other):
+        return self.sub_(other)
+
+    def __imul__(self, other):
+        return self.mul_(other)
+
+    def __itruediv__(self, other):
+        return self.div_(other)
+
     def add_(self, other, alpha=1) -> "Tensor":
         """``self += alpha * other``, in place."""
         other = _value(other)

@@ -243,3 +243,24 @@ def test_ties_in_max_argmax_and_maximum_match_torch_live():
         v.max().backward()
         results.append((indices.tolist(), t.argmax(1).tolist(), t.min(1).indices.tolist(), t.grad.tolist(), u.grad.tolist(), v.grad.tolist()))
     assert results[0] == results[1]
+
+
+def test_tensor_copies_a_numpy_array_but_from_numpy_shares_it():
+    array = np.array([1.0, 2.0])
+    copied, shared = course_lib.tensor(array), course_lib.from_numpy(array)
+    array[0] = 5.0
+    assert copied.tolist() == [1.0, 2.0]
+    assert shared.tolist() == [5.0, 2.0]
+    assert copied.dtype == course_lib.float64
+
+
+def test_augmented_assignment_updates_the_parameter_in_place():
+    p = course_lib.tensor([1.0, 2.0], requires_grad=True)
+    alias = p
+    (p * p).sum().backward()
+    with course_lib.no_grad():
+        p -= 0.5 * p.grad
+        p *= 2.0
+    assert p is alias and p.tolist() == [0.0, 0.0]
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        p += 1.0

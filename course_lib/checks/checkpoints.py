@@ -1,13 +1,7 @@
-"""Lesson 09 (checkpoint and resume): reference solutions and their checkers.
+"""Lesson 09 (checkpoint and resume): the checkers of its four exercises.
 
-The reference functions are the answer key of the lesson (and what later cells use):
-
-* :func:`save_checkpoint` / :func:`load_checkpoint`: one file holding the ``state_dict`` of
-  model, optimizer and scheduler plus the epoch, in :func:`course_lib.save`'s safe format;
-* :func:`resume_training`: rebuild a run, load the checkpoint, train the remaining epochs;
-* :func:`freeze`: param-group surgery that stops an optimizer from touching a module.
-
-Each ``check_*`` runs the student's version on a small seeded run (a tanh MLP trained with
+The answer keys live in :mod:`course_lib.training` (``save_checkpoint``,
+``load_checkpoint``, ``resume_training``, ``freeze``). Each ``check_*`` runs the student's version on a small seeded run (a tanh MLP trained with
 Adam and OneCycleLR, full batch) next to the reference, prints one line when everything
 agrees, and otherwise raises :class:`~course_lib.checks._core.ExerciseError` with the
 likely mistake: the optimizer or scheduler not saved or not restored (Adam's moments and
@@ -23,84 +17,20 @@ import numpy as np
 
 from .. import nn
 from ..random import manual_seed
-from ..serialization import load, save
+from ..serialization import load
 from ..tensor import Tensor
+from ..training import CHECKPOINT_KEYS as KEYS
+from ..training import save_checkpoint
 from ._core import ExerciseError, call_student, format_value, report_success
 
 __all__ = [
-    "save_checkpoint",
-    "load_checkpoint",
-    "resume_training",
-    "freeze",
+    "make_run",
+    "train_epoch",
     "check_save_checkpoint",
     "check_load_checkpoint",
     "check_resume_training",
     "check_freeze",
 ]
-
-KEYS = ("model", "optimizer", "scheduler", "epoch")
-
-
-# ---------------------------------------------------------------------------- references
-def save_checkpoint(path: str | os.PathLike, model: nn.Module, optimizer: Any, scheduler: Any, epoch: int) -> None:
-    """Write ``{"model", "optimizer", "scheduler": state_dict(), "epoch": epoch}`` to ``path``.
-
-    ``epoch`` is the number of epochs already finished, so a resumed run continues with
-    ``range(epoch, num_epochs)``.
-    """
-    save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-          "scheduler": scheduler.state_dict(), "epoch": epoch}, path)
-
-
-def load_checkpoint(path: str | os.PathLike, model: nn.Module, optimizer: Any, scheduler: Any) -> int:
-    """Restore model, optimizer and scheduler in place from ``path``; return the saved epoch.
-
-    The objects must be built as they were for the saved run (same layers, same param
-    groups, same scheduler class and arguments); ``load_state_dict`` then overwrites
-    weights, moments, step counts, learning rates and ``last_epoch``.
-    """
-    checkpoint = load(path)
-    model.load_state_dict(checkpoint["model"])
-    optimizer.load_state_dict(checkpoint["optimizer"])
-    scheduler.load_state_dict(checkpoint["scheduler"])
-    return checkpoint["epoch"]
-
-
-def resume_training(path: str | os.PathLike, make_run: Callable[[], tuple], train_epoch: Callable[..., float],
-                    num_epochs: int) -> list[float]:
-    """Rebuild a run with ``make_run()``, load the checkpoint, train up to ``num_epochs``.
-
-    Args:
-        path: the checkpoint written by :func:`save_checkpoint`.
-        make_run: builds a fresh ``(model, optimizer, scheduler)``, as for the original run.
-        train_epoch: ``train_epoch(model, optimizer, scheduler) -> loss`` runs one epoch.
-        num_epochs: the total length of the run.
-
-    Returns:
-        The losses of epochs ``epoch, ..., num_epochs - 1`` (the ones not done before saving).
-    """
-    model, optimizer, scheduler = make_run()
-    done = load_checkpoint(path, model, optimizer, scheduler)
-    return [train_epoch(model, optimizer, scheduler) for _ in range(done, num_epochs)]
-
-
-def freeze(optimizer: Any, module: nn.Module) -> None:
-    """Stop training ``module``: no gradients, and out of the optimizer's param groups.
-
-    Removing a parameter from its group is what guarantees it never moves: a parameter
-    whose ``.grad`` is a zero tensor (``zero_grad(set_to_none=False)``) is still updated by
-    Adam's momentum and by weight decay. Its ``optimizer.state`` entry goes too, otherwise
-    ``optimizer.state_dict()`` finds state for a parameter that is in no group.
-    Parameters are compared with ``is``: ``p in list`` would compare tensors elementwise.
-    """
-    frozen = list(module.parameters())
-    for p in frozen:
-        p.requires_grad_(False)
-        p.grad = None
-        optimizer.state.pop(p, None)
-    for group in optimizer.param_groups:
-        group["params"] = [p for p in group["params"] if not any(p is q for q in frozen)]
-
 
 # ---------------------------------------------------------------------------- the test run
 def _data() -> tuple[Tensor, Tensor]:

@@ -1,0 +1,62 @@
+"""Checks of optimizer options, shared by the optimizers' constructors.
+
+Each ``check_*`` raises torch's ``ValueError`` with torch's words (``Invalid learning rate:
+-1``) followed by one ``help:`` sentence for a student, and returns nothing when the value
+is fine. An optimizer calls them at the top of ``__init__``, one option per line, in
+torch's order (the first bad option is the one reported, as in torch).
+
+torch tests most options as ``not 0.0 <= value``, which also rejects NaN. ``torch.optim.SGD``
+alone writes ``value < 0.0``, which lets NaN through; ``nan_passes=True`` keeps that
+difference, so each optimizer accepts exactly what its torch counterpart accepts.
+"""
+from __future__ import annotations
+
+__all__ = [
+    "check_betas",
+    "check_eps",
+    "check_lr",
+    "check_momentum",
+    "check_non_negative",
+    "check_weight_decay",
+]
+
+
+def _is_negative(value: float, nan_passes: bool) -> bool:
+    """``value < 0.0`` (NaN passes, torch's SGD) or ``not 0.0 <= value`` (NaN fails)."""
+    return value < 0.0 if nan_passes else not 0.0 <= value
+
+
+def check_lr(lr: float, *, nan_passes: bool = False) -> None:
+    """Reject a negative learning rate: ``Invalid learning rate: {lr}``."""
+    if _is_negative(lr, nan_passes):
+        raise ValueError(f"Invalid learning rate: {lr}. help: the learning rate must be >= 0.")
+
+
+def check_non_negative(name: str, value: float, help: str, *, nan_passes: bool = False) -> None:
+    """Reject ``value < 0`` for the option ``name``: ``Invalid {name} value: {value}. help: {help}``."""
+    if _is_negative(value, nan_passes):
+        raise ValueError(f"Invalid {name} value: {value}. help: {help}")
+
+
+def check_eps(eps: float, *, typical: str = "1e-8") -> None:
+    """Reject a negative ``eps``: ``Invalid epsilon value: {eps}`` (help suggests ``typical``)."""
+    check_non_negative("epsilon", eps, f"use a small eps >= 0, e.g. {typical}.")
+
+
+def check_weight_decay(weight_decay: float, *, nan_passes: bool = False) -> None:
+    """Reject a negative ``weight_decay``: ``Invalid weight_decay value: {weight_decay}``."""
+    check_non_negative("weight_decay", weight_decay, "use weight_decay >= 0.", nan_passes=nan_passes)
+
+
+def check_momentum(momentum: float, *, nan_passes: bool = False) -> None:
+    """Reject a negative ``momentum``: ``Invalid momentum value: {momentum}``."""
+    check_non_negative("momentum", momentum, "use momentum >= 0.", nan_passes=nan_passes)
+
+
+def check_betas(betas: tuple[float, float]) -> None:
+    """Require ``0 <= beta < 1`` for both betas: ``Invalid beta parameter at index {i}: {beta}``."""
+    for i in (0, 1):
+        if not 0.0 <= betas[i] < 1.0:
+            raise ValueError(
+                f"Invalid beta parameter at index {i}: {betas[i]}. help: betas must lie in [0, 1)."
+            )
