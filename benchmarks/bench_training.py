@@ -22,7 +22,6 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 import course_lib  # noqa: E402
-from course_lib import nn  # noqa: E402
 
 BATCH, IN, HIDDEN, OUT = 64, 64, 128, 10
 
@@ -41,12 +40,14 @@ def make_data(seed: int = 0):
     return x, y, weights
 
 
-def course_lib_step_fn(x, y, weights):
-    model = nn.Sequential(nn.Linear(IN, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, OUT))
-    for p, w in zip(model.parameters(), weights):
-        p.data = course_lib.tensor(w)
-    loss_fn = nn.CrossEntropyLoss()
-    xt, yt = course_lib.tensor(x), course_lib.tensor(y)
+def library_step_fn(lib, x, y, weights):
+    """A training step written once for ``lib`` = course_lib or torch: the API is the same."""
+    model = lib.nn.Sequential(lib.nn.Linear(IN, HIDDEN), lib.nn.ReLU(), lib.nn.Linear(HIDDEN, OUT))
+    with lib.no_grad():
+        for p, w in zip(model.parameters(), weights):
+            p.copy_(lib.from_numpy(w))
+    loss_fn = lib.nn.CrossEntropyLoss()
+    xt, yt = lib.from_numpy(x), lib.from_numpy(y)
 
     def step():
         model.zero_grad()
@@ -84,26 +85,6 @@ def numpy_step_fn(x, y, weights):
     return step
 
 
-def torch_step_fn(x, y, weights):
-    import torch
-
-    torch.set_num_threads(1)
-    model = torch.nn.Sequential(torch.nn.Linear(IN, HIDDEN), torch.nn.ReLU(), torch.nn.Linear(HIDDEN, OUT))
-    with torch.no_grad():
-        for p, w in zip(model.parameters(), weights):
-            p.copy_(torch.from_numpy(w))
-    loss_fn = torch.nn.CrossEntropyLoss()
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
-
-    def step():
-        model.zero_grad()
-        loss = loss_fn(model(xt), yt)
-        loss.backward()
-        return loss.item()
-
-    return step
-
-
 def time_steps(steps: dict, n_steps: int, repeats: int) -> dict[str, float]:
     """Median over ``repeats`` of the mean time per step, in milliseconds, for each entry.
 
@@ -130,11 +111,17 @@ def main() -> None:
     args = parser.parse_args()
     x, y, weights = make_data()
 
-    steps = {"course_lib": course_lib_step_fn(x, y, weights), "numpy": numpy_step_fn(x, y, weights)}
+    steps = {
+        "course_lib": library_step_fn(course_lib, x, y, weights),
+        "numpy": numpy_step_fn(x, y, weights),
+    }
     try:
-        steps["torch"] = torch_step_fn(x, y, weights)
+        import torch
     except ImportError:
         print("torch is not installed: comparing with raw numpy only")
+    else:
+        torch.set_num_threads(1)
+        steps["torch"] = library_step_fn(torch, x, y, weights)
     losses = {name: (fn() if name != "numpy" else fn()[0]) for name, fn in steps.items()}
     print("loss at the first step: " + ", ".join(f"{k} {v:.6f}" for k, v in losses.items()))
 

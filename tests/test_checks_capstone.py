@@ -1,12 +1,15 @@
 """The lesson-10 checkers: the reference passes, a stub is named, loop mistakes are diagnosed."""
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import pytest
+from checks_helpers import checker_contract
 
 import course_lib
+from course_lib import training
 from course_lib.checks import ExerciseError
-from course_lib.checks import capstone as ref
 from course_lib.checks.capstone import (
     check_evaluate,
     check_fit,
@@ -16,32 +19,12 @@ from course_lib.checks.capstone import (
 
 pytestmark = pytest.mark.lesson10
 
-
-def _stub(name: str, number: int):
-    def stub(*args, **kwargs):
-        raise NotImplementedError(f"Exercise 10.{number}: complete `{name}`, then run the check below.")
-
-    return stub
-
-
-CHECKERS = [
-    (check_train_one_epoch, ref.train_one_epoch, "train_one_epoch", 1),
-    (check_evaluate, ref.evaluate, "evaluate", 2),
-    (check_make_optimizer_and_scheduler, ref.make_optimizer_and_scheduler, "make_optimizer_and_scheduler", 3),
-    (check_fit, ref.fit, "fit", 4),
-]
-
-
-@pytest.mark.parametrize("checker, reference, name, number", CHECKERS)
-def test_capstone_checkers_accept_the_reference(checker, reference, name, number, capsys):
-    checker(reference)
-    assert capsys.readouterr().out.startswith(f"\u2713 {name}")
-
-
-@pytest.mark.parametrize("checker, reference, name, number", CHECKERS)
-def test_capstone_checkers_name_an_unfinished_exercise(checker, reference, name, number):
-    with pytest.raises(ExerciseError, match=rf"Exercise 10\.{number} is not done yet: complete `{name}`"):
-        checker(_stub(name, number))
+test_capstone_checkers_accept_the_reference, test_capstone_checkers_name_an_unfinished_exercise = checker_contract([
+    (check_train_one_epoch, training.train_one_epoch, "train_one_epoch", "10.1"),
+    (check_evaluate, training.evaluate, "evaluate", "10.2"),
+    (check_make_optimizer_and_scheduler, training.make_optimizer_and_scheduler, "make_optimizer_and_scheduler", "10.3"),
+    (check_fit, training.fit, "fit", "10.4"),
+])
 
 
 # ------------------------------------------------------------------ train_one_epoch
@@ -83,73 +66,46 @@ def test_check_train_one_epoch_diagnoses_loop_mistakes(kind, message):
 
 def test_check_train_one_epoch_diagnoses_a_missing_model_train():
     def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
-        return _no_train_mode(model, loader, optimizer, loss_fn, scheduler)  # model.train() forgotten
+        model.train = lambda mode=True: model  # the reference with its model.train() forgotten
+        return training.train_one_epoch(model, loader, optimizer, loss_fn, scheduler)
 
     with pytest.raises(ExerciseError, match=r"call model.train\(\)"):
         check_train_one_epoch(train_one_epoch)
 
 
-def _no_train_mode(model, loader, optimizer, loss_fn, scheduler):
-    total, count = 0.0, 0
-    for inputs, targets in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        total += loss.item() * len(targets)
-        count += len(targets)
-    return total / count
-
-
 # ------------------------------------------------------------------ evaluate
 def test_check_evaluate_diagnoses_a_missing_eval():
     def evaluate(model, loader, loss_fn):
-        with course_lib.no_grad():
-            return _measure(model, loader, loss_fn)
+        model.eval = lambda: model  # the reference with its model.eval() forgotten
+        return training.evaluate(model, loader, loss_fn)
 
     with pytest.raises(ExerciseError, match=r"call model.eval\(\)"):
         check_evaluate(evaluate)
 
 
-def test_check_evaluate_diagnoses_a_missing_no_grad():
-    def evaluate(model, loader, loss_fn):
-        model.eval()
-        return _measure(model, loader, loss_fn)
+def test_check_evaluate_diagnoses_a_missing_no_grad(monkeypatch):
+    monkeypatch.setattr(training.loop, "no_grad", contextlib.nullcontext)  # the reference without no_grad
 
     with pytest.raises(ExerciseError, match="no_grad"):
-        check_evaluate(evaluate)
+        check_evaluate(training.evaluate)
 
 
 def test_check_evaluate_diagnoses_a_count_instead_of_an_accuracy():
     def evaluate(model, loader, loss_fn):
-        model.eval()
-        with course_lib.no_grad():
-            loss, accuracy = _measure(model, loader, loss_fn)
+        loss, accuracy = training.evaluate(model, loader, loss_fn)
         return loss, accuracy * 40
 
     with pytest.raises(ExerciseError, match="number of correct answers"):
         check_evaluate(evaluate)
 
 
-def _measure(model, loader, loss_fn):
-    total, correct, count = 0.0, 0, 0
-    for inputs, targets in loader:
-        logits = model(inputs)
-        total += loss_fn(logits, targets).item() * len(targets)
-        correct += int((logits.argmax(dim=1) == targets).sum().item())
-        count += len(targets)
-    return total / count, correct / count
-
-
 # ------------------------------------------------------------------ optimizer and scheduler
 def test_check_make_optimizer_and_scheduler_diagnoses_steplr_counted_in_epochs():
     def make(name, model, steps_per_epoch, epochs):
-        if name == ref.CONFIGS[0]:
+        if name == training.CONFIGS[0]:
             optimizer = course_lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
             return optimizer, course_lib.optim.lr_scheduler.StepLR(optimizer, step_size=4, gamma=0.2)
-        return ref.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
+        return training.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
 
     with pytest.raises(ExerciseError, match="step_size = 4 \\* steps_per_epoch"):
         check_make_optimizer_and_scheduler(make)
@@ -157,10 +113,10 @@ def test_check_make_optimizer_and_scheduler_diagnoses_steplr_counted_in_epochs()
 
 def test_check_make_optimizer_and_scheduler_diagnoses_a_short_one_cycle():
     def make(name, model, steps_per_epoch, epochs):
-        if name == ref.CONFIGS[2]:
+        if name == training.CONFIGS[2]:
             optimizer = course_lib.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-2)
             return optimizer, course_lib.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1e-2, total_steps=epochs)
-        return ref.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
+        return training.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
 
     with pytest.raises(ExerciseError, match="total_steps = steps_per_epoch \\* epochs"):
         check_make_optimizer_and_scheduler(make)
@@ -169,7 +125,7 @@ def test_check_make_optimizer_and_scheduler_diagnoses_a_short_one_cycle():
 # ------------------------------------------------------------------ fit
 def test_check_fit_diagnoses_ignoring_start_epoch():
     def fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch=0):
-        return ref.fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, 0)
+        return training.fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, 0)
 
     with pytest.raises(ExerciseError, match=r"range\(start_epoch, epochs\)"):
         check_fit(fit)
@@ -177,7 +133,7 @@ def test_check_fit_diagnoses_ignoring_start_epoch():
 
 def test_check_fit_diagnoses_lr_recorded_after_the_epoch():
     def fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch=0):
-        history = ref.fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch)
+        history = training.fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch)
         history["lr"] = history["lr"][1:] + [optimizer.param_groups[0]["lr"]]
         return history
 

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import pytest
+from checks_helpers import checker_contract
 
 import course_lib
+from course_lib import training
 from course_lib.checks import ExerciseError
-from course_lib.checks import checkpoints as ref
 from course_lib.checks.checkpoints import (
     check_freeze,
     check_load_checkpoint,
@@ -15,32 +16,12 @@ from course_lib.checks.checkpoints import (
 
 pytestmark = pytest.mark.lesson09
 
-
-def _stub(name: str, number: int):
-    def stub(*args, **kwargs):
-        raise NotImplementedError(f"Exercise 09.{number}: complete `{name}`, then run the check below.")
-
-    return stub
-
-
-CHECKERS = [
-    (check_save_checkpoint, ref.save_checkpoint, "save_checkpoint", 1),
-    (check_load_checkpoint, ref.load_checkpoint, "load_checkpoint", 2),
-    (check_resume_training, ref.resume_training, "resume_training", 3),
-    (check_freeze, ref.freeze, "freeze", 4),
-]
-
-
-@pytest.mark.parametrize("checker, reference, name, number", CHECKERS)
-def test_checkpoint_checkers_accept_the_reference(checker, reference, name, number, capsys):
-    checker(reference)
-    assert capsys.readouterr().out.startswith(f"\u2713 {name}")
-
-
-@pytest.mark.parametrize("checker, reference, name, number", CHECKERS)
-def test_checkpoint_checkers_name_an_unfinished_exercise(checker, reference, name, number):
-    with pytest.raises(ExerciseError, match=rf"Exercise 09\.{number} is not done yet: complete `{name}`"):
-        checker(_stub(name, number))
+test_checkpoint_checkers_accept_the_reference, test_checkpoint_checkers_name_an_unfinished_exercise = checker_contract([
+    (check_save_checkpoint, training.save_checkpoint, "save_checkpoint", "09.1"),
+    (check_load_checkpoint, training.load_checkpoint, "load_checkpoint", "09.2"),
+    (check_resume_training, training.resume_training, "resume_training", "09.3"),
+    (check_freeze, training.freeze, "freeze", "09.4"),
+])
 
 
 # ------------------------------------------------------------------ save
@@ -62,7 +43,7 @@ def test_check_save_checkpoint_diagnoses_saving_the_objects():
 
 def test_check_save_checkpoint_diagnoses_a_wrong_epoch():
     def save_checkpoint(path, model, optimizer, scheduler, epoch):
-        ref.save_checkpoint(path, model, optimizer, scheduler, epoch + 1)
+        training.save_checkpoint(path, model, optimizer, scheduler, epoch + 1)
 
     with pytest.raises(ExerciseError, match="save epoch exactly as given"):
         check_save_checkpoint(save_checkpoint)
@@ -93,7 +74,7 @@ def test_check_load_checkpoint_diagnoses_a_scheduler_not_restored():
 
 def test_check_load_checkpoint_diagnoses_a_missing_return():
     def load_checkpoint(path, model, optimizer, scheduler):
-        ref.load_checkpoint(path, model, optimizer, scheduler)
+        training.load_checkpoint(path, model, optimizer, scheduler)
 
     with pytest.raises(ExerciseError, match=r"return checkpoint\['epoch'\]"):
         check_load_checkpoint(load_checkpoint)
@@ -103,7 +84,7 @@ def test_check_load_checkpoint_diagnoses_a_missing_return():
 def test_check_resume_training_diagnoses_an_off_by_one_epoch():
     def resume_training(path, make_run, train_epoch, num_epochs):
         model, optimizer, scheduler = make_run()
-        done = ref.load_checkpoint(path, model, optimizer, scheduler)
+        done = training.load_checkpoint(path, model, optimizer, scheduler)
         return [train_epoch(model, optimizer, scheduler) for _ in range(done + 1, num_epochs)]
 
     with pytest.raises(ExerciseError, match="off by one epoch"):

@@ -1,16 +1,10 @@
-"""Lesson 10 (capstone): the reference training loop and its checkers.
+"""Lesson 10 (capstone): the checkers of its four exercises.
 
-Reference solutions (the answer key, also used by the lesson's later cells):
-
-* :func:`train_one_epoch`: ``model.train()``, then per batch ``zero_grad``, forward, loss,
-  ``backward``, ``optimizer.step()``, ``scheduler.step()``; returns the mean loss per sample;
-* :func:`evaluate`: ``model.eval()`` and ``no_grad``; returns ``(mean loss, accuracy)``;
-* :func:`make_optimizer_and_scheduler`: the three configurations of the capstone grid;
-* :func:`fit`: epochs of training and validation, with a per-epoch seeded data order so
-  that a run can be resumed exactly.
-
-Each ``check_*`` runs the student's version next to the reference on a tiny seeded
-classification problem and names the likely mistake: gradients never zeroed, the
+The answer keys live in :mod:`course_lib.training`: ``train_one_epoch``, ``evaluate`` and
+``fit`` (:mod:`~course_lib.training.loop`), ``CONFIGS`` and
+``make_optimizer_and_scheduler`` (:mod:`~course_lib.training.recipes`). Each ``check_*``
+runs the student's version next to the reference on a tiny seeded classification problem
+and names the likely mistake: gradients never zeroed, the
 scheduler not stepped (or stepped before the optimizer), batch means averaged without
 their sizes, evaluation without ``model.eval()`` or ``no_grad``, a schedule of the wrong
 length.
@@ -27,120 +21,19 @@ from ..autograd import is_grad_enabled, no_grad
 from ..data import DataLoader, TensorDataset
 from ..random import manual_seed
 from ..tensor import Tensor
+# the checkers' parameters shadow the references' names: import them under others
+from ..training import CONFIGS
+from ..training import evaluate as _reference_evaluate
+from ..training import fit as _reference_fit
+from ..training import make_optimizer_and_scheduler as _reference_make
 from ._core import ExerciseError, call_student, format_value, report_success
 
 __all__ = [
-    "CONFIGS",
-    "train_one_epoch",
-    "evaluate",
-    "make_optimizer_and_scheduler",
-    "fit",
     "check_train_one_epoch",
     "check_evaluate",
     "check_make_optimizer_and_scheduler",
     "check_fit",
 ]
-
-CONFIGS = ("SGD+momentum / StepLR", "Adam / warm-up+cosine", "AdamW / OneCycleLR")
-
-
-# ---------------------------------------------------------------------------- references
-def train_one_epoch(model: nn.Module, loader: Any, optimizer: Any, loss_fn: Callable, scheduler: Any = None) -> float:
-    """Train one pass over ``loader``; return the mean loss per sample.
-
-    Per batch: ``zero_grad`` (gradients accumulate otherwise), forward, loss, ``backward``,
-    ``optimizer.step()``, then ``scheduler.step()`` (schedules here count optimizer steps).
-    The mean weights each batch by its size: ``sum(loss_b * n_b) / sum(n_b)``.
-    """
-    model.train()
-    total, count = 0.0, 0
-    for inputs, targets in loader:
-        optimizer.zero_grad()
-        loss = loss_fn(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        total += loss.item() * len(targets)
-        count += len(targets)
-    return total / count
-
-
-def evaluate(model: nn.Module, loader: Any, loss_fn: Callable) -> tuple[float, float]:
-    """``(mean loss per sample, accuracy in [0, 1])`` over ``loader``, in eval mode, no graph.
-
-    ``model.eval()`` switches dropout (and batch norm) to inference behaviour; ``no_grad``
-    records no graph, which saves memory and time and cannot leak into the next backward.
-    """
-    model.eval()
-    total, correct, count = 0.0, 0, 0
-    with no_grad():
-        for inputs, targets in loader:
-            logits = model(inputs)
-            total += loss_fn(logits, targets).item() * len(targets)
-            correct += int((logits.argmax(dim=1) == targets).sum().item())
-            count += len(targets)
-    return total / count, correct / count
-
-
-def make_optimizer_and_scheduler(name: str, model: nn.Module, steps_per_epoch: int, epochs: int) -> tuple:
-    """One of the capstone's three configurations; every scheduler steps once per batch.
-
-    ==========================  =============================================================
-    ``"SGD+momentum / StepLR"``  ``SGD(lr=0.1, momentum=0.9)``, ``StepLR(step_size=4 epochs
-                                 of steps, gamma=0.2)``
-    ``"Adam / warm-up+cosine"``  ``Adam(lr=3e-3)``, ``SequentialLR([LinearLR(start_factor=0.1,
-                                 total_iters=1 epoch), CosineAnnealingLR(T_max=rest)],
-                                 milestones=[1 epoch])``
-    ``"AdamW / OneCycleLR"``     ``AdamW(lr=3e-3, weight_decay=1e-2)``, ``OneCycleLR(max_lr=1e-2,
-                                 total_steps=all steps)``
-    ==========================  =============================================================
-    """
-    from ..optim import SGD, Adam, AdamW
-    from ..optim.lr_scheduler import CosineAnnealingLR, LinearLR, OneCycleLR, SequentialLR, StepLR
-
-    total = steps_per_epoch * epochs
-    if name == CONFIGS[0]:
-        optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
-        return optimizer, StepLR(optimizer, step_size=4 * steps_per_epoch, gamma=0.2)
-    if name == CONFIGS[1]:
-        optimizer = Adam(model.parameters(), lr=3e-3)
-        warmup = LinearLR(optimizer, start_factor=0.1, total_iters=steps_per_epoch)
-        cosine = CosineAnnealingLR(optimizer, T_max=total - steps_per_epoch)
-        return optimizer, SequentialLR(optimizer, [warmup, cosine], milestones=[steps_per_epoch])
-    if name == CONFIGS[2]:
-        optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=1e-2)
-        return optimizer, OneCycleLR(optimizer, max_lr=1e-2, total_steps=total)
-    raise ValueError(f"unknown configuration {name!r}; help: use one of {list(CONFIGS)}")
-
-
-def fit(model: nn.Module, optimizer: Any, scheduler: Any, train_loader_for: Callable[[int], Any], val_loader: Any,
-        loss_fn: Callable, epochs: int, start_epoch: int = 0) -> dict[str, list[float]]:
-    """Train epochs ``start_epoch .. epochs - 1``; return the history of each epoch.
-
-    Args:
-        train_loader_for: ``train_loader_for(epoch)`` gives that epoch's loader; seeding the
-            shuffle by the epoch number makes a resumed run see the same batches.
-        start_epoch: the number of epochs already done (0 for a new run).
-
-    Returns:
-        ``{"lr": [...], "train_loss": [...], "val_loss": [...], "val_acc": [...]}``, one value
-        per epoch trained; ``lr`` is the learning rate at the start of the epoch.
-    """
-    history: dict[str, list[float]] = {"lr": [], "train_loss": [], "val_loss": [], "val_acc": []}
-    for epoch in range(start_epoch, epochs):
-        history["lr"].append(optimizer.param_groups[0]["lr"])
-        history["train_loss"].append(train_one_epoch(model, train_loader_for(epoch), optimizer, loss_fn, scheduler))
-        val_loss, val_acc = evaluate(model, val_loader, loss_fn)
-        history["val_loss"].append(val_loss)
-        history["val_acc"].append(val_acc)
-    return history
-
-
-# the checkers' parameters shadow these names: keep the references under other names
-_reference_evaluate = evaluate
-_reference_make = make_optimizer_and_scheduler
-_reference_fit = fit
 
 
 # ---------------------------------------------------------------------------- the test problem

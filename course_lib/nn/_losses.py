@@ -213,6 +213,14 @@ def _class_index_coefficients(input, t, valid, weight, label_smoothing):
     return coefficients, float(w_t.sum())
 
 
+def _classes_and_weight(name: str, x: np.ndarray, weight: Tensor | None) -> tuple[int, np.ndarray | None]:
+    """The number of classes ``C`` (dim 0 of ``(C,)``, else dim 1) and the checked ``weight``."""
+    if x.ndim == 0:
+        raise RuntimeError(f"{name}: input must have at least 1 dimension (the classes)")
+    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
+    return n_classes, _check_weight(weight, n_classes)
+
+
 def _check_weight(weight, n_classes: int):
     if weight is None:
         return None
@@ -256,10 +264,7 @@ def cross_entropy(
     x = input._data
     if x.dtype.kind != "f":
         raise NotImplementedError(f"\"log_softmax_lastdim_kernel_impl\" not implemented for '{dtypes.torch_name(x.dtype)}'")
-    if x.ndim == 0:
-        raise RuntimeError("cross_entropy: input must have at least 1 dimension (the classes)")
-    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
-    w = _check_weight(weight, n_classes)
+    n_classes, w = _classes_and_weight("cross_entropy", x, weight)
     probabilities = target._data.shape == x.shape
     if probabilities:
         if target._data.dtype.kind != "f":
@@ -354,10 +359,7 @@ def nll_loss(
     reduction = _reduction(reduction, size_average, reduce)
     _check_tensors("nll_loss", input=input, target=target)
     x = input._data
-    if x.ndim == 0:
-        raise RuntimeError("nll_loss: input must have at least 1 dimension (the classes)")
-    n_classes = x.shape[0] if x.ndim == 1 else x.shape[1]
-    w = _check_weight(weight, n_classes)
+    _, w = _classes_and_weight("nll_loss", x, weight)
     t, valid = _class_targets(input, target, ignore_index)
     coefficients, denominator = _class_index_coefficients(input, t, valid, w, 0.0)
     per_row = -(coefficients * _rows(x)).sum(axis=1)

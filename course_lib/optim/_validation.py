@@ -32,10 +32,10 @@ def check_lr(lr: float, *, nan_passes: bool = False) -> None:
         raise ValueError(f"Invalid learning rate: {lr}. help: the learning rate must be >= 0.")
 
 
-def check_non_negative(name: str, value: float, help: str, *, nan_passes: bool = False) -> None:
-    """Reject ``value < 0`` for the option ``name``: ``Invalid {name} value: {value}. help: {help}``."""
+def check_non_negative(name: str, value: float, hint: str, *, nan_passes: bool = False) -> None:
+    """Reject a negative option ``name``: ``Invalid {name} value: {value}. help: {hint}``."""
     if _is_negative(value, nan_passes):
-        raise ValueError(f"Invalid {name} value: {value}. help: {help}")
+        raise ValueError(f"Invalid {name} value: {value}. help: {hint}")
 
 
 def check_eps(eps: float, *, typical: str = "1e-8") -> None:
@@ -45,7 +45,8 @@ def check_eps(eps: float, *, typical: str = "1e-8") -> None:
 
 def check_weight_decay(weight_decay: float, *, nan_passes: bool = False) -> None:
     """Reject a negative ``weight_decay``: ``Invalid weight_decay value: {weight_decay}``."""
-    check_non_negative("weight_decay", weight_decay, "use weight_decay >= 0.", nan_passes=nan_passes)
+    hint = "use weight_decay >= 0."
+    check_non_negative("weight_decay", weight_decay, hint, nan_passes=nan_passes)
 
 
 def check_momentum(momentum: float, *, nan_passes: bool = False) -> None:

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._validation import check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
 __all__ = ["Adadelta", "adadelta_update"]
@@ -99,16 +100,11 @@ class Adadelta(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}. help: the learning rate must be >= 0.")
+        check_lr(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}. help: rho must lie in [0, 1].")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}. help: use a small eps >= 0, e.g. 1e-6.")
-        if not 0.0 <= weight_decay:
-            raise ValueError(
-                f"Invalid weight_decay value: {weight_decay}. help: use weight_decay >= 0."
-            )
+        check_eps(eps, typical="1e-6")
+        check_weight_decay(weight_decay)
         _check_unsupported(foreach=foreach, capturable=capturable, differentiable=differentiable)
         defaults = {
             "lr": lr,
@@ -123,23 +119,12 @@ class Adadelta(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adadelta step on every parameter that has a gradient.
-
-        Args:
-            closure: optional function that recomputes the loss (and gradients) and returns it.
-
-        Returns:
-            The closure's loss, or None.
-        """
+        """Perform one Adadelta step on every parameter that has a gradient."""
         loss = self._run_closure(closure)
         for group, params in self._params_with_grad():
             for p, grad in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = Tensor(np.zeros_like(p._data))
-                    state["acc_delta"] = Tensor(np.zeros_like(p._data))
-                state["step"]._data += 1  # kept as torch does, although the update ignores it
+                state = self._lazy_state(p, "square_avg", "acc_delta")
+                self._next_step(state)  # counted as torch does, although the update ignores it
                 self._update_in_blocks(
                     adadelta_update,
                     (p._data, grad, state["square_avg"]._data, state["acc_delta"]._data),

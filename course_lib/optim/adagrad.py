@@ -26,7 +26,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _step_value
+from ._validation import check_eps, check_lr, check_non_negative, check_weight_decay
+from .optimizer import Optimizer, _check_unsupported
 
 __all__ = ["Adagrad", "adagrad_update"]
 
@@ -96,21 +97,15 @@ class Adagrad(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}. help: the learning rate must be >= 0.")
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}. help: use lr_decay >= 0.")
-        if not 0.0 <= weight_decay:
-            raise ValueError(
-                f"Invalid weight_decay value: {weight_decay}. help: use weight_decay >= 0."
-            )
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}. "
-                "help: the accumulator holds a sum of squares, so start it at a value >= 0."
-            )
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}. help: use a small eps >= 0, e.g. 1e-10.")
+        check_lr(lr)
+        check_non_negative("lr_decay", lr_decay, "use lr_decay >= 0.")
+        check_weight_decay(weight_decay)
+        check_non_negative(
+            "initial_accumulator_value",
+            initial_accumulator_value,
+            "the accumulator holds a sum of squares, so start it at a value >= 0.",
+        )
+        check_eps(eps, typical="1e-10")
         _check_unsupported(foreach=foreach, differentiable=differentiable, fused=fused)
         defaults = {
             "lr": lr,
@@ -135,25 +130,18 @@ class Adagrad(Optimizer):
         state["sum"] = Tensor(np.full_like(p._data, self.defaults["initial_accumulator_value"]))
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adagrad step on every parameter that has a gradient.
-
-        Args:
-            closure: optional function that recomputes the loss (and gradients) and returns it.
-
-        Returns:
-            The closure's loss, or None.
-        """
+        """Perform one Adagrad step on every parameter that has a gradient."""
         loss = self._run_closure(closure)
         for group, params in self._params_with_grad():
             for p, grad in params:
                 state = self.state[p]
                 if len(state) == 0:  # a parameter added later with add_param_group
                     self._init_state(p)
-                state["step"]._data += 1
+                step = self._next_step(state)
                 self._update_in_blocks(
                     adagrad_update,
                     (p._data, grad, state["sum"]._data),
-                    step=_step_value(state["step"]),
+                    step=step,
                     lr=float(group["lr"]),
                     lr_decay=float(group["lr_decay"]),
                     weight_decay=float(group["weight_decay"]),

@@ -9,9 +9,11 @@ An optimizer holds
   each optimizer keeps its running buffers under torch's names (``momentum_buffer``,
   ``exp_avg``, ``step``, ...).
 
-A subclass validates its options, builds ``defaults``, calls ``super().__init__`` and
-implements ``step()``. The maths of each algorithm lives in one pure function over numpy
-arrays (``sgd_update``, ``adam_update``, ...) that ``step()`` calls once per parameter.
+A subclass validates its options (with the checks of ``_validation.py``), builds
+``defaults``, calls ``super().__init__`` and implements ``step()``. The maths of each
+algorithm lives in one pure function over numpy arrays (``sgd_update``, ``adam_update``,
+...) that ``step()`` calls once per parameter; ``_lazy_state`` and ``_next_step`` do the
+bookkeeping around that call that every optimizer shares.
 
 Step counting (for learning-rate schedulers): every subclass's ``step`` is wrapped once, at
 class creation (``__init_subclass__``), so that each call that returns normally sets
@@ -109,7 +111,21 @@ def _counting_step(step: Callable) -> Callable:
         return out
 
     wrapper._counts_optimizer_steps = True
+    if step.__doc__ and "Args:" not in step.__doc__:
+        wrapper.__doc__ = step.__doc__ + _STEP_ARGS_DOC
     return wrapper
+
+
+# Appended to a subclass's one-line ``step`` docstring, so that each optimizer file states
+# only what its step does, and ``help(Adam.step)`` still shows the arguments.
+_STEP_ARGS_DOC = """
+
+        Args:
+            closure: optional function that recomputes the loss (and gradients) and returns it.
+
+        Returns:
+            The closure's loss, or None.
+        """
 
 
 class Optimizer:
@@ -128,7 +144,8 @@ class Optimizer:
         _step_count: number of ``step()`` calls that returned normally.
 
     A subclass's ``step`` is wrapped when the class is created (``__init_subclass__``) to
-    keep ``_opt_called`` and ``_step_count``; nothing is patched on instances.
+    keep ``_opt_called`` and ``_step_count``; nothing is patched on instances. A one-line
+    ``step`` docstring gets the ``closure`` argument and the return value described.
 
     Example:
         >>> class PlainSGD(Optimizer):
@@ -371,6 +388,26 @@ class Optimizer:
     def _new_step() -> Tensor:
         """A fresh step counter: torch keeps ``state["step"]`` as a float32 0-d tensor."""
         return Tensor(np.zeros((), dtype=np.float32))
+
+    def _lazy_state(self, p: Tensor, *buffers: str, **optional: bool) -> dict[str, Any]:
+        """``self.state[p]``, created at ``p``'s first step as torch's optimizers create it.
+
+        A new state holds ``step`` (0) and a zero tensor shaped like ``p`` for each name in
+        ``buffers``, then for each name in ``optional`` whose flag is True (e.g.
+        ``max_exp_avg_sq=group["amsgrad"]``): torch's keys, in torch's order.
+        """
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = self._new_step()
+            for name in buffers + tuple(name for name, wanted in optional.items() if wanted):
+                state[name] = Tensor(np.zeros_like(p._data))
+        return state
+
+    @staticmethod
+    def _next_step(state: dict[str, Any]) -> float:
+        """Count one more step in ``state["step"]`` and return its number (1 on the first step)."""
+        state["step"]._data += 1
+        return _step_value(state["step"])
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in torch's layout, with copies of every tensor.

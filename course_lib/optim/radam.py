@@ -34,7 +34,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_unsupported, _step_value
+from ._validation import check_betas, check_eps, check_lr, check_weight_decay
+from .optimizer import Optimizer, _check_unsupported
 
 __all__ = ["RAdam", "radam_update"]
 
@@ -128,22 +129,10 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}. help: the learning rate must be >= 0.")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}. help: use a small eps >= 0, e.g. 1e-8.")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(
-                f"Invalid beta parameter at index 0: {betas[0]}. help: betas must lie in [0, 1)."
-            )
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(
-                f"Invalid beta parameter at index 1: {betas[1]}. help: betas must lie in [0, 1)."
-            )
-        if not 0.0 <= weight_decay:
-            raise ValueError(
-                f"Invalid weight_decay value: {weight_decay}. help: use weight_decay >= 0."
-            )
+        check_lr(lr)
+        check_eps(eps)
+        check_betas(betas)
+        check_weight_decay(weight_decay)
         _check_unsupported(foreach=foreach, capturable=capturable, differentiable=differentiable)
         defaults = {
             "lr": lr,
@@ -159,28 +148,17 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one RAdam step on every parameter that has a gradient.
-
-        Args:
-            closure: optional function that recomputes the loss (and gradients) and returns it.
-
-        Returns:
-            The closure's loss, or None.
-        """
+        """Perform one RAdam step on every parameter that has a gradient."""
         loss = self._run_closure(closure)
         for group, params in self._params_with_grad():
             beta1, beta2 = group["betas"]
             for p, grad in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["exp_avg"] = Tensor(np.zeros_like(p._data))
-                    state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
-                state["step"]._data += 1
+                state = self._lazy_state(p, "exp_avg", "exp_avg_sq")
+                step = self._next_step(state)
                 self._update_in_blocks(
                     radam_update,
                     (p._data, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data),
-                    step=_step_value(state["step"]),
+                    step=step,
                     lr=float(group["lr"]),
                     beta1=float(beta1),
                     beta2=float(beta2),

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._validation import check_eps, check_lr, check_momentum, check_non_negative, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
 __all__ = ["RMSprop", "rmsprop_update"]
@@ -121,18 +122,11 @@ class RMSprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}. help: the learning rate must be >= 0.")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}. help: use a small eps >= 0, e.g. 1e-8.")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}. help: use momentum >= 0.")
-        if not 0.0 <= weight_decay:
-            raise ValueError(
-                f"Invalid weight_decay value: {weight_decay}. help: use weight_decay >= 0."
-            )
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}. help: use alpha in [0, 1], e.g. 0.99.")
+        check_lr(lr)
+        check_eps(eps)
+        check_momentum(momentum)
+        check_weight_decay(weight_decay)
+        check_non_negative("alpha", alpha, "use alpha in [0, 1], e.g. 0.99.")
         _check_unsupported(capturable=capturable, foreach=foreach, differentiable=differentiable)
         defaults = {
             "lr": lr,
@@ -149,26 +143,17 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one RMSprop step on every parameter that has a gradient.
-
-        Args:
-            closure: optional function that recomputes the loss (and gradients) and returns it.
-
-        Returns:
-            The closure's loss, or None.
-        """
+        """Perform one RMSprop step on every parameter that has a gradient."""
         loss = self._run_closure(closure)
         for group, params in self._params_with_grad():
             for p, grad in params:
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = self._new_step()
-                    state["square_avg"] = Tensor(np.zeros_like(p._data))
-                    if group["momentum"] > 0:
-                        state["momentum_buffer"] = Tensor(np.zeros_like(p._data))
-                    if group["centered"]:
-                        state["grad_avg"] = Tensor(np.zeros_like(p._data))
-                state["step"]._data += 1  # kept as torch does, although the update ignores it
+                state = self._lazy_state(
+                    p,
+                    "square_avg",
+                    momentum_buffer=group["momentum"] > 0,
+                    grad_avg=group["centered"],
+                )
+                self._next_step(state)  # counted as torch does, although the update ignores it
                 grad_avg = state["grad_avg"]._data if group["centered"] else None
                 buf = state["momentum_buffer"]._data if group["momentum"] > 0 else None
                 self._update_in_blocks(

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._validation import check_lr, check_momentum, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
 __all__ = ["SGD", "sgd_update"]
@@ -114,14 +115,10 @@ class SGD(Optimizer):
         differentiable: bool = False,
         fused: bool | None = None,
     ) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}. help: the learning rate must be >= 0.")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}. help: use momentum >= 0.")
-        if weight_decay < 0.0:
-            raise ValueError(
-                f"Invalid weight_decay value: {weight_decay}. help: use weight_decay >= 0."
-            )
+        # torch's SGD tests `lr < 0.0` where the other optimizers test `not 0.0 <= lr`: NaN passes.
+        check_lr(lr, nan_passes=True)
+        check_momentum(momentum, nan_passes=True)
+        check_weight_decay(weight_decay, nan_passes=True)
         _check_unsupported(foreach=foreach, differentiable=differentiable, fused=fused)
         defaults = {
             "lr": lr,
@@ -142,14 +139,7 @@ class SGD(Optimizer):
         super().__init__(params, defaults)
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one SGD step on every parameter that has a gradient.
-
-        Args:
-            closure: optional function that recomputes the loss (and gradients) and returns it.
-
-        Returns:
-            The closure's loss, or None.
-        """
+        """Perform one SGD step on every parameter that has a gradient."""
         loss = self._run_closure(closure)
         for group, params in self._params_with_grad():
             options = {

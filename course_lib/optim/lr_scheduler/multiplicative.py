@@ -56,8 +56,20 @@ def _lambdas_state(lambdas: list[Callable]) -> list[dict | None]:
     return saved
 
 
-class _LambdaState:
-    """state_dict/load_state_dict shared by LambdaLR and MultiplicativeLR."""
+class _LambdaScheduler(LRScheduler):
+    """What LambdaLR and MultiplicativeLR share: one ``lr_lambda`` per param group, and a
+    ``state_dict`` that cannot hold functions."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
+        last_epoch: int = -1,
+    ) -> None:
+        _check_optimizer(optimizer)  # before _lambda_list reads optimizer.param_groups
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state; ``lr_lambdas`` holds None for functions and lambdas
@@ -78,7 +90,7 @@ class _LambdaState:
                 fn.__dict__.update(saved)
 
 
-class LambdaLR(_LambdaState, LRScheduler):
+class LambdaLR(_LambdaScheduler):
     """Set the learning rate to the initial rate times a function of the step.
 
     Closed form (also the form the code uses)::
@@ -92,24 +104,13 @@ class LambdaLR(_LambdaState, LRScheduler):
         last_epoch: index of the last step; -1 starts a new schedule.
     """
 
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[float]:
         """``base_lr * lr_lambda(last_epoch)`` for each group."""
         self._warn_get_lr_outside_step()
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class MultiplicativeLR(_LambdaState, LRScheduler):
+class MultiplicativeLR(_LambdaScheduler):
     """Multiply the learning rate by a function of the step, at every step.
 
     Closed form::
@@ -124,17 +125,6 @@ class MultiplicativeLR(_LambdaState, LRScheduler):
         lr_lambda: a function of the integer step ``t`` giving a factor, or one per group.
         last_epoch: index of the last step; -1 starts a new schedule.
     """
-
-    def __init__(
-        self,
-        optimizer: Optimizer,
-        lr_lambda: Callable[[int], float] | list[Callable[[int], float]],
-        last_epoch: int = -1,
-    ) -> None:
-        _check_optimizer(optimizer)
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         """``group["lr"] * lr_lambda(last_epoch)`` (unchanged at the initial step)."""

@@ -1,19 +1,18 @@
-"""Tests of the lesson 07/08 checkers: right answers pass, stubs and typical mistakes are named.
+"""Tests of the lesson-07 checkers: right answers pass, stubs and typical mistakes are named.
 
 The "right answers" below are the closed forms from the schedulers' docstrings (maths);
 the checkers compare them with course_lib's schedulers run step by step.
 """
 from __future__ import annotations
 
-import math
 from bisect import bisect_left
 
 import pytest
+from checks_helpers import fails_with, stub, torch_lrs
 
-from course_lib.checks import schedulers as checks
-from course_lib.checks._core import ExerciseError
+from course_lib.checks import lr_schedulers as checks
 
-pytestmark = [pytest.mark.lesson07, pytest.mark.lesson08]
+pytestmark = pytest.mark.lesson07
 
 
 # ------------------------------------------------------------------ right answers (maths)
@@ -23,30 +22,6 @@ def step_lr(epoch, base_lr, step_size, gamma):
 
 def multistep_lr(epoch, base_lr, milestones, gamma):
     return base_lr * gamma ** sum(1 for m in milestones if m <= epoch)
-
-
-def cosine_lr(step, base_lr, eta_min, T_max):
-    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * step / T_max)) / 2
-
-
-def warmup_cosine_lr(step, base_lr, eta_min, warmup_steps, total_steps):
-    if step < warmup_steps:
-        return base_lr * (step + 1) / (warmup_steps + 1)
-    if step > total_steps:
-        return eta_min
-    return cosine_lr(step - warmup_steps, base_lr, eta_min, total_steps - warmup_steps)
-
-
-def warm_restarts_lr(step, base_lr, eta_min, T_0, T_mult):
-    T_cur, T_i = step, T_0
-    while T_cur >= T_i:
-        T_cur -= T_i
-        T_i *= T_mult
-    return cosine_lr(T_cur, base_lr, eta_min, T_i)
-
-
-def polynomial_lr(step, base_lr, total_iters, power):
-    return base_lr * (1 - min(step, total_iters) / total_iters) ** power
 
 
 class MyLRScheduler:
@@ -96,21 +71,6 @@ def train(model, loss_fn, optimizer, scheduler, batches, epochs, per_batch=False
     return lrs
 
 
-def stub(exercise, name):
-    def fn(*args, **kwargs):
-        raise NotImplementedError(f"Exercise {exercise}: complete `{name}`, then run the check below.")
-    return fn
-
-
-def fails_with(check, answer, *words):
-    with pytest.raises(ExerciseError) as info:
-        check(answer)
-    message = str(info.value)
-    for word in words:
-        assert word in message, message
-    return message
-
-
 # ------------------------------------------------------------------ the right answers pass
 @pytest.mark.parametrize("check, answer", [
     (checks.check_step_lr, step_lr),
@@ -118,21 +78,14 @@ def fails_with(check, answer, *words):
     (checks.check_lr_scheduler_base, type("Probe", (MyLRScheduler,), {})),
     (checks.check_step_lr_class, MyStepLR),
     (checks.check_train, train),
-    (checks.check_cosine_lr, cosine_lr),
-    (checks.check_warmup_cosine_lr, warmup_cosine_lr),
-    (checks.check_warm_restarts_lr, warm_restarts_lr),
-    (checks.check_polynomial_lr, polynomial_lr),
 ])
-def test_scheduler_checks_accept_the_right_answer(check, answer, capsys):
+def test_lr_scheduler_checks_accept_the_right_answer(check, answer, capsys):
     check(answer)
     assert capsys.readouterr().out.startswith("\u2713")
 
 
-@pytest.mark.parametrize("check", [
-    checks.check_step_lr, checks.check_multistep_lr, checks.check_train, checks.check_cosine_lr,
-    checks.check_warmup_cosine_lr, checks.check_warm_restarts_lr, checks.check_polynomial_lr,
-])
-def test_scheduler_checks_report_an_unfinished_exercise(check):
+@pytest.mark.parametrize("check", [checks.check_step_lr, checks.check_multistep_lr, checks.check_train])
+def test_lr_scheduler_checks_report_an_unfinished_exercise(check):
     fails_with(check, stub("07.1", "the_function"), "Exercise 07.1 is not done yet", "the_function")
 
 
@@ -150,7 +103,7 @@ def test_step_lr_class_check_reports_an_unfinished_get_lr():
     fails_with(checks.check_step_lr_class, Stub, "Exercise 07.5 is not done yet")
 
 
-# ------------------------------------------------------------------ lesson 07 mistakes
+# ------------------------------------------------------------------ mistakes
 @pytest.mark.parametrize("wrong, words", [
     (lambda e, b, s, g: b * g ** ((e + 1) // s), ["one epoch early"]),
     (lambda e, b, s, g: b * g ** (max(e - 1, 0) // s), ["one epoch late"]),
@@ -283,114 +236,12 @@ def test_train_check_catches_a_missing_list_of_lrs():
     fails_with(checks.check_train, lambda *args: train(*args) and [], "returned list of learning rates")
 
 
-# ------------------------------------------------------------------ lesson 08 mistakes
-@pytest.mark.parametrize("wrong, words", [
-    (lambda t, b, m, T: cosine_lr(t, b, m, T + 1), ["off by one", "T_max"]),
-    (lambda t, b, m, T: cosine_lr(t, b, 0.0, T), ["eta_min is missing"]),
-    (lambda t, b, m, T: m + (b - m) * math.cos(math.pi * t / T), ["(1 + cos(...)) / 2"]),
-    (lambda t, b, m, T: m + b * (1 + math.cos(math.pi * t / T)) / 2, ["amplitude"]),
-])
-def test_cosine_lr_check_names_the_mistake(wrong, words):
-    fails_with(checks.check_cosine_lr, wrong, "likely mistake", *words)
-
-
-def test_cosine_lr_check_names_t_max_minus_one():
-    # The first case (T_max=10) fails before T_max=1 could divide by zero.
-    fails_with(checks.check_cosine_lr, lambda t, b, m, T: cosine_lr(t, b, m, T - 1), "not T_max - 1")
-
-
-def _warmup_variant(warm=None, cos=None, after=None):
-    def fn(t, b, m, W, T):
-        if t < W:
-            return warm(t, b, W) if warm else b * (t + 1) / (W + 1)
-        if t <= T:
-            return cos(t, b, m, W, T) if cos else cosine_lr(t - W, b, m, T - W)
-        return after(t, b, m, W, T) if after else m
-    return fn
-
-
-@pytest.mark.parametrize("wrong, words", [
-    (_warmup_variant(warm=lambda t, b, W: b * t / W), ["starts at 0"]),
-    (_warmup_variant(warm=lambda t, b, W: b * (t + 1) / W), ["one step early"]),
-    (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T - W)), ["step - warmup_steps"]),
-    (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T)), ["total_steps - warmup_steps"]),
-    (_warmup_variant(after=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T - W)), ["stay at eta_min"]),
-])
-def test_warmup_cosine_lr_check_names_the_mistake(wrong, words):
-    fails_with(checks.check_warmup_cosine_lr, wrong, "likely mistake", *words)
-
-
-@pytest.mark.parametrize("wrong, words", [
-    (lambda t, b, m, T0, k: cosine_lr(t % T0, b, m, T0), ["T_mult"]),
-    (lambda t, b, m, T0, k: warm_restarts_lr(t, b, 0.0, T0, k), ["eta_min is missing"]),
-])
-def test_warm_restarts_lr_check_names_the_mistake(wrong, words):
-    fails_with(checks.check_warm_restarts_lr, wrong, "likely mistake", *words)
-
-
-def test_warm_restarts_lr_check_catches_a_late_restart():
-    def late(t, b, m, T_0, T_mult):
-        T_i = T_0
-        while t > T_i:
-            t -= T_i
-            T_i *= T_mult
-        return cosine_lr(t, b, m, T_i)
-    fails_with(checks.check_warm_restarts_lr, late, "one step late")
-
-
-@pytest.mark.parametrize("wrong, words", [
-    (lambda t, b, T, p: b * abs(1 - t / T) ** p, ["min(step, total_iters)"]),
-    (lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p), ["whole factor"]),
-    (lambda t, b, T, p: b * (1 - min(t, T + 1) / (T + 1)) ** p, ["off by one"]),
-])
-def test_polynomial_lr_check_names_the_mistake(wrong, words):
-    fails_with(checks.check_polynomial_lr, wrong, "likely mistake", *words)
-
-
-def test_warmup_cosine_scheduler_matches_nanogpt_formula():
-    lrs = checks.reference_lrs(lambda o: checks.warmup_cosine_scheduler(o, 0.01, 4, 12), 0.3, 13)
-    expected = [warmup_cosine_lr(t, 0.3, 0.01, 4, 12) for t in range(13)]
-    assert lrs == pytest.approx(expected, rel=1e-9, abs=1e-12)
-
-
-def test_warmup_cosine_scheduler_matches_torch():
-    torch = pytest.importorskip("torch")
-    param = torch.zeros(1, requires_grad=True)
-    optimizer = torch.optim.SGD([param], lr=0.3)
-    sched = torch.optim.lr_scheduler
-    scheduler = sched.SequentialLR(optimizer, [
-        sched.LinearLR(optimizer, start_factor=1 / 5, end_factor=1.0, total_iters=4),
-        sched.CosineAnnealingLR(optimizer, T_max=8, eta_min=0.01)], milestones=[4])
-    expected = [optimizer.param_groups[0]["lr"]]
-    for _ in range(12):
-        optimizer.step()
-        scheduler.step()
-        expected.append(optimizer.param_groups[0]["lr"])
-    lrs = checks.reference_lrs(lambda o: checks.warmup_cosine_scheduler(o, 0.01, 4, 12), 0.3, 13)
-    assert lrs == pytest.approx(expected, rel=1e-9, abs=1e-12)
-
-
-def test_polynomial_lr_check_explains_a_complex_result():
-    fails_with(checks.check_polynomial_lr, lambda t, b, T, p: (-b) ** 0.5, "complex", "min(step, total_iters)")
-
-
 @pytest.mark.parametrize("make, formula, steps", [
     (lambda s, o: s.StepLR(o, step_size=4, gamma=0.1), lambda t: step_lr(t, 100.0, 4, 0.1), 25),
     (lambda s, o: s.MultiStepLR(o, milestones=[8, 2, 5, 5], gamma=0.5),
      lambda t: multistep_lr(t, 100.0, [8, 2, 5, 5], 0.5), 10),
-    (lambda s, o: s.CosineAnnealingLR(o, T_max=9, eta_min=1.0), lambda t: cosine_lr(t, 100.0, 1.0, 9), 10),
-    (lambda s, o: s.CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=1.0),
-     lambda t: warm_restarts_lr(t, 100.0, 1.0, 3, 2), 25),
-    (lambda s, o: s.PolynomialLR(o, total_iters=6, power=2.0), lambda t: polynomial_lr(t, 100.0, 6, 2.0), 9),
 ])
 def test_closed_forms_the_checks_accept_match_torch(make, formula, steps):
     # The right answers the tests feed the checkers are torch's schedules, step for step.
-    torch = pytest.importorskip("torch")
-    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=100.0)
-    scheduler = make(torch.optim.lr_scheduler, optimizer)
-    lrs = [optimizer.param_groups[0]["lr"]]
-    for _ in range(steps - 1):
-        optimizer.step()
-        scheduler.step()
-        lrs.append(optimizer.param_groups[0]["lr"])
+    lrs = torch_lrs(make, 100.0, steps)
     assert lrs == pytest.approx([formula(t) for t in range(steps)], rel=1e-9, abs=1e-9)

@@ -1,0 +1,142 @@
+"""course_lib.training's checkpoints: what is saved, what is restored, and exact resumes."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import course_lib
+from course_lib import nn, training
+from course_lib.data import DataLoader, TensorDataset
+from course_lib.optim import Adam, AdamW
+from course_lib.optim.lr_scheduler import OneCycleLR
+
+pytestmark = pytest.mark.lesson09
+
+EPOCHS = 10
+
+
+def data():
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(32, 3)).astype(np.float32)
+    return course_lib.tensor(X), course_lib.tensor(np.sin(X.sum(axis=1, keepdims=True)))
+
+
+def make_run(seed=0):
+    """A tanh MLP, Adam and a one-cycle schedule: every object carries state."""
+    course_lib.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+    optimizer = Adam(model.parameters(), lr=0.01)
+    return model, optimizer, OneCycleLR(optimizer, max_lr=0.05, total_steps=EPOCHS)
+
+
+def train_epoch(model, optimizer, scheduler):
+    X, y = data()
+    optimizer.zero_grad()
+    loss = nn.MSELoss()(model(X), y)
+    loss.backward()
+    optimizer.step()
+    scheduler.step()
+    return loss.item()
+
+
+def trained_run(epochs):
+    run = make_run()
+    return run, [train_epoch(*run) for _ in range(epochs)]
+
+
+def assert_same_state(a, b):
+    """Two state_dict trees are equal, tensors bit for bit."""
+    assert type(a) is type(b) or (isinstance(a, dict) and isinstance(b, dict))
+    if isinstance(a, dict):
+        assert list(a) == list(b)
+        for key in a:
+            assert_same_state(a[key], b[key])
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            assert_same_state(x, y)
+    elif isinstance(a, course_lib.Tensor):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    else:
+        assert a == b
+
+
+def test_save_checkpoint_writes_the_three_state_dicts_and_the_epoch(tmp_path):
+    (model, optimizer, scheduler), _ = trained_run(4)
+    path = tmp_path / "run.ckpt"
+    training.save_checkpoint(path, model, optimizer, scheduler, 4)
+    saved = course_lib.load(path)
+    assert sorted(saved) == sorted(training.CHECKPOINT_KEYS)
+    assert saved["epoch"] == 4
+    assert_same_state(saved["model"], model.state_dict())
+    assert_same_state(saved["optimizer"], optimizer.state_dict())
+    assert_same_state(saved["scheduler"], scheduler.state_dict())
+    assert saved["optimizer"]["state"][0]["step"] == 4  # Adam's step count travels with its moments
+
+
+def test_load_checkpoint_restores_a_differently_seeded_run_and_returns_the_epoch(tmp_path):
+    source, _ = trained_run(4)
+    path = tmp_path / "run.ckpt"
+    training.save_checkpoint(path, *source, 4)
+    target = make_run(seed=1)
+    assert training.load_checkpoint(path, *target) == 4
+    for original, restored in zip(source, target):
+        assert_same_state(restored.state_dict(), original.state_dict())
+    assert [train_epoch(*target) for _ in range(3)] == [train_epoch(*source) for _ in range(3)]
+
+
+@pytest.mark.parametrize("done", [0, 3, EPOCHS - 1])
+def test_resume_training_is_bit_identical_to_the_straight_run(tmp_path, done):
+    _, straight = trained_run(EPOCHS)
+    source, _ = trained_run(done)
+    path = tmp_path / "run.ckpt"
+    training.save_checkpoint(path, *source, done)
+    assert training.resume_training(path, make_run, train_epoch, EPOCHS) == straight[done:]
+
+
+def test_a_resume_without_the_optimizer_state_is_not_exact(tmp_path):
+    # What makes the resume exact: the same checkpoint minus Adam's moments drifts away.
+    _, straight = trained_run(EPOCHS)
+    source, _ = trained_run(5)
+    path = tmp_path / "run.ckpt"
+    training.save_checkpoint(path, *source, 5)
+    model, optimizer, scheduler = make_run()
+    checkpoint = course_lib.load(path)
+    model.load_state_dict(checkpoint["model"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    assert [train_epoch(model, optimizer, scheduler) for _ in range(5, EPOCHS)] != straight[5:]
+
+
+def test_fit_resumed_from_a_checkpoint_equals_the_straight_fit(tmp_path):
+    rng = np.random.default_rng(10)
+    X = rng.normal(size=(40, 5)).astype(np.float32)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5).astype(np.int64)
+    dataset = TensorDataset(course_lib.tensor(X), course_lib.tensor(y))
+    val_loader = DataLoader(dataset, batch_size=40)
+
+    def loader_for(epoch):
+        return DataLoader(dataset, batch_size=16, shuffle=True, seed=epoch)
+
+    def run():
+        course_lib.manual_seed(0)
+        model = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
+        optimizer = AdamW(model.parameters(), lr=3e-3, weight_decay=1e-2)
+        return model, optimizer, OneCycleLR(optimizer, max_lr=1e-2, total_steps=3 * 4)
+
+    loss_fn = nn.CrossEntropyLoss()
+    straight = training.fit(*run(), loader_for, val_loader, loss_fn, 4)
+    model, optimizer, scheduler = run()
+    first = training.fit(model, optimizer, scheduler, loader_for, val_loader, loss_fn, 2)
+    training.save_checkpoint(tmp_path / "fit.ckpt", model, optimizer, scheduler, 2)
+    model, optimizer, scheduler = run()
+    start = training.load_checkpoint(tmp_path / "fit.ckpt", model, optimizer, scheduler)
+    second = training.fit(model, optimizer, scheduler, loader_for, val_loader, loss_fn, 4, start_epoch=start)
+    assert {key: first[key] + second[key] for key in straight} == straight
+
+
+def test_load_checkpoint_rejects_a_file_that_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "weights.ckpt"
+    model, optimizer, scheduler = make_run()
+    course_lib.save(model.state_dict(), path)
+    with pytest.raises(KeyError, match="is not a checkpoint.*help: write it with save_checkpoint"):
+        training.load_checkpoint(path, model, optimizer, scheduler)
