@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from course_lib.checks import ExerciseError
+from course_lib.checks._schedules import lr_trajectory
 
 
 def stub(exercise: str, name: str) -> Callable[..., Any]:
@@ -67,14 +68,8 @@ def torch_lrs(make_scheduler: Callable[[Any, Any], Any], base_lr: float, n_steps
     """torch's learning rate at steps ``0 .. n_steps - 1`` (skips the test without torch).
 
     ``make_scheduler(torch.optim.lr_scheduler, optimizer)`` builds the schedule on an SGD over
-    one zero parameter; each further step is ``optimizer.step()`` then ``scheduler.step()``.
+    one zero parameter, run as the checkers run course_lib's (``lr_trajectory``).
     """
     torch = pytest.importorskip("torch")
     optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=base_lr)
-    scheduler = make_scheduler(torch.optim.lr_scheduler, optimizer)
-    lrs = [optimizer.param_groups[0]["lr"]]
-    for _ in range(n_steps - 1):
-        optimizer.step()
-        scheduler.step()
-        lrs.append(optimizer.param_groups[0]["lr"])
-    return lrs
+    return lr_trajectory(optimizer, make_scheduler(torch.optim.lr_scheduler, optimizer), n_steps)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_serialization import assert_same  # exact equality of saved trees, types included
 
 import course_lib
 from course_lib import nn, training
@@ -44,23 +45,6 @@ def trained_run(epochs):
     return run, [train_epoch(*run) for _ in range(epochs)]
 
 
-def assert_same_state(a, b):
-    """Two state_dict trees are equal, tensors bit for bit."""
-    assert type(a) is type(b) or (isinstance(a, dict) and isinstance(b, dict))
-    if isinstance(a, dict):
-        assert list(a) == list(b)
-        for key in a:
-            assert_same_state(a[key], b[key])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            assert_same_state(x, y)
-    elif isinstance(a, course_lib.Tensor):
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
-    else:
-        assert a == b
-
-
 def test_save_checkpoint_writes_the_three_state_dicts_and_the_epoch(tmp_path):
     (model, optimizer, scheduler), _ = trained_run(4)
     path = tmp_path / "run.ckpt"
@@ -68,9 +52,9 @@ def test_save_checkpoint_writes_the_three_state_dicts_and_the_epoch(tmp_path):
     saved = course_lib.load(path)
     assert sorted(saved) == sorted(training.CHECKPOINT_KEYS)
     assert saved["epoch"] == 4
-    assert_same_state(saved["model"], model.state_dict())
-    assert_same_state(saved["optimizer"], optimizer.state_dict())
-    assert_same_state(saved["scheduler"], scheduler.state_dict())
+    assert_same(saved["model"], model.state_dict())
+    assert_same(saved["optimizer"], optimizer.state_dict())
+    assert_same(saved["scheduler"], scheduler.state_dict())
     assert saved["optimizer"]["state"][0]["step"] == 4  # Adam's step count travels with its moments
 
 
@@ -81,7 +65,7 @@ def test_load_checkpoint_restores_a_differently_seeded_run_and_returns_the_epoch
     target = make_run(seed=1)
     assert training.load_checkpoint(path, *target) == 4
     for original, restored in zip(source, target):
-        assert_same_state(restored.state_dict(), original.state_dict())
+        assert_same(restored.state_dict(), original.state_dict())
     assert [train_epoch(*target) for _ in range(3)] == [train_epoch(*source) for _ in range(3)]
 
 

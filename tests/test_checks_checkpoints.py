@@ -50,26 +50,23 @@ def test_check_save_checkpoint_diagnoses_a_wrong_epoch():
 
 
 # ------------------------------------------------------------------ load
-def test_check_load_checkpoint_diagnoses_an_optimizer_not_restored():
+def load_all_but(skipped):
+    """A load_checkpoint that forgets to restore one part (``"optimizer"`` or ``"scheduler"``)."""
+
     def load_checkpoint(path, model, optimizer, scheduler):
         checkpoint = course_lib.load(path)
-        model.load_state_dict(checkpoint["model"])
-        scheduler.load_state_dict(checkpoint["scheduler"])
+        for key, target in (("model", model), ("optimizer", optimizer), ("scheduler", scheduler)):
+            if key != skipped:
+                target.load_state_dict(checkpoint[key])
         return checkpoint["epoch"]
 
-    with pytest.raises(ExerciseError, match="the optimizer was not restored"):
-        check_load_checkpoint(load_checkpoint)
+    return load_checkpoint
 
 
-def test_check_load_checkpoint_diagnoses_a_scheduler_not_restored():
-    def load_checkpoint(path, model, optimizer, scheduler):
-        checkpoint = course_lib.load(path)
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        return checkpoint["epoch"]
-
-    with pytest.raises(ExerciseError, match="the scheduler was not restored"):
-        check_load_checkpoint(load_checkpoint)
+@pytest.mark.parametrize("skipped", ["optimizer", "scheduler"])
+def test_check_load_checkpoint_diagnoses_a_part_not_restored(skipped):
+    with pytest.raises(ExerciseError, match=f"the {skipped} was not restored"):
+        check_load_checkpoint(load_all_but(skipped))
 
 
 def test_check_load_checkpoint_diagnoses_a_missing_return():
@@ -91,27 +88,17 @@ def test_check_resume_training_diagnoses_an_off_by_one_epoch():
         check_resume_training(resume_training)
 
 
-def test_check_resume_training_diagnoses_a_missing_optimizer_restore():
+@pytest.mark.parametrize("skipped, message", [
+    ("optimizer", "Adam's moments restarted"),
+    ("scheduler", "the schedule restarted"),
+])
+def test_check_resume_training_diagnoses_a_part_not_restored(skipped, message):
     def resume_training(path, make_run, train_epoch, num_epochs):
         model, optimizer, scheduler = make_run()
-        checkpoint = course_lib.load(path)
-        model.load_state_dict(checkpoint["model"])
-        scheduler.load_state_dict(checkpoint["scheduler"])
-        return [train_epoch(model, optimizer, scheduler) for _ in range(checkpoint["epoch"], num_epochs)]
+        done = load_all_but(skipped)(path, model, optimizer, scheduler)
+        return [train_epoch(model, optimizer, scheduler) for _ in range(done, num_epochs)]
 
-    with pytest.raises(ExerciseError, match="Adam's moments restarted"):
-        check_resume_training(resume_training)
-
-
-def test_check_resume_training_diagnoses_a_restarted_schedule():
-    def resume_training(path, make_run, train_epoch, num_epochs):
-        model, optimizer, scheduler = make_run()
-        checkpoint = course_lib.load(path)
-        model.load_state_dict(checkpoint["model"])
-        optimizer.load_state_dict(checkpoint["optimizer"])
-        return [train_epoch(model, optimizer, scheduler) for _ in range(checkpoint["epoch"], num_epochs)]
-
-    with pytest.raises(ExerciseError, match="the schedule restarted"):
+    with pytest.raises(ExerciseError, match=message):
         check_resume_training(resume_training)
 
 

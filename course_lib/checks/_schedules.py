@@ -31,20 +31,28 @@ def one_param_optimizer(lrs: Sequence[float]) -> SGD:
     return SGD(groups, lr=lrs[0])
 
 
-def reference_lrs(make_scheduler: Callable[[SGD], Any], base_lr: float, n_steps: int) -> list[float]:
-    """The learning rate at steps ``0 .. n_steps - 1`` of ``make_scheduler(optimizer)``.
+def lr_trajectory(optimizer: Any, scheduler: Any, n_steps: int) -> list[float]:
+    """``optimizer.param_groups[0]["lr"]`` at steps ``0 .. n_steps - 1`` of a schedule.
 
     Step 0 is the rate right after construction; each further step is one
-    ``optimizer.step()`` followed by ``scheduler.step()``, as in a training loop.
+    ``optimizer.step()`` followed by ``scheduler.step()``, as in a training loop. Works for
+    any optimizer and scheduler with torch's interface (torch's own included).
     """
-    optimizer = one_param_optimizer([base_lr])
-    scheduler = make_scheduler(optimizer)
     lrs = [optimizer.param_groups[0]["lr"]]
     for _ in range(n_steps - 1):
         optimizer.step()
         scheduler.step()
         lrs.append(optimizer.param_groups[0]["lr"])
     return lrs
+
+
+def reference_lrs(make_scheduler: Callable[[SGD], Any], base_lr: float, n_steps: int) -> list[float]:
+    """The learning rate at steps ``0 .. n_steps - 1`` of ``make_scheduler(optimizer)``.
+
+    The optimizer is an SGD over one zero parameter at ``base_lr``; see :func:`lr_trajectory`.
+    """
+    optimizer = one_param_optimizer([base_lr])
+    return lr_trajectory(optimizer, make_scheduler(optimizer), n_steps)
 
 
 def _as_float(value: Any, name: str, inputs: str) -> float:

@@ -4,10 +4,9 @@ The answer keys live in :mod:`course_lib.training`: ``train_one_epoch``, ``evalu
 ``fit`` (:mod:`~course_lib.training.loop`), ``CONFIGS`` and
 ``make_optimizer_and_scheduler`` (:mod:`~course_lib.training.recipes`). Each ``check_*``
 runs the student's version next to the reference on a tiny seeded classification problem
-and names the likely mistake: gradients never zeroed, the
-scheduler not stepped (or stepped before the optimizer), batch means averaged without
-their sizes, evaluation without ``model.eval()`` or ``no_grad``, a schedule of the wrong
-length.
+and names the likely mistake: gradients never zeroed, the scheduler not stepped (or
+stepped before the optimizer), batch means averaged without their sizes, evaluation
+without ``model.eval()`` or ``no_grad``, a schedule of the wrong length.
 """
 from __future__ import annotations
 

@@ -3,9 +3,10 @@
 The answer keys live in :mod:`course_lib.training` (``save_checkpoint``,
 ``load_checkpoint``, ``resume_training``, ``freeze``). Each ``check_*`` runs the student's
 version on a small seeded run (a tanh MLP trained with Adam and OneCycleLR, full batch)
-next to the reference, prints one line when everything agrees, and otherwise raises :class:`~course_lib.checks._core.ExerciseError` with the
-likely mistake: the optimizer or scheduler not saved or not restored (Adam's moments and
-the schedule restart), the epoch counted wrong, a frozen layer that still moves.
+next to the reference, prints one line when everything agrees, and otherwise raises
+:class:`~course_lib.checks._core.ExerciseError` with the likely mistake: the optimizer or
+scheduler not saved or not restored (Adam's moments and the schedule restart), the epoch
+counted wrong, a frozen layer that still moves.
 """
 from __future__ import annotations
 

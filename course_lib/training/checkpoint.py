@@ -75,4 +75,4 @@ def resume_training(path: str | os.PathLike, make_run: Callable[[], tuple[Module
     """
     model, optimizer, scheduler = make_run()
     done = load_checkpoint(path, model, optimizer, scheduler)
-    return [train_epoch(model, optimizer, scheduler) for _ in range(done + 1, num_epochs)]
+    return [train_epoch(model, optimizer, scheduler) for _ in range(done, num_epochs)]
