@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from test_serialization import assert_same  # exact equality of saved trees, types included
+from saved_trees import assert_same  # exact equality of saved trees, types included
 
 import course_lib
 from course_lib import nn, training

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import course_lib
+from saved_trees import assert_same
 from course_lib import nn
 
 
@@ -49,29 +50,6 @@ def scheduler_like_state_dict():
         "_schedulers": [{"gamma": 0.5, "milestones": {3: 1, 6: 2}}, {"factors": [[1, 2.5], []], "name": None}],
         "verbose": False,
     }
-
-
-def assert_same(a, b):
-    """Exact equality, including types (int vs float, tuple vs list, Tensor dtype)."""
-    assert type(a) is type(b), (a, b)
-    if isinstance(a, dict):
-        assert list(a) == list(b)
-        assert [type(k) for k in a] == [type(k) for k in b]
-        for key in a:
-            assert_same(a[key], b[key])
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            assert_same(x, y)
-    elif isinstance(a, course_lib.Tensor):
-        assert a.dtype == b.dtype and a.shape == b.shape and a.requires_grad == b.requires_grad
-        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
-    elif isinstance(a, float) and math.isnan(a):
-        assert math.isnan(b)
-    elif isinstance(a, float):
-        assert a.hex() == b.hex()  # bit for bit
-    else:
-        assert a == b
 
 
 @pytest.mark.parametrize("make", [adam_like_state_dict, scheduler_like_state_dict])
