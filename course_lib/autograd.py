@@ -144,15 +144,19 @@ def _accumulate(leaf: "Tensor", grad: np.ndarray) -> None:
         leaf.grad._data += grad
 
 
-def run_backward(root: "Tensor", grad_root: np.ndarray) -> None:
+def run_backward(root: "Tensor", grad_root: np.ndarray, only: set[int] | None = None) -> None:
     """Propagate ``grad_root`` from ``root`` to every leaf that requires grad.
+
+    ``only``, when given, holds the ``id`` of the leaves whose ``.grad`` may change
+    (``backward(inputs=...)``); other leaves are skipped.
 
     Gradients of intermediate tensors live only in a local dict (torch does not keep them
     either) and are *summed* when a tensor feeds several ops; leaves *accumulate* into
     ``.grad``, also across calls (hence ``zero_grad``).
     """
     if root.grad_fn is None:
-        _accumulate(root, grad_root)
+        if only is None or id(root) in only:
+            _accumulate(root, grad_root)
         return
     grads: dict[int, np.ndarray] = {id(root): grad_root}
     for tensor in _topological_order(root):
@@ -164,7 +168,8 @@ def run_backward(root: "Tensor", grad_root: np.ndarray) -> None:
             if parent_grad is None or not parent.requires_grad:
                 continue
             if parent.grad_fn is None:
-                _accumulate(parent, parent_grad)
+                if only is None or id(parent) in only:
+                    _accumulate(parent, parent_grad)
                 continue
             previous = grads.get(id(parent))
             grads[id(parent)] = parent_grad if previous is None else previous + parent_grad

@@ -24,7 +24,7 @@ def _float_dtype(dtype) -> np.dtype:
     return dtypes.to_numpy_dtype(dtype) or dtypes.DEFAULT_FLOAT.numpy
 
 
-def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
+def tensor(data, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (Python floats become float32, ints int64).
 
     A numpy array keeps its dtype and is copied, as ``torch.tensor`` does; use
@@ -33,12 +33,12 @@ def tensor(data, dtype=None, requires_grad: bool = False) -> Tensor:
     return Tensor(_to_array(data, dtype), requires_grad=requires_grad)
 
 
-def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor that shares memory with ``array`` and keeps its dtype."""
-    if not isinstance(array, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
-    dtypes.from_numpy_dtype(array.dtype)
-    return Tensor(array)
+def from_numpy(ndarray: np.ndarray) -> Tensor:
+    """A tensor that shares memory with ``ndarray`` and keeps its dtype."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    dtypes.from_numpy_dtype(ndarray.dtype)
+    return Tensor(ndarray)
 
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -56,31 +56,31 @@ def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ``size`` filled with ``fill_value`` (dtype inferred as ``tensor`` does)."""
     np_dtype = dtypes.to_numpy_dtype(dtype) or Tensor(fill_value)._data.dtype
     return Tensor(np.full(_shape((size,)), fill_value, np_dtype), requires_grad=requires_grad)
 
 
-def zeros_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Zeros with ``t``'s shape and dtype."""
-    np_dtype = dtypes.to_numpy_dtype(dtype) or t._data.dtype
-    return Tensor(np.zeros(t._data.shape, np_dtype), requires_grad=requires_grad)
+def zeros_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Zeros with ``input``'s shape and dtype."""
+    np_dtype = dtypes.to_numpy_dtype(dtype) or input._data.dtype
+    return Tensor(np.zeros(input._data.shape, np_dtype), requires_grad=requires_grad)
 
 
-def ones_like(t: Tensor, dtype=None, requires_grad: bool = False) -> Tensor:
-    """Ones with ``t``'s shape and dtype."""
-    np_dtype = dtypes.to_numpy_dtype(dtype) or t._data.dtype
-    return Tensor(np.ones(t._data.shape, np_dtype), requires_grad=requires_grad)
+def ones_like(input: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """Ones with ``input``'s shape and dtype."""
+    np_dtype = dtypes.to_numpy_dtype(dtype) or input._data.dtype
+    return Tensor(np.ones(input._data.shape, np_dtype), requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value, dtype=None, requires_grad: bool = False) -> Tensor:
-    """``fill_value`` everywhere, with ``t``'s shape and dtype."""
-    np_dtype = dtypes.to_numpy_dtype(dtype) or t._data.dtype
-    return Tensor(np.full(t._data.shape, fill_value, np_dtype), requires_grad=requires_grad)
+def full_like(input: Tensor, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:  # noqa: A002
+    """``fill_value`` everywhere, with ``input``'s shape and dtype."""
+    np_dtype = dtypes.to_numpy_dtype(dtype) or input._data.dtype
+    return Tensor(np.full(input._data.shape, fill_value, np_dtype), requires_grad=requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """Values from ``start`` up to (not including) ``end`` by ``step``.
 
     int64 when every argument is an integer, float32 otherwise, as in torch.
@@ -96,7 +96,7 @@ def arange(start, end=None, step=1, dtype=None, requires_grad: bool = False) -> 
     return Tensor(values.astype(np_dtype), requires_grad=requires_grad)
 
 
-def linspace(start, end, steps: int, dtype=None, requires_grad: bool = False) -> Tensor:
+def linspace(start, end, steps: int, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included."""
     if steps < 0:
         raise RuntimeError(f"linspace(): number of steps must be non-negative, got {steps}")
@@ -116,7 +116,7 @@ def rand(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     return Tensor(values.astype(_float_dtype(dtype)), requires_grad=requires_grad)
 
 
-def randint(low, high=None, size=None, dtype=None) -> Tensor:
+def randint(low, high=None, size=None, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """Random integers in ``[low, high)``: ``randint(high, size)`` or ``randint(low, high, size)``."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
@@ -127,10 +127,10 @@ def randint(low, high=None, size=None, dtype=None) -> Tensor:
     if low >= high:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     values = _random.generator().integers(low, high, _shape((size,)))
-    return Tensor(values.astype(dtypes.to_numpy_dtype(dtype) or np.int64))
+    return Tensor(values.astype(dtypes.to_numpy_dtype(dtype) or np.int64), requires_grad=requires_grad)
 
 
-def randperm(n: int, dtype=None) -> Tensor:
+def randperm(n: int, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """A random permutation of ``0 .. n-1``."""
     values = _random.generator().permutation(n)
-    return Tensor(values.astype(dtypes.to_numpy_dtype(dtype) or np.int64))
+    return Tensor(values.astype(dtypes.to_numpy_dtype(dtype) or np.int64), requires_grad=requires_grad)

@@ -287,6 +287,7 @@ class DataLoader:
         dataset,
         batch_size: int = 1,
         shuffle: bool = False,
+        *,  # torch has seven other options before drop_last: keywords keep calls portable
         drop_last: bool = False,
         seed: int | None = None,
     ):

@@ -121,9 +121,13 @@ class Tensor:
         """Nested Python lists (a number for a 0-d tensor)."""
         return self._data.tolist()
 
-    def numpy(self) -> np.ndarray:
-        """The numpy array itself (shared memory), as ``torch.Tensor.numpy``."""
-        if self.requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The numpy array itself (shared memory), as ``torch.Tensor.numpy``.
+
+        Args:
+            force: also for a tensor that requires grad (``detach().numpy()``), as torch.
+        """
+        if self.requires_grad and not force:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. "
                 "Use tensor.detach().numpy() instead."
@@ -178,12 +182,38 @@ class Tensor:
         raise NotImplementedError("course_lib keeps .grad for leaf tensors only")
 
     # ----------------------------------------------------------------- autograd
-    def backward(self, gradient: "Tensor | None" = None) -> None:
+    def backward(self, gradient: "Tensor | None" = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) into ``leaf.grad`` for every leaf that requires grad.
 
         Args:
             gradient: dL/d(self), same shape as self; may be omitted for a scalar.
+            retain_graph: accepted for torch's code; course_lib never frees a graph, so a
+                second ``backward()`` through it works either way (torch needs True).
+            create_graph: must stay False: course_lib does not record the backward pass
+                (no gradients of gradients).
+            inputs: a leaf tensor or a sequence of them: only their ``.grad`` accumulates.
         """
+        if create_graph:
+            raise NotImplementedError(
+                "course_lib does not record the backward pass, so create_graph=True "
+                "(gradients of gradients) is not supported. help: use torch for higher-order "
+                "derivatives, or gradcheck for a numerical check."
+            )
+        only = None
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            if not inputs:
+                raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+            for t in inputs:
+                if not isinstance(t, Tensor) or not t.is_leaf:
+                    raise NotImplementedError(
+                        "course_lib keeps .grad for leaf tensors only, so backward(inputs=...) "
+                        "takes leaf tensors. help: pass the parameters you want gradients for."
+                    )
+                if not t.requires_grad:
+                    raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            only = {id(t) for t in inputs}
         if not self.requires_grad:
             raise RuntimeError(
                 "element 0 of tensors does not require grad and does not have a grad_fn. "
@@ -201,7 +231,7 @@ class Tensor:
                     f"output[0] has a shape of {self.shape}."
                 )
             grad = grad.astype(self._data.dtype, copy=False)
-        autograd.run_backward(self, grad)
+        autograd.run_backward(self, grad, only)
 
     # ----------------------------------------------------------------- arithmetic
     def __add__(self, other):
@@ -246,11 +276,11 @@ class Tensor:
     def __pos__(self):
         return self
 
-    def add(self, other, alpha=1):
+    def add(self, other, *, alpha=1):
         """``self + alpha * other``."""
         return _arith.add(self, other if alpha == 1 else _arith.mul(other, alpha))
 
-    def sub(self, other, alpha=1):
+    def sub(self, other, *, alpha=1):
         """``self - alpha * other``."""
         return _arith.sub(self, other if alpha == 1 else _arith.mul(other, alpha))
 
@@ -328,13 +358,13 @@ class Tensor:
         return _format.tensor_repr(self)
 
     # ----------------------------------------------------------------- reductions
-    def sum(self, dim=None, keepdim: bool = False, dtype=None) -> "Tensor":
+    def sum(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """Sum over ``dim`` (all elements by default); see :func:`course_lib.ops.reductions.sum`."""
-        return _red.sum(self, dim, keepdim, dtype)
+        return _red.sum(self, dim, keepdim, dtype=dtype)
 
-    def mean(self, dim=None, keepdim: bool = False, dtype=None) -> "Tensor":
+    def mean(self, dim=None, keepdim: bool = False, *, dtype=None) -> "Tensor":
         """Mean over ``dim`` (all elements by default)."""
-        return _red.mean(self, dim, keepdim, dtype)
+        return _red.mean(self, dim, keepdim, dtype=dtype)
 
     def max(self, dim=None, keepdim: bool = False):
         """Largest value, or ``(values, indices)`` along ``dim``."""
@@ -398,9 +428,9 @@ class Tensor:
         """Remove dimensions of size 1."""
         return _shape.squeeze(self, dim)
 
-    def expand(self, *sizes) -> "Tensor":
-        """Broadcast to a larger shape without copying."""
-        return _shape.expand(self, *sizes)
+    def expand(self, *size) -> "Tensor":
+        """Broadcast to a larger shape without copying (-1 keeps a dimension's size)."""
+        return _shape.expand(self, *size)
 
     def contiguous(self) -> "Tensor":
         """``self``: numpy handles memory layout, so every tensor counts as contiguous."""
@@ -507,12 +537,12 @@ class Tensor:
     def __itruediv__(self, other):
         return self.div_(other)
 
-    def add_(self, other, alpha=1) -> "Tensor":
+    def add_(self, other, *, alpha=1) -> "Tensor":
         """``self += alpha * other``, in place."""
         other = _value(other)
         return self._inplace(self._data + (other if alpha == 1 else alpha * other))
 
-    def sub_(self, other, alpha=1) -> "Tensor":
+    def sub_(self, other, *, alpha=1) -> "Tensor":
         """``self -= alpha * other``, in place."""
         other = _value(other)
         return self._inplace(self._data - (other if alpha == 1 else alpha * other))
@@ -537,11 +567,11 @@ class Tensor:
         """Copy ``src``'s values (broadcast to this shape) into this tensor."""
         return self._inplace(np.broadcast_to(_value(src), self._data.shape))
 
-    def addcmul_(self, tensor1, tensor2, value=1) -> "Tensor":
+    def addcmul_(self, tensor1, tensor2, *, value=1) -> "Tensor":
         """``self += value * tensor1 * tensor2``, in place."""
         return self._inplace(self._data + value * _value(tensor1) * _value(tensor2))
 
-    def addcdiv_(self, tensor1, tensor2, value=1) -> "Tensor":
+    def addcdiv_(self, tensor1, tensor2, *, value=1) -> "Tensor":
         """``self += value * tensor1 / tensor2``, in place."""
         return self._inplace(self._data + value * _value(tensor1) / _value(tensor2))
 
@@ -550,8 +580,10 @@ class Tensor:
         return self._inplace(self._data + _value(weight) * (_value(end) - self._data))
 
     def clamp_(self, min=None, max=None) -> "Tensor":  # noqa: A002 - torch's names
-        """Clip every value into ``[min, max]``, in place."""
-        return self._inplace(np.clip(self._data, min, max))
+        """Clip every value into ``[min, max]``, in place (numbers or broadcastable tensors)."""
+        if min is None and max is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        return self._inplace(np.clip(self._data, _value(min), _value(max)))
 
     def sqrt_(self) -> "Tensor":
         """Square root, in place."""

@@ -66,6 +66,8 @@ def test_advanced_schedule_checks_report_an_unfinished_exercise(check):
     (lambda t, b, m, T: cosine_lr(t, b, 0.0, T), ["eta_min is missing"]),
     (lambda t, b, m, T: m + (b - m) * math.cos(math.pi * t / T), ["(1 + cos(...)) / 2"]),
     (lambda t, b, m, T: m + b * (1 + math.cos(math.pi * t / T)) / 2, ["amplitude"]),
+    (lambda t, b, m, T: m + (b - m) * (1 + math.cos(math.pi * t / T)), ["/ 2 is missing"]),
+    (lambda t, b, m, T: cosine_lr(2 * t, b, m, T), ["HALF a period"]),
 ])
 def test_cosine_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_cosine_lr, wrong, "likely mistake", *words)
@@ -91,15 +93,25 @@ def _warmup_variant(warm=None, cos=None, after=None):
     (_warmup_variant(warm=lambda t, b, W: b * (t + 1) / W), ["one step early"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T - W)), ["step - warmup_steps"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T)), ["total_steps - warmup_steps"]),
+    (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T)), ["not cosine_lr(step, ..., total_steps)"]),
     (_warmup_variant(after=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T - W)), ["stay at eta_min"]),
 ])
 def test_warmup_cosine_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_warmup_cosine_lr, wrong, "likely mistake", *words)
 
 
+def _restarts_growing_by_addition(t, b, m, T0, k):
+    T_i = T0
+    while t >= T_i:
+        t -= T_i
+        T_i += k
+    return cosine_lr(t, b, m, T_i)
+
+
 @pytest.mark.parametrize("wrong, words", [
     (lambda t, b, m, T0, k: cosine_lr(t % T0, b, m, T0), ["T_mult"]),
     (lambda t, b, m, T0, k: warm_restarts_lr(t, b, 0.0, T0, k), ["eta_min is missing"]),
+    (lambda t, b, m, T0, k: _restarts_growing_by_addition(t, b, m, T0, k), ["not T_i + T_mult"]),
 ])
 def test_warm_restarts_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_warm_restarts_lr, wrong, "likely mistake", *words)
@@ -119,6 +131,7 @@ def test_warm_restarts_lr_check_catches_a_late_restart():
     (lambda t, b, T, p: b * abs(1 - t / T) ** p, ["min(step, total_iters)"]),
     (lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p), ["whole factor"]),
     (lambda t, b, T, p: b * (1 - min(t, T + 1) / (T + 1)) ** p, ["off by one"]),
+    (lambda t, b, T, p: b * (1 - min(t, T) / T) * p, ["power is an exponent"]),
 ])
 def test_polynomial_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_polynomial_lr, wrong, "likely mistake", *words)

@@ -89,6 +89,11 @@ def test_check_matmul_backward_names_swapped_results():
         check_matmul_backward(lambda A, B, grad: (A.T @ grad, grad @ B.T))
 
 
+def test_check_matmul_backward_names_factors_in_the_wrong_order():
+    with pytest.raises(ExerciseError, match=r"yours looks like `grad\.T @ A`, its transpose"):
+        check_matmul_backward(lambda A, B, grad: (grad @ B.T, grad.T @ A))
+
+
 def test_check_sum_backward_accepts_reference(capsys):
     check_sum_backward(sum_backward)
     assert "sum_backward: 5 cases match" in capsys.readouterr().out
@@ -116,6 +121,14 @@ def test_check_sum_backward_names_mean_instead_of_sum():
 
     with pytest.raises(ExerciseError, match="backward of mean"):
         check_sum_backward(mean_backward)
+
+
+def test_check_sum_backward_names_unsqueeze_despite_keepdim():
+    def always_unsqueezes(x, grad, dim=None, keepdim=False):
+        return (grad if dim is None else grad.unsqueeze(dim)) * course_lib.ones_like(x)
+
+    with pytest.raises(ExerciseError, match="unsqueeze only when keepdim=False"):
+        check_sum_backward(always_unsqueezes)
 
 
 def test_check_unbroadcast_accepts_reference(capsys):
@@ -274,3 +287,13 @@ def test_reference_topological_order_puts_inputs_first_and_skips_constants():
     order = reference_topological_order(y)
     assert order[0] is x and order[-1] is y and len(order) == 4
     assert reference_topological_order(x) == [x]
+
+
+def test_check_unbroadcast_names_summing_trailing_dims():
+    def trailing(grad, shape):
+        while grad.ndim > len(shape):
+            grad = grad.sum(dim=-1)
+        return unbroadcast(grad, shape) if grad.shape != tuple(shape) else grad
+
+    with pytest.raises(ExerciseError, match="new dimensions on the LEFT"):
+        check_unbroadcast(trailing)

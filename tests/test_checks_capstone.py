@@ -40,12 +40,16 @@ def _train(kind):
             if scheduler is not None and kind == "scheduler_first":
                 scheduler.step()
             optimizer.step()
-            if scheduler is not None and kind != "scheduler_first":
+            if scheduler is not None and kind not in ("scheduler_first", "per_epoch"):
                 scheduler.step()
             losses.append(loss.item())
             sizes.append(len(targets))
+        if scheduler is not None and kind in ("per_epoch", "extra_step"):
+            scheduler.step()
         if kind == "unweighted":
             return float(np.mean(losses))
+        if kind == "total":
+            return float(np.dot(losses, sizes))
         return float(np.dot(losses, sizes) / np.sum(sizes))
 
     return train_one_epoch
@@ -57,6 +61,9 @@ def _train(kind):
         ("no_zero_grad", "gradients are never zeroed"),
         ("scheduler_first", r"scheduler.step\(\) comes before optimizer.step\(\)"),
         ("unweighted", "you averaged the batch means"),
+        ("total", "divide it by the number of samples"),
+        ("per_epoch", "stepped once per epoch"),
+        ("extra_step", "stepped the scheduler 4 times for 3 batches"),
     ],
 )
 def test_check_train_one_epoch_diagnoses_loop_mistakes(kind, message):
@@ -99,7 +106,28 @@ def test_check_evaluate_diagnoses_a_count_instead_of_an_accuracy():
         check_evaluate(evaluate)
 
 
+def test_check_evaluate_diagnoses_swapped_values():
+    def evaluate(model, loader, loss_fn):
+        loss, accuracy = training.evaluate(model, loader, loss_fn)
+        return accuracy, loss
+
+    with pytest.raises(ExerciseError, match="the two values are swapped"):
+        check_evaluate(evaluate)
+
+
 # ------------------------------------------------------------------ optimizer and scheduler
+def test_check_make_optimizer_and_scheduler_diagnoses_adam_instead_of_adamw():
+    def make(name, model, steps_per_epoch, epochs):
+        if name == training.CONFIGS[2]:
+            optimizer = course_lib.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-2)
+            total = steps_per_epoch * epochs
+            return optimizer, course_lib.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=1e-2, total_steps=total)
+        return training.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
+
+    with pytest.raises(ExerciseError, match="decoupled weight decay"):
+        check_make_optimizer_and_scheduler(make)
+
+
 def test_check_make_optimizer_and_scheduler_diagnoses_steplr_counted_in_epochs():
     def make(name, model, steps_per_epoch, epochs):
         if name == training.CONFIGS[0]:

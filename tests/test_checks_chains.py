@@ -88,6 +88,14 @@ def test_check_add_decayed_weights_diagnoses_a_subtracted_decay():
         check_add_decayed_weights(add_decayed_weights)
 
 
+def test_check_add_decayed_weights_diagnoses_a_multiplied_update():
+    def add_decayed_weights(wd):
+        return _transform(lambda u, s, params=None: ([a * (1 - wd) for a in u], s))
+
+    with pytest.raises(ExerciseError, match="the transform ADDS the decay term"):
+        check_add_decayed_weights(add_decayed_weights)
+
+
 # ------------------------------------------------------------------ Adam
 def _student_adam(kind):
     """A scale_by_adam with one usual mistake."""
@@ -106,6 +114,8 @@ def _student_adam(kind):
                 else:
                     out = [(m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps) for m, v in zip(mu, nu)]
             count = state.count if kind == "frozen" else t if kind != "t0" else t + 1
+            if kind == "stored_m_hat":
+                mu = [m / (1 - b1**t) for m in mu]
             return out, ch.ScaleByAdamState(count, mu, nu)
 
         return ch.GradientTransformation(init, update)
@@ -119,6 +129,7 @@ def _student_adam(kind):
         ("t0", "bias correction with the step starting at 0"),
         ("eps_inside_sqrt", "eps is inside the square root"),
         ("frozen", "the count never advances"),
+        ("stored_m_hat", "the state holds the bias-corrected m"),
     ],
 )
 def test_check_scale_by_adam_diagnoses_usual_mistakes(kind, message):
@@ -198,4 +209,20 @@ def test_check_adamw_diagnoses_l2_instead_of_decoupled_decay():
         return ch.adam(learning_rate, b1, b2, eps, weight_decay)
 
     with pytest.raises(ExerciseError, match="Adam's L2 penalty"):
+        check_adamw(adamw)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda lr, b1, b2, eps, wd: ch.chain(ch.scale_by_adam(b1, b2, eps), ch.add_decayed_weights(lr * wd),
+                                          ch.scale_by_learning_rate(lr)), "was given lr \\* weight_decay"),
+    (lambda lr, b1, b2, eps, wd: ch.chain(ch.scale_by_adam(b2, b1, eps), ch.add_decayed_weights(wd),
+                                          ch.scale_by_learning_rate(lr)), "b1 and b2 are swapped"),
+    (lambda lr, b1, b2, eps, wd: ch.chain(ch.scale_by_adam(), ch.add_decayed_weights(wd),
+                                          ch.scale_by_learning_rate(lr)), "runs with its defaults"),
+])
+def test_check_adamw_diagnoses_wrong_arguments_of_the_links(make, message):
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return make(learning_rate, b1, b2, eps, weight_decay)
+
+    with pytest.raises(ExerciseError, match=message):
         check_adamw(adamw)

@@ -121,3 +121,35 @@ def test_check_freeze_diagnoses_a_state_left_behind():
 
     with pytest.raises(ExerciseError, match=r"delete the frozen parameters' optimizer.state"):
         check_freeze(freeze)
+
+
+def test_check_freeze_diagnoses_a_stale_gradient_left_behind():
+    def freeze(optimizer, module):
+        params = list(module.parameters())
+        for p in params:
+            p.requires_grad_(False)
+            optimizer.state.pop(p, None)
+        for group in optimizer.param_groups:
+            group["params"] = [p for p in group["params"] if not any(p is q for q in params)]
+
+    with pytest.raises(ExerciseError, match=r"set p.grad = None"):
+        check_freeze(freeze)
+
+
+# ------------------------------------------------------------------ resume: wrong shapes of answer
+def test_check_resume_training_diagnoses_training_every_epoch_again():
+    def resume_training(path, make_run, train_epoch, num_epochs):
+        model, optimizer, scheduler = make_run()
+        training.load_checkpoint(path, model, optimizer, scheduler)
+        return [train_epoch(model, optimizer, scheduler) for _ in range(num_epochs)]
+
+    with pytest.raises(ExerciseError, match=r"range\(epoch, num_epochs\)"):
+        check_resume_training(resume_training)
+
+
+def test_check_resume_training_diagnoses_returning_only_the_last_loss():
+    def resume_training(path, make_run, train_epoch, num_epochs):
+        return training.resume_training(path, make_run, train_epoch, num_epochs)[-1]
+
+    with pytest.raises(ExerciseError, match="not only the last loss"):
+        check_resume_training(resume_training)

@@ -110,6 +110,7 @@ def test_step_lr_class_check_reports_an_unfinished_get_lr():
     (lambda e, b, s, g: b * g ** (e / s), ["integer division"]),
     (lambda e, b, s, g: b * g ** e, ["decays every epoch"]),
     (lambda e, b, s, g: b, ["never changes"]),
+    (lambda e, b, s, g: b * g ** (e // s + 1), ["one decay too low", "without + 1"]),
 ])
 def test_step_lr_check_names_the_mistake(wrong, words):
     message = fails_with(checks.check_step_lr, wrong, "likely mistake", *words)
@@ -186,6 +187,35 @@ def test_step_lr_class_check_catches_decaying_the_current_lr():
         def get_lr(self):
             return [g["lr"] * self.gamma ** (self.last_epoch // self.step_size) for g in self.optimizer.param_groups]
     fails_with(checks.check_step_lr_class, Compounds, "CURRENT lr", "base_lr")
+
+
+def test_step_lr_class_check_catches_decaying_at_every_call():
+    class EveryCall(MyStepLR):
+        def get_lr(self):
+            return [g["lr"] * self.gamma for g in self.optimizer.param_groups]
+    fails_with(checks.check_step_lr_class, EveryCall, "at every call of get_lr()")
+
+
+def test_step_lr_class_check_catches_a_decay_on_the_initial_step():
+    class DecaysAtZero(MyStepLR):
+        def get_lr(self):
+            decay = self.last_epoch % self.step_size == 0
+            return [g["lr"] * self.gamma if decay else g["lr"] for g in self.optimizer.param_groups]
+    fails_with(checks.check_step_lr_class, DecaysAtZero, "one decay too low", "initial step")
+
+
+def test_step_lr_class_check_names_a_rate_for_one_group_only():
+    class OneGroup(MyStepLR):
+        def get_lr(self):
+            return [self.base_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)]
+    fails_with(checks.check_step_lr_class, OneGroup, "group 0 is right", "one lr per base_lr")
+
+
+def test_step_lr_class_check_names_a_number_instead_of_a_list():
+    class Scalar(MyStepLR):
+        def get_lr(self):
+            return self.base_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)
+    fails_with(checks.check_step_lr_class, Scalar, "must return a LIST")
 
 
 def test_step_lr_class_check_catches_an_off_by_one():

@@ -130,6 +130,33 @@ def test_check_amsgrad_denominator_diagnoses_missing_maximum():
     assert "running maximum is not used" in _message(check_amsgrad_denominator, no_max)
 
 
+def test_check_adam_update_diagnoses_wrong_state_values():
+    def corrected_in_state(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                           weight_decay=0.0):
+        out = make_adam()(param, grad, state, lr, betas, eps, weight_decay)
+        state["exp_avg"] = state["exp_avg"] / (1 - betas[0] ** state["step"])
+        return out
+
+    def no_weight_decay(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
+                        weight_decay=0.0):
+        return make_adam()(param, grad, state, lr, betas, eps, 0.0)
+
+    assert "holds the bias-corrected value" in _message(check_adam_update, corrected_in_state)
+    assert "weight decay is not in the gradient" in _message(check_adam_update, no_weight_decay)
+
+
+def test_check_amsgrad_denominator_diagnoses_missing_pair_and_corrected_maximum():
+    def denom_only(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):
+        return amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)[0]
+
+    def max_of_corrected(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):
+        new_max = np.maximum(max_exp_avg_sq, exp_avg_sq / (1 - beta2**step))
+        return np.sqrt(new_max) + eps, new_max
+
+    assert "return both values as a pair" in _message(check_amsgrad_denominator, denom_only)
+    assert "maximum of the raw exp_avg_sq" in _message(check_amsgrad_denominator, max_of_corrected)
+
+
 @pytest.mark.parametrize("mistake, diagnosis", [
     ("L2", "this is Adam's L2 penalty"),
     ("no lr", "not multiplied by lr"),

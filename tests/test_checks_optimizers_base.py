@@ -131,6 +131,23 @@ def test_check_add_param_group_diagnoses_missing_duplicate_check():
     assert "duplicate check is missing" in _message(check_add_param_group, NoDuplicateCheck)
 
 
+def test_check_add_param_group_explains_in_comparing_tensors_elementwise():
+    class UsesIn(Optimizer):
+        def add_param_group(self, param_group):
+            params = param_group["params"]
+            param_group["params"] = [params] if isinstance(params, course_lib.Tensor) else list(params)
+            for key, value in self.defaults.items():
+                param_group.setdefault(key, value)
+            for group in self.param_groups:
+                if any(p in group["params"] for p in param_group["params"]):
+                    raise ValueError("some parameters appear in more than one parameter group")
+            self.param_groups.append(param_group)
+
+    with pytest.raises(RuntimeError) as info:
+        check_add_param_group(UsesIn)
+    assert "compare the objects themselves with `is`" in "\n".join(info.value.__notes__)
+
+
 # ----------------------------------------------------------------- zero_grad
 def test_check_zero_grad_accepts_correct_and_course_lib_versions(capsys):
     check_zero_grad(Optimizer)
@@ -174,6 +191,22 @@ def test_check_zero_grad_diagnoses_new_zero_tensors():
                         p.grad = None if set_to_none else course_lib.zeros_like(p.grad)
 
     assert "in place" in _message(check_zero_grad, NewTensors)
+
+
+def test_check_zero_grad_diagnoses_zeroing_the_parameter():
+    class ZeroesParameter(Optimizer):
+        def zero_grad(self, set_to_none=True):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        with course_lib.no_grad():
+                            p.zero_()
+
+    assert "p.zero_() zeroes the parameter" in _message(check_zero_grad, ZeroesParameter)
 
 
 # ----------------------------------------------------------------- sgd_update
@@ -270,3 +303,18 @@ def test_check_zero_grad_names_an_unfinished_add_param_group():
             raise NotImplementedError(STUB.format(1, "Optimizer.add_param_group"))
 
     assert "Exercise 04.1 is not done yet" in _message(check_zero_grad, Stub)
+
+
+def test_check_sgd_step_explains_an_update_outside_no_grad():
+    class OutsideNoGrad(SGD):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        new = sgd_update(p.detach().numpy(), p.grad.numpy(), group["lr"],
+                                         group["weight_decay"], group["maximize"])
+                        p.copy_(course_lib.from_numpy(new))
+
+    with pytest.raises(RuntimeError) as info:
+        check_sgd_step(OutsideNoGrad)
+    assert "inside `with torch.no_grad():`" in "\n".join(info.value.__notes__)

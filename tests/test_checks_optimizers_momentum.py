@@ -81,11 +81,38 @@ def test_check_momentum_buffer_update_diagnoses_usual_mistakes(wrong, diagnosis)
     assert diagnosis in _message(check_momentum_buffer_update, wrong)
 
 
-def test_check_momentum_buffer_update_requires_a_copy_on_the_first_step():
+def test_check_momentum_buffer_update_requires_a_copy_on_the_first_step(capsys):
     def aliases(buf, grad, momentum, dampening):
         return grad if buf is None else momentum * buf + (1 - dampening) * grad
 
     assert "return grad.copy()" in _message(check_momentum_buffer_update, aliases)
+    assert "\u2713" not in capsys.readouterr().out  # no success line before the error
+
+
+def test_check_sgd_momentum_update_names_nesterov_with_the_old_buffer():
+    def old_buffer(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                   nesterov=False, maximize=False):
+        g = (-grad if maximize else grad) + weight_decay * param
+        if momentum == 0:
+            return param - lr * g, None
+        new = momentum_buffer_update(buf, g, momentum, dampening)
+        look = g + momentum * (new if buf is None else buf)
+        return param - lr * (look if nesterov else new), new
+
+    assert "OLD buf: update buf first" in _message(check_sgd_momentum_update, old_buffer)
+
+
+def test_check_sgd_momentum_update_names_maximize_negating_weight_decay():
+    def negates_all(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                    nesterov=False, maximize=False):
+        g = grad + weight_decay * param
+        g = -g if maximize else g
+        if momentum == 0:
+            return param - lr * g, None
+        buf = momentum_buffer_update(buf, g, momentum, dampening)
+        return param - lr * (g + momentum * buf if nesterov else buf), buf
+
+    assert "negated the weight decay term too" in _message(check_sgd_momentum_update, negates_all)
 
 
 def _variant(nesterov_dir=None, wd_after=False, flip_all=False):
@@ -133,6 +160,17 @@ def test_check_sgd_momentum_update_wants_no_buffer_without_momentum():
      "torch's form"),
 ])
 def test_check_sutskever_update_diagnoses_usual_mistakes(wrong, diagnosis):
+    assert diagnosis in _message(check_sutskever_update, wrong)
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (lambda p, g, v, lr, mu: (p - lr * g if v is None else p - (mu * v + lr * g),
+                              lr * g if v is None else mu * v + lr * g),
+     "the velocity has the opposite sign"),
+    (lambda p, g, v, lr, mu: (p - lr * g, g.copy()) if v is None else (p + mu * v - lr * g, mu * v + g),
+     "your velocity is torch's buffer"),
+])
+def test_check_sutskever_update_diagnoses_a_wrong_velocity_next_to_a_right_parameter(wrong, diagnosis):
     assert diagnosis in _message(check_sutskever_update, wrong)
 
 

@@ -32,3 +32,13 @@ def test_check_mean_of_names_len_instead_of_numel():
 def test_check_mean_of_names_column_means():
     with pytest.raises(ExerciseError, match="averaged each column"):
         check_mean_of(lambda x: x.mean(dim=0) if x.ndim > 1 else x.mean())
+
+
+def test_check_mean_of_names_python_number_instead_of_tensor():
+    with pytest.raises(ExerciseError, match=r"not a tensor \(did you call \.item\(\)"):
+        check_mean_of(lambda x: x.sum().item() / x.numel())
+
+
+def test_check_mean_of_names_division_without_sum():
+    with pytest.raises(ExerciseError, match="did not add them up first"):
+        check_mean_of(lambda x: x / x.numel())

@@ -125,6 +125,12 @@ def test_check_mse_by_hand_names_broadcast_to_square_table():
         check_mse_by_hand(lambda p, t: ((p - t) ** 2).mean())
 
 
+def test_check_mse_by_hand_names_reshaping_only_pred():
+    # The (3, 1) / (3, 1) case: pred.reshape(-1) is (3,), target stays (3, 1) -> (3, 3).
+    with pytest.raises(ExerciseError, match=r"reshaped pred to \(N,\) but not target.*broadcasts to \(3, 3\)"):
+        check_mse_by_hand(lambda p, t: ((p.reshape(-1) - t) ** 2).mean())
+
+
 def test_check_mse_by_hand_names_sum_instead_of_mean():
     with pytest.raises(ExerciseError, match="you summed the squared errors"):
         check_mse_by_hand(lambda p, t: ((p.reshape(-1) - t.reshape(-1)) ** 2).sum())

@@ -175,3 +175,47 @@ def test_reference_train_linear_loss_decreases_and_not_zeroing_differs():
     _, _, bad = reference_train_linear(X, y, lr=0.05, steps=20, zero_grad=False)
     assert good[-1] < 0.01 * good[0]
     assert bad[:2] == good[:2] and bad[2] != good[2]
+
+
+def test_check_zero_grads_names_zeroing_the_parameter_instead_of_its_grad():
+    def zeroes_values_only(params):
+        with course_lib.no_grad():
+            for p in params:
+                p.zero_()
+
+    with pytest.raises(ExerciseError, match=r"`p\.zero_\(\)` zeroes the parameter itself"):
+        check_zero_grads(zeroes_values_only)
+
+
+def test_check_train_linear_names_sum_instead_of_mean():
+    def summed(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).sum()
+            losses.append(loss.item())
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    with pytest.raises(ExerciseError, match="you summed the squared errors"):
+        check_train_linear(summed)
+
+
+def test_check_train_linear_names_a_weight_vector_that_broadcasts():
+    def flat_w(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses.append(loss.item())
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    with pytest.raises(ExerciseError, match=r"your w has shape \(2,\).*broadcasts to \(8, 8\)"):
+        check_train_linear(flat_w)

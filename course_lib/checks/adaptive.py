@@ -101,7 +101,7 @@ _ADAM_HINTS = {
     "no bias correction 1": "the bias correction of exp_avg (1 - beta1**t) is missing",
     "no bias correction 2": "the bias correction of exp_avg_sq (1 - beta2**t) is missing",
     "eps inside sqrt": "eps sits inside the square root; torch adds it outside: "
-                       "sqrt(v_hat) + eps",
+                       "sqrt(v_hat) + eps (the difference hides beyond the printed digits)",
     "eps before bias correction": "eps is added before the bias correction; torch computes "
                                   "sqrt(exp_avg_sq) / sqrt(1 - beta2**t) + eps",
     "betas swapped": "beta1 and beta2 swapped: betas = (beta1 for exp_avg, beta2 for exp_avg_sq)",
@@ -150,6 +150,35 @@ def _run_student_adam(update: Callable, name: str, grads, **options: Any):
     return history
 
 
+def _state_hint(key: str, got: Any, step: int, student, reference, grads, betas, wd: float,
+                decoupled: bool) -> str:
+    """Name the usual mistake behind a wrong ``exp_avg`` / ``exp_avg_sq`` after ``step``."""
+    b1, b2 = betas
+    t = step + 1
+    prev_p = _PARAM0 if step == 0 else reference[step - 1][0]
+    prev = np.zeros(3) if step == 0 else reference[step - 1][1][key]
+    g_plain = grads[step]
+    g = g_plain if decoupled or not wd else g_plain + wd * prev_p
+    beta, other = (b1, b2) if key == "exp_avg" else (b2, b1)
+    power = (lambda x: x) if key == "exp_avg" else (lambda x: x * x)
+    right = reference[step][1][key]
+    wrong = [
+        (f"state[{key!r}] holds the bias-corrected value; keep the raw running average in the "
+         "state and divide by 1 - beta**t into a new variable each step",
+         right / (1 - beta**t)),
+        ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new",
+         (1 - beta) * prev + beta * power(g)),
+        ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2",
+         other * prev + (1 - other) * power(g)),
+    ]
+    if key == "exp_avg_sq":
+        wrong.append(("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g))
+    if wd and not decoupled:
+        wrong.append(("weight decay is not in the gradient: add weight_decay * param to grad "
+                      "before updating the averages", beta * prev + (1 - beta) * power(g_plain)))
+    return _first_match(got, wrong) or f"state[{key!r}] is the running average torch keeps"
+
+
 def _compare_runs(name: str, student, reference, grads, options: dict, decoupled: bool,
                   mistakes: Sequence[str], state_keys: Sequence[str]) -> None:
     lr, betas, eps = options["lr"], options["betas"], options["eps"]
@@ -168,7 +197,8 @@ def _compare_runs(name: str, student, reference, grads, options: dict, decoupled
                     f"state[{key!r}] (torch's names), created on the first step."
                 )
             hint = ("state['step'] counts the steps taken so far: 1 after the first step"
-                    if key == "step" else f"state[{key!r}] is the running average torch keeps")
+                    if key == "step" else _state_hint(key, got_s[key], step, student, reference,
+                                                      grads, betas, wd, decoupled))
             assert_close(got_s[key], exp_s[key], f"{name}: state[{key!r}] after step {step + 1}",
                          case, hint, **_EXACT)
 
@@ -208,7 +238,8 @@ def check_rmsprop_update(rmsprop_update: Callable) -> None:
             assert_close(square_avg, exp_s["square_avg"], f"{name}: square_avg after step {step + 1}",
                          case, hint, **_EXACT)
             hint = _first_match(param, [
-                ("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps",
+                ("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps "
+                 "(the difference hides beyond the printed digits)",
                  prev - lr * g / np.sqrt(exp_s["square_avg"] + e)),
                 ("the square root is missing: divide by sqrt(square_avg) + eps",
                  prev - lr * g / (exp_s["square_avg"] + e)),
@@ -259,10 +290,14 @@ def amsgrad_reference(exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: 
 
 def _amsgrad_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
     v, mx, t, b2, eps = (inputs[k] for k in ("exp_avg_sq", "max_exp_avg_sq", "step", "beta2", "eps"))
+    if not isinstance(got, (tuple, list)) or len(got) != 2:
+        return ("return both values as a pair: (denom, new_max_exp_avg_sq); the new maximum "
+                "is the state AMSGrad keeps for the next step")
     bc = np.sqrt(1 - b2**t)
     new_max = np.maximum(mx, v)
-    denom = got[0] if isinstance(got, (tuple, list)) and got else got
-    return _first_match(denom, [
+    denom, got_max = got
+    denom_right = allclose(denom, expected[0], rtol=1e-9, atol=1e-15)
+    hint = None if denom_right else _first_match(denom, [
         ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, "
          "exp_avg_sq) and divide by its square root", np.sqrt(v) / bc + eps),
         ("the old maximum is used; update it with the new exp_avg_sq first",
@@ -272,6 +307,17 @@ def _amsgrad_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
         ("the bias correction sqrt(1 - beta2**step) is missing", np.sqrt(new_max) + eps),
         ("the bias correction must divide by sqrt(1 - beta2**step), not by 1 - beta2**step",
          np.sqrt(new_max) / bc**2 + eps),
+    ])
+    if not denom_right:
+        return hint
+    return _first_match(got_max, [
+        ("the maximum is taken of the bias-corrected exp_avg_sq; torch keeps the maximum of "
+         "the raw exp_avg_sq and applies the correction after: sqrt(max) / sqrt(1 - beta2**step)",
+         np.maximum(mx, v / bc**2)),
+        ("the maximum is not updated: return maximum(max_exp_avg_sq, exp_avg_sq) as the new "
+         "maximum", mx),
+        ("the new maximum is exp_avg_sq itself; it must be the elementwise maximum of the old "
+         "maximum and exp_avg_sq (np.maximum, not max)", v),
     ])
 
 

@@ -54,6 +54,11 @@ def check_cosine_lr(cosine_lr: Callable) -> None:
              table(lambda t: m + (b - m) * math.cos(math.pi * t / T), n)),
             ("math.cos takes radians: use math.pi * step / T_max (no degrees).",
              table(lambda t: _cosine(t * 180 / math.pi, b, m, T), n)),
+            ("the / 2 is missing: (1 + cos(...)) goes from 2 to 0, so halve it to start at base_lr.",
+             table(lambda t: m + (b - m) * (1 + math.cos(math.pi * t / T)), n)),
+            ("the angle is pi * step / T_max, not 2 * pi * step / T_max: T_max is HALF a period "
+             "(base_lr down to eta_min), not a full one.",
+             table(lambda t: _cosine(2 * t, b, m, T), n)),
         ]
 
     check_schedule_function("cosine_lr", cosine_lr, ("step", "base_lr", "eta_min", "T_max"), cases, mistakes)
@@ -118,6 +123,10 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
              variant(cos=lambda t: _cosine(t, b, m, T - W))),
             ("the cosine phase lasts total_steps - warmup_steps steps: use that as T_max, not total_steps.",
              variant(cos=lambda t: _cosine(t - W, b, m, T))),
+            ("the cosine runs from step warmup_steps to total_steps: call "
+             "cosine_lr(step - warmup_steps, base_lr, eta_min, total_steps - warmup_steps), "
+             "not cosine_lr(step, ..., total_steps).",
+             variant(cos=lambda t: _cosine(t, b, m, T))),
             ("eta_min is missing from the cosine: eta_min + (base_lr - eta_min) * (1 + cos(...)) / 2.",
              variant(cos=lambda t: _cosine(t - W, b, 0.0, T - W))),
             ("after total_steps the lr must stay at eta_min (nanoGPT's phase 3); the cosine "
@@ -143,13 +152,14 @@ def check_warm_restarts_lr(warm_restarts_lr: Callable) -> None:
         cases[label] = ((base_lr, eta_min, T_0, T_mult), n,
                         f"CosineAnnealingWarmRestarts(T_0={T_0}, T_mult={T_mult}, eta_min={eta_min})", expected)
 
-    def restarts(b, m, T_0, T_mult, late=False):
-        """lr(t) with T_cur and T_i found by walking the cycles (late: restart when t > T_i)."""
+    def restarts(b, m, T_0, T_mult, late=False, grow=None):
+        """lr(t) with T_cur and T_i found by walking the cycles (late: restart when t > T_i;
+        grow: a wrong rule for the next period's length)."""
         def lr(t):
             T_i = T_0
             while (t > T_i) if late else (t >= T_i):
                 t -= T_i
-                T_i *= T_mult
+                T_i = grow(T_i) if grow else T_i * T_mult
             return _cosine(t, b, m, T_i)
         return lr
 
@@ -164,6 +174,8 @@ def check_warm_restarts_lr(warm_restarts_lr: Callable) -> None:
              table(restarts(b, m, T_0, k, late=True), n)),
             ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2.",
              table(restarts(b, 0.0, T_0, k), n)),
+            ("the period grows by multiplication: after a restart T_i = T_i * T_mult, not T_i + T_mult.",
+             table(restarts(b, m, T_0, k, grow=lambda T_i: T_i + k), n)),
         ]
 
     check_schedule_function("warm_restarts_lr", warm_restarts_lr,
@@ -192,6 +204,8 @@ def check_polynomial_lr(polynomial_lr: Callable) -> None:
              table(lambda t: b * (1 - (min(t, T) / T) ** p), n)),
             ("total_iters is off by one: the lr reaches 0 AT step total_iters.",
              table(lambda t: b * (1 - min(t, T + 1) / (T + 1)) ** p, n)),
+            ("power is an exponent: (1 - step / total_iters) ** power, not * power.",
+             table(lambda t: b * (1 - min(t, T) / T) * p, n)),
         ]
 
     check_schedule_function("polynomial_lr", polynomial_lr, ("step", "base_lr", "total_iters", "power"), cases, mistakes)

@@ -120,6 +120,9 @@ def _diagnose_matmul(inputs: dict, got: Any, expected: Any) -> str | None:
                                ("B @ grad", B @ grad if B.shape[1] == grad.shape[0] else None)]:
             if value is not None and value.shape == A.shape and allclose(grad_A, value):
                 return f"grad_A should be `grad @ B.T`; yours looks like `{formula}` (a missing transpose)."
+        if (B @ grad.T).shape == A.shape and allclose(grad_A, B @ grad.T):
+            return ("grad_A should be `grad @ B.T`; yours looks like `B @ grad.T`, its transpose: "
+                    "the order of the factors matters, (grad @ B.T).T = B @ grad.T.")
         return "grad_A should be `grad @ B.T` (shapes: (n, m) @ (m, k) = (n, k), like A)."
     if np.shape(_arr(grad_B)) != B.shape:
         return (f"grad_B must have B's shape {B.shape}. A has shape {A.shape} and grad has "
@@ -128,6 +131,9 @@ def _diagnose_matmul(inputs: dict, got: Any, expected: Any) -> str | None:
                            ("grad @ A", grad @ A if grad.shape[1] == A.shape[0] else None)]:
         if value is not None and value.shape == B.shape and allclose(grad_B, value):
             return f"grad_B should be `A.T @ grad`; yours looks like `{formula}` (a missing transpose)."
+    if (grad.T @ A).shape == B.shape and allclose(grad_B, grad.T @ A):
+        return ("grad_B should be `A.T @ grad`; yours looks like `grad.T @ A`, its transpose: "
+                "the order of the factors matters, (A.T @ grad).T = grad.T @ A.")
     return "grad_B should be `A.T @ grad` (shapes: (k, n) @ (n, m) = (k, m), like B)."
 
 
@@ -165,6 +171,9 @@ def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
     if shape == grad.shape and shape != x.shape:
         return (f"you returned grad unchanged (shape {grad.shape}); the gradient must have x's shape "
                 f"{x.shape}: sum adds up elements, so each of them receives the whole grad.")
+    if keepdim and dim is not None and shape == (np.expand_dims(grad, dim) * np.ones_like(x)).shape:
+        return (f"with keepdim=True the summed dimension is still in grad (size 1, shape {grad.shape}): "
+                "unsqueeze only when keepdim=False.")
     if shape != x.shape:
         return f"the gradient with respect to x must have x's shape {x.shape}."
     expanded = grad if dim is None or keepdim else np.expand_dims(grad, dim)
@@ -227,6 +236,9 @@ def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
     if stretched and g.shape == leading.sum(axis=stretched).shape:
         return ("you summed the stretched dimensions without keepdim=True, so they disappeared: the "
                 f"result must have shape {shape}.")
+    if extra and g.shape == grad.sum(axis=tuple(range(grad.ndim - extra, grad.ndim))).shape != shape:
+        return ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading "
+                "dimensions (dim=0), not the last ones.")
     if g.shape == grad.shape and grad.shape != shape:
         return ("first sum over the leading dimensions that broadcasting added "
                 f"({extra} of them), then over the dims where `shape` has size 1.")

@@ -97,6 +97,7 @@ def _train_variant(kind: str, loader: Any, with_scheduler: bool) -> tuple[float,
         "unweighted": float(np.mean(losses)),
         "last_batch": losses[-1],
         "sum": float(np.sum(losses)),
+        "total": float(np.dot(losses, sizes)),
     }.get(kind, float(np.dot(losses, sizes) / np.sum(sizes)))
     return returned, [p._data.copy() for p in model.parameters()]
 
@@ -112,6 +113,7 @@ _TRAIN_MISTAKES = {
                   "loss by its size: sum(loss * n) / sum(n).",
     "last_batch": "you returned the last batch's loss: return the mean over the whole epoch.",
     "sum": "you returned the sum of the batch losses: return the mean per sample.",
+    "total": "you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
 }
 
 
@@ -147,12 +149,22 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                     break
             if hint is None and any("before `optimizer.step()`" in m for m in caught):
                 hint = _TRAIN_MISTAKES["scheduler_first"]
+            if hint == _TRAIN_MISTAKES["no_scheduler_step"] and scheduler.last_epoch == 1:
+                hint = ("the scheduler stepped once per epoch; the schedules of this lesson count "
+                        "optimizer steps: call scheduler.step() right after optimizer.step(), "
+                        "inside the loop over the batches.")
             what = "returned loss" if same_params else "weights after the epoch"
             raise ExerciseError(
                 f"train_one_epoch gives a wrong {what} ({label}).\n  inputs:      {inputs}\n"
                 f"  your loss:   {format_value(got)}\n  expected:    {format_value(expected)}\n"
                 f"  weights:     {'as expected' if same_params else 'differ from the reference'}"
                 + (f"\n  likely mistake: {hint}" if hint else "")
+            )
+        if with_scheduler and scheduler.last_epoch != len(loader):
+            raise ExerciseError(
+                f"train_one_epoch stepped the scheduler {scheduler.last_epoch} times for "
+                f"{len(loader)} batches ({label}).\n  likely mistake: call scheduler.step() exactly "
+                "once per batch, right after optimizer.step(), and nowhere else."
             )
         if any(not training for training, _ in model.seen):
             raise ExerciseError(
@@ -186,6 +198,12 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
             raise ExerciseError(f"evaluate returned {format_value(got)}, expected a pair (loss, accuracy).")
         inputs = f"a linear classifier on 40 samples, {label}"
         loss, accuracy = (float(v) for v in got)
+        if np.isclose(loss, expected[1]) and np.isclose(accuracy, expected[0]):
+            raise ExerciseError(
+                f"evaluate returned ({loss:.6f}, {accuracy:.6f}), expected ({expected[0]:.6f}, "
+                f"{expected[1]:.6f}) ({inputs}).\n  likely mistake: the two values are swapped: "
+                "return (mean loss, accuracy), in that order."
+            )
         if not np.isclose(loss, expected[0], rtol=1e-6, atol=1e-7):
             model = _Spy()
             model.eval()
@@ -237,8 +255,11 @@ def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..
                                 "expected a pair (optimizer, scheduler).")
         s_opt, s_sched = got
         if type(s_opt) is not type(optimizer):
+            hint = ("\n  likely mistake: Adam(weight_decay=...) adds an L2 penalty to the gradient; "
+                    "AdamW decays the weights directly (decoupled weight decay, lesson 06)."
+                    if type(optimizer).__name__ == "AdamW" and type(s_opt).__name__ == "Adam" else "")
             raise ExerciseError(f"for {name!r} the optimizer is {type(s_opt).__name__}, expected "
-                                f"{type(optimizer).__name__}.")
+                                f"{type(optimizer).__name__}.{hint}")
         if type(s_sched) is not type(scheduler):
             raise ExerciseError(f"for {name!r} the scheduler is {type(s_sched).__name__}, expected "
                                 f"{type(scheduler).__name__}.")

@@ -200,6 +200,8 @@ def check_add_decayed_weights(add_decayed_weights: Callable[[float], Any]) -> No
                 ("the update itself is dropped: return u + weight_decay * p, not only the decay term.",
                  [wd * p for p in params]),
                 ("weight_decay is ignored.", g),
+                ("this multiplies the update by (1 - weight_decay); the transform ADDS the decay "
+                 "term: u + weight_decay * p.", [u * (1 - wd) for u in g]),
             ]
 
         inputs = f"weight_decay = {wd}, updates = {format_value(grads_seq[0])}, params = {format_value(params)}"
@@ -232,6 +234,10 @@ def _adam_variant(grads_seq: Sequence[list], b1: float, b2: float, eps: float, k
                 out = [(mi / bc1) / (vi / bc2 + eps) for mi, vi in zip(m, v)]
             else:
                 out = [(mi / bc1) / (np.sqrt(vi / bc2) + eps) for mi, vi in zip(m, v)]
+            if kind in ("stored_hat", "stored_m_hat"):  # the corrected moments kept as state
+                m = [mi / bc1 for mi in m]
+                if kind == "stored_hat":
+                    v = [vi / bc2 for vi in v]
             outputs.append(out)
     return outputs
 
@@ -247,6 +253,10 @@ _ADAM_MISTAKES = {
                              "form); torch and optax add it after: sqrt(v / (1 - b2**t)) + eps.",
     "no_sqrt": "the square root of v_hat is missing: divide by sqrt(v_hat) + eps.",
     "v_not_squared": "v averages |g| instead of g * g.",
+    "stored_hat": "the state holds the bias-corrected moments: keep the raw m and v in the state "
+                  "and bias-correct copies (m_hat, v_hat) for the output only.",
+    "stored_m_hat": "the state holds the bias-corrected m: keep the raw m in the state and "
+                    "bias-correct a copy (m_hat) for the output only.",
 }
 
 
@@ -398,6 +408,14 @@ def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
                 ch.chain(adam_dir, ch.add_decayed_weights(wd), ch.scale(lr)),
             "the weight decay is missing: add ch.add_decayed_weights(weight_decay).":
                 ch.chain(adam_dir, ch.scale(-lr)),
+            "the decay link was given lr * weight_decay: give it weight_decay itself; the "
+            "learning-rate link after it multiplies the decay by lr.":
+                ch.chain(adam_dir, ch.add_decayed_weights(lr * wd), ch.scale(-lr)),
+            "b1 and b2 are swapped: scale_by_adam(b1, b2, eps), b1 for the mean of the gradients.":
+                ch.chain(ch.scale_by_adam(o["b2"], o["b1"], o["eps"]), ch.add_decayed_weights(wd),
+                         ch.scale(-lr)),
+            "scale_by_adam runs with its defaults: pass it b1, b2 and eps (the arguments of adamw).":
+                ch.chain(ch.scale_by_adam(), ch.add_decayed_weights(wd), ch.scale(-lr)),
         }
         for k, (g, e) in enumerate(zip(got, expected)):
             if describe_difference(g, e, **_TOL) is not None:

@@ -229,13 +229,30 @@ def check_resume_training(resume_training: Callable[..., Any]) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
             save_checkpoint(path, *source, done)
-            got = _call(resume_training, f"resume_training(path, make_run, train_epoch, {num_epochs})",
-                        path, make_run, train_epoch, num_epochs)
+            try:
+                got = _call(resume_training, f"resume_training(path, make_run, train_epoch, {num_epochs})",
+                            path, make_run, train_epoch, num_epochs)
+            except ValueError as error:
+                if "Tried to step" not in str(error):
+                    raise
+                raise ExerciseError(
+                    f"resume_training from a checkpoint after {done} of {num_epochs} epochs stepped the "
+                    f"scheduler too often: {str(error).splitlines()[0]}\n"
+                    "  likely mistake: too many epochs were trained; after loading, train only the "
+                    "epochs that remain, range(epoch, num_epochs) (OneCycleLR refuses to step past "
+                    "total_steps)."
+                ) from None
             variants = _resume_variants(path, done, num_epochs)
         expected = straight[done:]
         if got is None:
             raise ExerciseError("resume_training returned None.\n  likely mistake: return the list of "
                                 "losses of the epochs you trained.")
+        if not isinstance(got, (list, tuple)):
+            raise ExerciseError(
+                f"resume_training returned {type(got).__name__}, expected a list of "
+                f"{len(expected)} losses.\n  likely mistake: collect the loss of every remaining "
+                "epoch in a list and return the whole list, not only the last loss."
+            )
         got = list(got)
         if len(got) == len(expected) and all(float(a) == float(b) for a, b in zip(got, expected)):
             continue
@@ -338,4 +355,10 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
                 "  likely mistake: also delete the frozen parameters' optimizer.state entries: "
                 "state_dict() numbers the state by the parameters in the groups."
             ) from None
+        if any(p.grad is not None and np.any(p.grad._data) for p in frozen.parameters()):
+            raise ExerciseError(
+                f"after freeze(optimizer, model[{index}]) its parameters still hold a nonzero .grad "
+                "from before the freeze.\n  likely mistake: set p.grad = None for each frozen "
+                "parameter: the optimizer no longer clears it, so the stale gradient would stay."
+            )
     report_success("freeze", len(cases))

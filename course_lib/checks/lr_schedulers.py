@@ -65,6 +65,9 @@ def check_step_lr(step_lr: Callable) -> None:
              table(lambda e: b * g * (e // s), n)),
             ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).",
              table(lambda e: b, n)),
+            ("the schedule starts one decay too low: at epoch 0 the rate is base_lr itself "
+             "(gamma ** 0), so the exponent is epoch // step_size, without + 1.",
+             table(lambda e: b * g ** (e // s + 1), n)),
         ]
 
     check_schedule_function("step_lr", step_lr, ("epoch", "base_lr", "step_size", "gamma"), cases, mistakes)
@@ -201,7 +204,16 @@ def check_step_lr_class(step_lr_cls: type) -> None:
     name = step_lr_cls.__name__
     lrs, step_size, gamma, n = [0.1, 1.0], 3, 0.5, 13
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
-    scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma)
+    try:
+        scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma)
+    except TypeError as error:
+        if "iterable" not in str(error):
+            raise
+        raise ExerciseError(
+            f"{name}(optimizer, step_size={step_size}, gamma={gamma}) failed: {error}.\n"
+            "  likely mistake: get_lr() must return a LIST, one rate per param group "
+            "([... for base_lr in self.base_lrs]), not a single number."
+        ) from None
     reference = StepLR(reference_optimizer, step_size=step_size, gamma=gamma)
     got, expected = [_group_lrs(optimizer)], [_group_lrs(reference_optimizer)]
     for _ in range(n - 1):
@@ -234,10 +246,20 @@ def check_step_lr_class(step_lr_cls: type) -> None:
         ("the lr never changes: get_lr() should return "
          "[base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs].",
          [b] * n),
+        ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial "
+         "step included; return base_lr * gamma ** (last_epoch // step_size) instead.",
+         table(lambda e: b * gamma ** (e + 1), n)),
+        ("the schedule starts one decay too low: the constructor's initial step (last_epoch = 0) "
+         "must leave the rate at base_lr; 0 % step_size == 0 is true, so do not decay on it.",
+         table(lambda e: b * gamma ** (e // step_size + 1), n)),
     ]
-    hint = diagnose(ours, mistakes, step) or (
-        "if the first group is right and the second wrong, get_lr() must return one lr per "
-        "base_lr; otherwise run check_lr_scheduler_base first: MyStepLR relies on it.")
+    if first_difference(ours, theirs) is None:
+        hint = ("group 0 is right but another group is wrong: get_lr() must return one lr "
+                "per base_lr, computed from that group's own base_lr.")
+    else:
+        hint = diagnose(ours, mistakes, step) or (
+            "compare your schedule with the expected one below; if check_lr_scheduler_base "
+            "did not pass, fix MyLRScheduler first: MyStepLR relies on it.")
     raise ExerciseError(
         f"{name} gives a wrong lr at step {step} (StepLR(step_size={step_size}, gamma={gamma}), "
         f"param groups with lr {lrs}).\n"

@@ -68,6 +68,16 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
     torch's rule: on the first step (``buf is None``) the buffer is a copy of ``grad`` (no
     dampening); afterwards ``momentum * buf + (1 - dampening) * grad``.
     """
+    # The first buffer must be a copy: a buffer that *is* the gradient array changes with it.
+    # Checked first, so that a wrong answer never follows the success line.
+    grad = np.array([1.0, 2.0])
+    buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0)
+    if buf is grad or (isinstance(buf, np.ndarray) and np.shares_memory(buf, grad)):
+        raise ExerciseError(
+            "momentum_buffer_update: on the first step your buffer is the gradient array itself.\n"
+            "  likely mistake: return grad.copy(); otherwise the next backward() (or an in-place "
+            "update of the buffer) changes both."
+        )
     rng = np.random.default_rng(5)
     g = _rng_case(rng)
     run_cases("momentum_buffer_update", momentum_buffer_update, _buffer_reference, {
@@ -77,15 +87,6 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
         "later step with dampening": (_rng_case(rng), _rng_case(rng), 0.9, 0.1),
         "2-D parameter": (_rng_case(rng, (2, 2)), _rng_case(rng, (2, 2)), 0.5, 0.5),
     }, diagnose=_buffer_diagnose, **_EXACT)
-    # The first buffer must be a copy: a buffer that *is* the gradient array changes with it.
-    grad = np.array([1.0, 2.0])
-    buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0)
-    if buf is grad or (isinstance(buf, np.ndarray) and np.shares_memory(buf, grad)):
-        raise ExerciseError(
-            "momentum_buffer_update: on the first step your buffer is the gradient array itself.\n"
-            "  likely mistake: return grad.copy(); otherwise the next backward() (or an in-place "
-            "update of the buffer) changes both."
-        )
 
 
 # ------------------------------------------------------------------- Exercise 05.2
@@ -113,7 +114,9 @@ def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
     new = buffer_of(full)
     return _first_match(got_param, [
         ("Nesterov steps along the buffer alone; it should step along grad + momentum * buf "
-         "(with the new buf)", p - lr * new if nesterov else None),
+         "(with the new buf)" + (" (without dampening the buffer alone equals grad + momentum * "
+                                 "OLD buf: update buf first, then use it)" if buf is not None and d == 0
+                                 else ""), p - lr * new if nesterov else None),
         ("Nesterov uses the old buffer; update buf first, then use grad + momentum * buf",
          p - lr * (full + mu * np.asarray(buf)) if nesterov and buf is not None else None),
         ("weight decay added after momentum instead of before: add weight_decay * param to the "
@@ -123,6 +126,11 @@ def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
          "the gradient when maximize=True, then step param - lr * direction",
          p + lr * (buffer_of(g + wd * p) if not nesterov
                    else g + wd * p + mu * buffer_of(g + wd * p))),
+        ("maximize negates only the gradient; you negated the weight decay term too. Use "
+         "g = -grad, then g = g + weight_decay * param",
+         p - lr * ((s * g - wd * p) + mu * buffer_of(s * g - wd * p) if nesterov and mu
+                   else buffer_of(s * g - wd * p) if mu else s * g - wd * p)
+         if maximize and wd else None),
         ("weight decay is missing; add weight_decay * param to the gradient, before the buffer",
          _reference_sgd(p, g, buf, lr=lr, momentum=mu, dampening=d, nesterov=nesterov,
                         maximize=maximize)[0] if wd else None),
@@ -175,6 +183,15 @@ def _sutskever_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
     p, g, lr, mu = np.asarray(inputs["param"]), np.asarray(inputs["grad"]), inputs["lr"], inputs["momentum"]
     v = np.zeros_like(g) if inputs["velocity"] is None else np.asarray(inputs["velocity"])
     got_param = got[0] if isinstance(got, (tuple, list)) and got else got
+    param_right = _first_match(got_param, [("right", expected[0])]) is not None
+    if isinstance(got, (tuple, list)) and len(got) == 2 and param_right and got[1] is not None:
+        return _first_match(got[1], [
+            ("your new parameter is right but the velocity has the opposite sign: in this form v "
+             "points downhill, v = momentum * v - lr * grad, and the step is param + v",
+             -expected[1]),
+            ("your velocity is torch's buffer (momentum * v + grad); in this form v includes the "
+             "step size: v = momentum * v - lr * grad", mu * v + g),
+        ])
     return _first_match(got_param, [
         ("the update has the wrong sign: in this form the velocity points downhill, "
          "v = momentum * v - lr * grad, and param = param + v", p + mu * v + lr * g),

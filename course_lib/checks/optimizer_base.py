@@ -46,6 +46,14 @@ def _call(fn: Callable, name: str, *args: Any, where: str = "", hint: str | None
         raise
     except Exception as error:
         note = f"(while checking {name}" + (f" on {where})" if where else ")")
+        text = str(error)
+        if "ambiguous" in text:
+            # `p in some_list` and `p == q` compare tensors element by element.
+            hint = ("`p in a_list` (and `==`) compare tensors element by element; compare the "
+                    "objects themselves with `is`, or their id(p)")
+        elif "in-place operation" in text and "leaf" in text:
+            hint = ("update the parameters inside `with torch.no_grad():`, so that the update "
+                    "itself is not recorded")
         if hint:
             note += f"\nlikely mistake: {hint}"
         error.add_note(note)
@@ -212,6 +220,10 @@ def check_zero_grad(optimizer_class: type) -> None:
     w_grad = w.grad
     _call(opt.zero_grad, name, set_to_none=False, where="zero_grad(set_to_none=False)",
           hint="skip parameters whose p.grad is None (`if p.grad is None: continue`)")
+    for p, old, label in zip((w, b, c), before, "wbc"):
+        if not np.array_equal(p._data, old):
+            raise _fail(name, f"zero_grad(set_to_none=False) changed the parameter {label} itself.",
+                        "zero the gradient in place, p.grad.zero_(); p.zero_() zeroes the parameter.")
     for p, label in ((w, "w (group 0)"), (b, "b (group 1)")):
         if p.grad is None or not np.array_equal(p.grad._data, np.zeros(p.shape)):
             raise _fail(

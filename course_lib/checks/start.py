@@ -1,8 +1,9 @@
 """Checks for lesson 00 (start here): the warm-up exercise ``mean_of``.
 
 The reference is course_lib's own ``Tensor.mean`` (the library is the answer key); the
-checker recognises the two usual slips: returning the sum, and dividing by ``len(x)``
-(the number of rows) instead of ``x.numel()`` (the number of elements).
+checker recognises the usual slips: returning the sum, dividing by ``len(x)`` (the number
+of rows) instead of ``x.numel()`` (the number of elements), dividing without summing, and
+returning a Python number instead of a tensor.
 """
 from __future__ import annotations
 
@@ -25,6 +26,11 @@ def reference_mean_of(x: Tensor) -> Tensor:
 def _diagnose_mean_of(inputs: dict, got: Any, expected: Any) -> str | None:
     x = inputs["x"]
     values = np.asarray(x._data, dtype=np.float64)
+    if not isinstance(got, Tensor) and allclose(np.asarray(got, dtype=np.float64), values.mean()):
+        return ("the number is right but it is not a tensor (did you call .item() or float()?); "
+                "return the tensor x.sum() / x.numel() itself.")
+    if values.ndim > 0 and allclose(got, values / values.size):
+        return "you divided every element by x.numel() but did not add them up first: x.sum() / x.numel()."
     if allclose(got, values.sum()):
         return "you returned the sum; the mean divides the sum by the number of elements."
     if values.ndim > 1 and allclose(got, values.sum() / values.shape[0]):

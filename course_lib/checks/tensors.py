@@ -267,11 +267,16 @@ def check_mse_by_hand(mse_by_hand: Callable) -> None:
             "rmse": float(np.sqrt(np.mean(diff ** 2))),
             "no square": float(np.mean(diff)),
             "abs": float(np.mean(np.abs(diff))),
+            # Only one side reshaped: (N,) against (N, 1) broadcasts to (N, N) all the same.
+            "pred only": float(np.mean((p.reshape(-1) - t) ** 2)),
+            "target only": float(np.mean((p - t.reshape(-1)) ** 2)),
         }
         hint = "help: subtract, square, then average over all N elements."
         for name, candidate in candidates.items():
             if name == "broadcast" and p.shape == t.shape:
                 continue
+            if name == "pred only" and t.ndim < 2 or name == "target only" and p.ndim < 2:
+                continue  # reshaping one side alone gives matching shapes here: no trap
             if np.isclose(value, candidate, rtol=1e-5, atol=1e-6):
                 hint = "Likely mistake: " + {
                     "broadcast": (f"pred of shape {p.shape} minus target of shape {t.shape} broadcasts to "
@@ -281,6 +286,12 @@ def check_mse_by_hand(mse_by_hand: Callable) -> None:
                     "rmse": "you took the square root: that is the RMSE; the MSE stops at the mean.",
                     "no square": "you averaged the differences without squaring them.",
                     "abs": "you averaged absolute differences (that is the L1 loss); square them instead.",
+                    "pred only": (f"you reshaped pred to (N,) but not target, of shape {t.shape}: (N,) minus "
+                                  f"{t.shape} broadcasts to {reference_broadcast_shape((p.size,), t.shape)}. "
+                                  "Reshape both to (N,)."),
+                    "target only": (f"you reshaped target to (N,) but not pred, of shape {p.shape}: {p.shape} "
+                                    f"minus (N,) broadcasts to {reference_broadcast_shape(p.shape, (t.size,))}. "
+                                    "Reshape both to (N,)."),
                 }[name]
                 break
         raise ExerciseError(

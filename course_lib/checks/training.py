@@ -125,6 +125,13 @@ def check_zero_grads(zero_grads: Callable) -> None:
         raise _student_error("zero_grads", error) from None
     names = ["w", "b", "unused (grad None)"]
     for index, (name, p, (value, _)) in enumerate(zip(names, params, before)):
+        if p.grad is not None and np.any(p.grad._data != 0) and not np.array_equal(p._data, value):
+            raise ExerciseError(
+                f"after zero_grads, parameter {name} still has grad {format_value(p.grad)} and its VALUE "
+                f"changed (from {format_value(value)} to {format_value(p._data)}).\n"
+                "  likely mistake: `p.zero_()` zeroes the parameter itself; reset its gradient with "
+                "`p.grad = None`."
+            )
         if p.grad is not None and np.any(p.grad._data != 0):
             first_reset = params[0].grad is None or not np.any(params[0].grad._data)
             if index > 0 and first_reset:
@@ -221,6 +228,13 @@ def check_train_linear(train_linear: Callable) -> None:
             hint = "the loss never changes: the parameters are not being updated (check manual_sgd_step)."
         elif np.allclose(got[:-1], want[1:], rtol=1e-4, atol=1e-6):
             hint = "your losses are one step ahead: record the loss BEFORE the update, as loss.item() right after computing it."
+        elif np.isclose(got[0], want[0] * len(y), rtol=1e-4):
+            hint = (f"your first loss is {len(y)} times the expected one: you summed the squared errors; "
+                    "the MEAN squared error divides by N (use .mean()).")
+        elif isinstance(w, Tensor) and w.ndim == 1:
+            hint = (f"your w has shape {tuple(w.shape)}: X @ w then has shape ({len(y)},), and subtracting "
+                    f"y of shape {tuple(y.shape)} broadcasts to ({len(y)}, {len(y)}) (lesson 01's trap). "
+                    "Create w with shape (n_features, 1): torch.zeros(X.shape[1], 1, requires_grad=True).")
         raise ExerciseError(
             f"train_linear(X, y, lr={lr}, steps={steps}): the loss at step {first} is {got[first]:.6f}, "
             f"expected {want[first]:.6f}.\n"

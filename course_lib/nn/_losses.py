@@ -73,13 +73,18 @@ def _regression_inputs(name: str, input: Tensor, target: Tensor):
         raise broadcast_error(input.shape, target.shape) from None
 
 
-def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
     r"""Mean squared error :math:`\ell_i = (x_i - y_i)^2`, then mean (default), sum or none.
 
     Backward: :math:`\partial \ell_i/\partial x_i = 2 (x_i - y_i)` (and the negative for ``y``).
+    With ``weight`` (same shape as ``input``), as torch: :math:`\ell_i = w_i (x_i - y_i)^2` and
+    the mean is :math:`\sum_i \ell_i / \sum_i w_i`.
     """
     reduction = _reduction(reduction, size_average, reduce)
     diff = _regression_inputs("mse_loss", input, target)
+    if weight is not None:
+        return _weighted(input, target, weight, reduction, lambda d: d * d)
     out, spread = _reduce(diff * diff, reduction, diff.size)
 
     def backward(g):
@@ -89,13 +94,17 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, redu
     return record(Tensor(out), "MseLossBackward0", (input, target), backward)
 
 
-def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean") -> Tensor:
+def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
     r"""Mean absolute error :math:`\ell_i = |x_i - y_i|`, then mean (default), sum or none.
 
     Backward: :math:`\mathrm{sign}(x_i - y_i)` (0 where they are equal, as torch).
+    With ``weight``, as torch: :math:`\ell_i = w_i |x_i - y_i|`, mean :math:`\sum_i \ell_i / \sum_i w_i`.
     """
     reduction = _reduction(reduction, size_average, reduce)
     diff = _regression_inputs("l1_loss", input, target)
+    if weight is not None:
+        return _weighted(input, target, weight, reduction, lambda d: d.abs())
     out, spread = _reduce(np.abs(diff), reduction, diff.size)
 
     def backward(g):
@@ -104,6 +113,19 @@ def l1_loss(input: Tensor, target: Tensor, size_average=None, reduce=None, reduc
 
     name = {"mean": "MeanBackward0", "sum": "SumBackward0", "none": "AbsBackward0"}[reduction]
     return record(Tensor(out), name, (input, target), backward)
+
+
+def _weighted(input: Tensor, target: Tensor, weight: Tensor, reduction: str, error) -> Tensor:
+    """torch's weighted regression loss, built from recorded ops (so ``weight`` gets a gradient too)."""
+    _check_tensors("loss", weight=weight)
+    if weight.shape != input.shape:
+        raise ValueError("Weights and input must have the same size.")
+    weighted = error(input - target) * weight
+    if reduction == "none":
+        return weighted
+    if reduction == "sum":
+        return weighted.sum()
+    return weighted.sum() / weight.sum()
 
 
 def binary_cross_entropy_with_logits(

@@ -16,6 +16,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """:math:`\\max(x, 0)` of every element of ``input``."""
         return F.relu(input)
 
 
@@ -23,6 +24,7 @@ class Tanh(Module):
     """:math:`\\tanh(x)` elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """:math:`\\tanh(x)` of every element of ``input``."""
         return F.tanh(input)
 
 
@@ -30,6 +32,7 @@ class Sigmoid(Module):
     """:math:`1/(1+e^{-x})` elementwise."""
 
     def forward(self, input: Tensor) -> Tensor:
+        """:math:`1/(1+e^{-x})` of every element of ``input``."""
         return F.sigmoid(input)
 
 
@@ -41,9 +44,11 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """:math:`e^{x_i} / \\sum_j e^{x_j}` along ``self.dim``."""
         return F.softmax(input, self.dim)
 
     def extra_repr(self) -> str:
+        """``dim=...``, shown inside the layer's repr."""
         return f"dim={self.dim}"
 
 
@@ -55,7 +60,9 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """:math:`x_i - \\log \\sum_j e^{x_j}` along ``self.dim``."""
         return F.log_softmax(input, self.dim)
 
     def extra_repr(self) -> str:
+        """``dim=...``, shown inside the layer's repr."""
         return f"dim={self.dim}"

@@ -44,6 +44,7 @@ class Sequential(Module):
         return self
 
     def forward(self, input):
+        """Apply each child in order: ``x -> m_k(... m_1(m_0(x)))``."""
         for module in self._modules.values():
             input = module(input)
         return input

@@ -23,7 +23,9 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, input: Tensor) -> Tensor:
+        """:math:`x \\cdot m / (1-p)` with :math:`m_i \\sim \\mathrm{Bernoulli}(1-p)` in training, ``x`` in eval."""
         return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
+        """``p=..., inplace=...``, shown inside the layer's repr."""
         return f"p={self.p}, inplace={self.inplace}"

@@ -14,7 +14,9 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input: Tensor) -> Tensor:
+        """``input`` with dimensions ``start_dim..end_dim`` merged into one."""
         return input.flatten(self.start_dim, self.end_dim)
 
     def extra_repr(self) -> str:
+        """``start_dim=..., end_dim=...``, shown inside the layer's repr."""
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"

@@ -50,9 +50,11 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input: Tensor) -> Tensor:
+        """:math:`y = x W^T + b` for ``input`` of shape ``(*, in_features)``."""
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """The layer's sizes and whether it has a bias, shown inside its repr."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -63,4 +65,5 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, input: Tensor) -> Tensor:
+        """``input`` itself."""
         return input

@@ -22,6 +22,7 @@ class MSELoss(_Loss):
     r"""Mean squared error: :math:`\ell_i = (x_i - y_i)^2`, reduced by ``reduction`` (mean by default)."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """:math:`(x_i - y_i)^2` reduced by ``self.reduction``; see :func:`course_lib.nn.functional.mse_loss`."""
         return L.mse_loss(input, target, reduction=self.reduction)
 
 
@@ -29,6 +30,7 @@ class L1Loss(_Loss):
     r"""Mean absolute error: :math:`\ell_i = |x_i - y_i|`, reduced by ``reduction``."""
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """:math:`|x_i - y_i|` reduced by ``self.reduction``; see :func:`course_lib.nn.functional.l1_loss`."""
         return L.l1_loss(input, target, reduction=self.reduction)
 
 
@@ -46,6 +48,7 @@ class CrossEntropyLoss(_WeightedLoss):
         self.label_smoothing = label_smoothing
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """:math:`-\\sum_c y_c \\log\\mathrm{softmax}(x)_c` per sample, reduced; see :func:`course_lib.nn.functional.cross_entropy`."""
         return L.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
@@ -59,6 +62,7 @@ class NLLLoss(_WeightedLoss):
         self.ignore_index = ignore_index
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """:math:`-w_{y} x_{y}` per sample (``input`` holds log-probabilities), reduced by ``self.reduction``."""
         return L.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
 
@@ -72,5 +76,6 @@ class BCEWithLogitsLoss(_Loss):
         self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        """:math:`-[p\\,y \\log\\sigma(x) + (1-y)\\log(1-\\sigma(x))]` per element, reduced by ``self.reduction``."""
         return L.binary_cross_entropy_with_logits(input, target, self.weight, reduction=self.reduction,
                                                   pos_weight=self.pos_weight)

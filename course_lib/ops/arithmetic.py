@@ -73,8 +73,9 @@ def neg(a: Tensor) -> Tensor:
     return record(Tensor(np.negative(a._data)), "NegBackward0", (a,), lambda g: (-g,))
 
 
-def pow(a, b) -> Tensor:  # noqa: A001 - torch's name
+def pow(input, exponent) -> Tensor:  # noqa: A001,A002 - torch's name
     """``a ** b``; d/da = b * a**(b-1) (0 when b == 0), d/db = a**b * log(a) (0 where a == 0 and b >= 0)."""
+    a, b = input, exponent  # torch's argument names outside, the maths' short names inside
     # torch names the three forms: tensor ** number, tensor ** tensor, number ** tensor.
     name = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
     name = name if isinstance(a, Tensor) else "PowBackward2"
@@ -109,12 +110,13 @@ def _matmul_error(shape_a, shape_b) -> RuntimeError:
     )
 
 
-def matmul(a, b) -> Tensor:
+def matmul(input, other) -> Tensor:  # noqa: A002 - torch's names
     """``a @ b`` with numpy's (and torch's) rules for 1-D and batched operands.
 
     For matrices: d/da = g @ b.T, d/db = a.T @ g. A 1-D operand is treated as a row
     (left) or a column (right) vector and the gradient is squeezed back.
     """
+    a, b = input, other  # torch's argument names outside, the maths' short names inside
     a = a if isinstance(a, Tensor) else as_operand(a, b)
     b = as_operand(b, a)
     if a._data.dtype != b._data.dtype:  # torch does not promote in matmul

@@ -31,24 +31,24 @@ def _float_out(values: np.ndarray, a: Tensor) -> np.ndarray:
     return promote(np.asarray(values), a._data)
 
 
-def exp(a: Tensor) -> Tensor:
+def exp(input: Tensor) -> Tensor:  # noqa: A002 - torch's name
     r"""Elementwise :math:`e^{a}`; :math:`\partial/\partial a = e^{a}` (the output itself)."""
-    a = _tensor(a, "exp")
+    a = _tensor(input, "exp")
     out = _float_out(np.exp(a._data), a)
     return record(Tensor(out), "ExpBackward0", (a,), lambda g: (g * out,))
 
 
-def log(a: Tensor) -> Tensor:
+def log(input: Tensor) -> Tensor:  # noqa: A002 - torch's name
     r"""Elementwise natural logarithm; :math:`\partial/\partial a = 1/a` (-inf at 0, nan below)."""
-    a = _tensor(a, "log")
+    a = _tensor(input, "log")
     with np.errstate(divide="ignore", invalid="ignore"):
         out = _float_out(np.log(a._data), a)
     return record(Tensor(out), "LogBackward0", (a,), lambda g: (g / a._data,))
 
 
-def tanh(a: Tensor) -> Tensor:
+def tanh(input: Tensor) -> Tensor:  # noqa: A002 - torch's name
     r""":math:`\tanh(a)`; :math:`\partial/\partial a = 1 - \tanh(a)^2`."""
-    a = _tensor(a, "tanh")
+    a = _tensor(input, "tanh")
     out = _float_out(np.tanh(a._data), a)
     return record(Tensor(out), "TanhBackward0", (a,), lambda g: (g * (1 - out * out),))
 
@@ -59,23 +59,23 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def sigmoid(a: Tensor) -> Tensor:
+def sigmoid(input: Tensor) -> Tensor:  # noqa: A002 - torch's name
     r""":math:`\sigma(a) = 1/(1+e^{-a})`; :math:`\partial/\partial a = \sigma(a)(1-\sigma(a))`."""
-    a = _tensor(a, "sigmoid")
+    a = _tensor(input, "sigmoid")
     out = _float_out(_sigmoid_array(a._data), a)
     return record(Tensor(out), "SigmoidBackward0", (a,), lambda g: (g * out * (1 - out),))
 
 
-def relu(a: Tensor) -> Tensor:
+def relu(input: Tensor) -> Tensor:  # noqa: A002 - torch's name
     r""":math:`\max(a, 0)`; the derivative is 1 where a > 0 and 0 elsewhere (also at 0, as torch)."""
-    a = _tensor(a, "relu")
+    a = _tensor(input, "relu")
     out = np.maximum(a._data, 0)
     return record(Tensor(out), "ReluBackward0", (a,), lambda g: (g * (out > 0),))
 
 
-def sqrt(a: Tensor) -> Tensor:
+def sqrt(input: Tensor) -> Tensor:  # noqa: A002 - torch's name
     r""":math:`\sqrt{a}`; :math:`\partial/\partial a = 1/(2\sqrt{a})`."""
-    a = _tensor(a, "sqrt")
+    a = _tensor(input, "sqrt")
     with np.errstate(invalid="ignore"):
         out = _float_out(np.sqrt(a._data), a)
 
@@ -86,20 +86,20 @@ def sqrt(a: Tensor) -> Tensor:
     return record(Tensor(out), "SqrtBackward0", (a,), backward)
 
 
-def abs(a: Tensor) -> Tensor:  # noqa: A001 - torch's name
+def abs(input: Tensor) -> Tensor:  # noqa: A001,A002 - torch's names
     r""":math:`|a|`; :math:`\partial/\partial a = \mathrm{sign}(a)` (0 at 0, as torch)."""
-    a = _tensor(a, "abs")
+    a = _tensor(input, "abs")
     out = np.abs(a._data)
     return record(Tensor(out), "AbsBackward0", (a,), lambda g: (g * np.sign(a._data),))
 
 
-def clamp(a: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's names
+def clamp(input: Tensor, min=None, max=None) -> Tensor:  # noqa: A002 - torch's names
     r"""Clip into ``[min, max]``; the gradient passes where ``min <= a <= max`` (bounds included).
 
     ``min``/``max`` are numbers (or 0-d/broadcastable tensors, used as constants: course_lib
     does not differentiate with respect to the bounds, unlike torch).
     """
-    a = _tensor(a, "clamp")
+    a = _tensor(input, "clamp")
     if min is None and max is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
     low = None if min is None else as_operand(min, a)._data
@@ -130,9 +130,9 @@ def _pairwise(a, b, name: str):
     return a, b
 
 
-def maximum(a: Tensor, b: Tensor) -> Tensor:
+def maximum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - torch's names
     """Elementwise larger value; the gradient goes to the larger input, half to each on a tie (torch)."""
-    a, b = _pairwise(a, b, "maximum")
+    a, b = _pairwise(input, other, "maximum")
     out = promote(np.maximum(a._data, b._data), a._data, b._data)
 
     def backward(g):
@@ -142,9 +142,9 @@ def maximum(a: Tensor, b: Tensor) -> Tensor:
     return record(Tensor(out), "MaximumBackward0", (a, b), backward)
 
 
-def minimum(a: Tensor, b: Tensor) -> Tensor:
+def minimum(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - torch's names
     """Elementwise smaller value; the gradient goes to the smaller input, half to each on a tie (torch)."""
-    a, b = _pairwise(a, b, "minimum")
+    a, b = _pairwise(input, other, "minimum")
     out = promote(np.minimum(a._data, b._data), a._data, b._data)
 
     def backward(g):

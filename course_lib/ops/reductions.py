@@ -37,11 +37,12 @@ def _count(shape: tuple, axes) -> int:
     return int(np.prod(shape if axes is None else [shape[i] for i in axes], dtype=np.int64))
 
 
-def sum(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, dtype=None) -> Tensor:  # noqa: A001
+def sum(input: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A001,A002
     r""":math:`\sum_i a_i` over ``dim`` (all elements by default); d/da = 1 for every element.
 
     Integer and bool tensors sum to int64, as in torch.
     """
+    a = input  # torch's argument names outside, the maths' short names inside
     from .. import dtypes
 
     axes = wrap_dims(dim, a.ndim)
@@ -54,8 +55,9 @@ def sum(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = Fal
     return record(Tensor(out), name, (a,), lambda g: (_expand_grad(g, shape, axes, keepdim),))
 
 
-def mean(a: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, dtype=None) -> Tensor:
+def mean(input: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002 - torch's names
     r""":math:`\frac{1}{N}\sum_i a_i` over ``dim``; d/da = 1/N for every element."""
+    a = input  # torch's argument names outside, the maths' short names inside
     from .. import dtypes
 
     np_dtype = dtypes.to_numpy_dtype(dtype)
@@ -110,12 +112,13 @@ def _extreme(a: Tensor, dim, keepdim: bool, kind: str):
     return MaxResult(values_t, Tensor(index.astype(np.int64)))
 
 
-def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001,A002
     """The largest value, or ``(values, indices)`` along ``dim`` (a namedtuple, as torch).
 
     ``max(a, other_tensor)`` is the elementwise :func:`maximum`. The gradient goes to the
     element(s) chosen; on ties in a full reduction it is shared evenly.
     """
+    a = input  # torch's argument names outside, the maths' short names inside
     if isinstance(dim, Tensor):
         from .elementwise import maximum
 
@@ -123,8 +126,9 @@ def max(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     return _extreme(a, dim, keepdim, "max")
 
 
-def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
+def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001,A002
     """The smallest value, or ``(values, indices)`` along ``dim``; see :func:`max`."""
+    a = input  # torch's argument names outside, the maths' short names inside
     if isinstance(dim, Tensor):
         from .elementwise import minimum
 
@@ -132,13 +136,15 @@ def min(a: Tensor, dim=None, keepdim: bool = False):  # noqa: A001
     return _extreme(a, dim, keepdim, "min")
 
 
-def argmax(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - torch's names
     """Index of the largest value (of the flattened tensor when ``dim`` is None); first on ties."""
+    a = input  # torch's argument names outside, the maths' short names inside
     return _arg(a, dim, keepdim, np.argmax)
 
 
-def argmin(a: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
+def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - torch's names
     """Index of the smallest value (of the flattened tensor when ``dim`` is None); first on ties."""
+    a = input  # torch's argument names outside, the maths' short names inside
     return _arg(a, dim, keepdim, np.argmin)
 
 
@@ -181,7 +187,7 @@ def _deviations(a: Tensor, name: str, dim, unbiased, correction):
 
 
 def var(
-    a: Tensor,
+    input: Tensor,  # noqa: A002 - torch's name
     dim: int | tuple[int, ...] | None = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
@@ -192,6 +198,7 @@ def var(
 
     ``unbiased=False`` (or ``correction=0``) divides by N. d/da_i = 2 (a_i - ā)/(N - c).
     """
+    a = input  # torch's argument names outside, the maths' short names inside
     axes, centred, divisor = _deviations(a, "var", dim, unbiased, correction)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.asarray(np.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
@@ -205,7 +212,7 @@ def var(
 
 
 def std(
-    a: Tensor,
+    input: Tensor,  # noqa: A002 - torch's name
     dim: int | tuple[int, ...] | None = None,
     unbiased: bool | None = None,
     keepdim: bool = False,
@@ -216,6 +223,7 @@ def std(
 
     d/da_i = (a_i - ā) / ((N - c) std); where std is 0 this is nan, as in torch.
     """
+    a = input  # torch's argument names outside, the maths' short names inside
     axes, centred, divisor = _deviations(a, "std", dim, unbiased, correction)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.sqrt(np.sum(centred * centred, axis=axes, keepdims=True) / divisor)

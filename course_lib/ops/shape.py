@@ -54,8 +54,9 @@ def _infer(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
     return shape
 
 
-def reshape(a: Tensor, *shape) -> Tensor:
+def reshape(input: Tensor, *shape) -> Tensor:  # noqa: A002 - torch's names
     """The same values with a new shape (one size may be -1); d/da = g reshaped back."""
+    a = input  # torch's argument names outside, the maths' short names inside
     new_shape = _infer(_sizes(shape), a._data.size)
     old_shape = a._data.shape
     out = a._data.reshape(new_shape)
@@ -65,8 +66,9 @@ def reshape(a: Tensor, *shape) -> Tensor:
 view = reshape
 
 
-def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002 - torch's names
     """Merge dimensions ``start_dim..end_dim`` (inclusive) into one."""
+    a = input  # torch's argument names outside, the maths' short names inside
     if a.ndim == 0:
         return reshape(a, 1)
     start, end = wrap_dim(start_dim, a.ndim), wrap_dim(end_dim, a.ndim)
@@ -77,8 +79,9 @@ def flatten(a: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     return reshape(a, shape[:start] + (merged,) + shape[end + 1 :])
 
 
-def permute(a: Tensor, *dims) -> Tensor:
+def permute(input: Tensor, *dims) -> Tensor:  # noqa: A002 - torch's names
     """Reorder the dimensions; the gradient is permuted back with the inverse order."""
+    a = input  # torch's argument names outside, the maths' short names inside
     dims = _sizes(dims)
     if len(dims) != a.ndim:
         raise RuntimeError(
@@ -94,8 +97,9 @@ def permute(a: Tensor, *dims) -> Tensor:
     return record(Tensor(out), "PermuteBackward0", (a,), lambda g: (np.transpose(g, inverse),))
 
 
-def transpose(a: Tensor, dim0: int, dim1: int) -> Tensor:
+def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002 - torch's names
     """Swap two dimensions; the gradient swaps them back."""
+    a = input  # torch's argument names outside, the maths' short names inside
     if a.ndim == 0:
         wrap_dim(dim0, 0), wrap_dim(dim1, 0)
         return reshape(a, ())
@@ -109,15 +113,17 @@ def T(a: Tensor) -> Tensor:
     return permute(a, *reversed(range(a.ndim)))
 
 
-def unsqueeze(a: Tensor, dim: int) -> Tensor:
+def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002 - torch's names
     """Insert a dimension of size 1 at ``dim`` (``-1`` appends one)."""
+    a = input  # torch's argument names outside, the maths' short names inside
     axis = wrap_dim(dim, a.ndim + 1)
     out = np.expand_dims(a._data, axis)
     return record(Tensor(out), "UnsqueezeBackward0", (a,), lambda g: (np.squeeze(g, axis),))
 
 
-def squeeze(a: Tensor, dim=None) -> Tensor:
+def squeeze(input: Tensor, dim=None) -> Tensor:  # noqa: A002 - torch's names
     """Remove dimensions of size 1 (all of them, or only ``dim``; a larger one is kept, as torch)."""
+    a = input  # torch's argument names outside, the maths' short names inside
     shape = a._data.shape
     if dim is None:
         axes = tuple(i for i, n in enumerate(shape) if n == 1)
