@@ -170,7 +170,7 @@ def test_render_traceback_shows_only_the_short_coloured_message():
 def test_format_value_is_short_and_rounded():
     assert format_value(2.0) == "2.0"
     assert format_value(np.float64(1 / 3)) == "0.3333"
-    assert format_value(course_lib.tensor([1.0, 2.5])) == "tensor([1. 2.5])"
+    assert format_value(course_lib.tensor([1.0, 2.5])) == "tensor([1., 2.5])"
     assert format_value(np.arange(100.0)).count(" ") < 12  # long arrays are elided
 
 
@@ -178,3 +178,12 @@ def test_allclose_never_raises():
     assert allclose(np.ones(2), np.ones(2))
     assert not allclose(np.ones(2), np.ones(3))
     assert not allclose(object(), np.ones(2))
+
+
+def test_format_value_writes_one_tuples_and_tensors_as_python_and_torch_do():
+    from course_lib.checks import format_value
+
+    assert format_value((3,)) == "(3,)"
+    assert format_value((2, 3)) == "(2, 3)"
+    assert format_value(course_lib.tensor([[1.0, 2.0], [3.0, 4.5]])) == "tensor([[1., 2.], [3., 4.5]])"
+    assert format_value(np.array([1.0, 2.0])) == "[1. 2.]"

@@ -110,7 +110,9 @@ def format_value(x: Any, precision: int = 4) -> str:
         return "{" + ", ".join(f"{k!r}: {format_value(v, precision)}" for k, v in x.items()) + "}"
     if _is_container(x):
         inner = ", ".join(format_value(v, precision) for v in x)
-        return f"({inner})" if isinstance(x, tuple) else f"[{inner}]"
+        if isinstance(x, tuple):
+            return f"({inner},)" if len(x) == 1 else f"({inner})"  # (3,) is a tuple, (3) is not
+        return f"[{inner}]"
     try:
         array = _as_array(x)
     except Exception:  # an object we cannot show as numbers: its repr says enough
@@ -122,8 +124,10 @@ def format_value(x: Any, precision: int = 4) -> str:
             return str(array.item())
         text = f"{array.item():.{precision}g}"
         return text if any(c in text for c in ".ein") else text + ".0"  # 2.0, not 2
-    text = np.array2string(array, precision=precision, threshold=20, edgeitems=3, separator=" ")
-    text = " ".join(text.split())
+    # A Tensor reads like torch's repr (commas); a numpy array like numpy's (spaces).
+    separator = ", " if isinstance(x, Tensor) else " "
+    text = np.array2string(array, precision=precision, threshold=20, edgeitems=3, separator=separator)
+    text = re.sub(r"\s+([,\]])", r"\1", " ".join(text.split()))  # no alignment padding
     return f"tensor({text})" if isinstance(x, Tensor) else text
 
 
