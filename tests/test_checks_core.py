@@ -187,3 +187,12 @@ def test_format_value_writes_one_tuples_and_tensors_as_python_and_torch_do():
     assert format_value((2, 3)) == "(2, 3)"
     assert format_value(course_lib.tensor([[1.0, 2.0], [3.0, 4.5]])) == "tensor([[1., 2.], [3., 4.5]])"
     assert format_value(np.array([1.0, 2.0])) == "[1. 2.]"
+
+
+def test_describe_difference_shows_enough_digits_to_tell_values_apart():
+    from course_lib.checks import describe_difference
+
+    text = describe_difference(0.400000123, 0.4, rtol=1e-9, atol=0.0)
+    assert "yours is 0.40000012, expected 0.4" in text  # not "0.4, expected 0.4"
+    text = describe_difference(np.array([1.0, 0.70710678]), np.array([1.0, 0.70710778]), rtol=1e-9, atol=0.0)
+    assert "0.70710678" in text and "0.70710778" in text

@@ -193,6 +193,15 @@ def _describe_container(got: Any, expected: Any, rtol: float, atol: float) -> st
     return None
 
 
+def _distinct_texts(got: Any, expected: Any) -> tuple[str, str]:
+    """Both values with just enough digits to tell them apart (0.4 vs 0.4 says nothing)."""
+    for precision in (4, 8, 12, 17):
+        texts = format_value(got, precision), format_value(expected, precision)
+        if texts[0] != texts[1]:
+            break
+    return texts
+
+
 def _describe_numbers(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> str | None:
     """Arrays of the same shape: the first element outside the tolerance, and how many."""
     if e.dtype.kind in "biu" and g.dtype.kind in "biu":
@@ -205,10 +214,12 @@ def _describe_numbers(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) ->
     if not wrong.any():
         return None
     if e.ndim == 0:
-        return f"yours is {format_value(g)}, expected {format_value(e)}"
+        yours, expected = _distinct_texts(g, e)
+        return f"yours is {yours}, expected {expected}"
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
+    yours, expected = _distinct_texts(g[index], e[index])
     return (
-        f"at index {index} yours is {format_value(g[index])}, expected {format_value(e[index])}"
+        f"at index {index} yours is {yours}, expected {expected}"
         f" ({int(wrong.sum())} of {e.size} elements differ)"
     )
 
