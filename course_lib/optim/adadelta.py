@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._moments import effective_gradient, update_square_average
 from ._validation import check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -55,14 +56,9 @@ def adadelta_update(
         scratch: optional two work arrays shaped like ``param``.
     """
     std, delta = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
+    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
 
-    # square_avg = rho * square_avg + ((1 - rho) * grad) * grad
-    square_avg *= rho
-    square_avg += np.multiply(np.multiply(grad, 1 - rho, out=std), grad, out=std)
+    update_square_average(square_avg, grad, rho, std)  # square_avg = rho * square_avg + (1 - rho) * grad**2
     np.sqrt(np.add(square_avg, eps, out=std), out=std)  # std = sqrt(square_avg + eps)
     # delta = sqrt(acc_delta + eps) / std * grad
     np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._moments import effective_gradient
 from ._validation import check_eps, check_lr, check_non_negative, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -56,10 +57,7 @@ def adagrad_update(
         scratch: optional two work arrays shaped like ``param``.
     """
     std, tmp = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
+    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
     clr = lr / (1 + (step - 1) * lr_decay)
 
     state_sum += np.multiply(grad, grad, out=tmp)

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._moments import effective_gradient, update_average, update_square_average
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -75,19 +76,13 @@ def adam_update(
         scratch: optional two work arrays shaped like ``param`` (saves allocations).
     """
     tmp, update = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            grad = grad + weight_decay * param
+    grad = effective_gradient(
+        param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize,
+        decoupled_weight_decay=decoupled_weight_decay,
+    )
 
-    # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
-    exp_avg += np.multiply(np.subtract(grad, exp_avg, out=tmp), 1 - beta1, out=tmp)
-    # exp_avg_sq = beta2 * exp_avg_sq + ((1 - beta2) * grad) * grad
-    exp_avg_sq *= beta2
-    exp_avg_sq += np.multiply(np.multiply(grad, 1 - beta2, out=tmp), grad, out=tmp)
+    update_average(exp_avg, grad, beta1, tmp)  # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
+    update_square_average(exp_avg_sq, grad, beta2, tmp)  # exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad**2
 
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._moments import effective_gradient, update_average
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -57,13 +58,9 @@ def adamax_update(
         scratch: optional one work array shaped like ``param``.
     """
     tmp = scratch[0] if scratch is not None else np.empty_like(param)
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
+    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
 
-    # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
-    exp_avg += np.multiply(np.subtract(grad, exp_avg, out=tmp), 1 - beta1, out=tmp)
+    update_average(exp_avg, grad, beta1, tmp)  # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
     # exp_inf = maximum(beta2 * exp_inf, abs(grad) + eps)
     exp_inf *= beta2
     np.add(np.abs(grad, out=tmp), eps, out=tmp)

@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._moments import effective_gradient, update_average, update_square_average
 from ._validation import check_betas, check_eps, check_lr, check_non_negative, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -71,24 +72,18 @@ def nadam_update(
         scratch: optional two work arrays shaped like ``param``.
     """
     denom, tmp = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    if maximize:
-        grad = -grad
+    grad = effective_gradient(
+        param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize,
+        decoupled_weight_decay=decoupled_weight_decay,
+    )
     bias_correction2 = 1 - beta2**step
-    if weight_decay != 0:
-        if decoupled_weight_decay:
-            param *= 1 - lr * weight_decay
-        else:
-            grad = grad + weight_decay * param
 
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
     mu_product *= mu  # in the 0-d array's own dtype (float32 by default), as torch
 
-    # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
-    exp_avg += np.multiply(np.subtract(grad, exp_avg, out=tmp), 1 - beta1, out=tmp)
-    # exp_avg_sq = beta2 * exp_avg_sq + ((1 - beta2) * grad) * grad
-    exp_avg_sq *= beta2
-    exp_avg_sq += np.multiply(np.multiply(grad, 1 - beta2, out=tmp), grad, out=tmp)
+    update_average(exp_avg, grad, beta1, tmp)  # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
+    update_square_average(exp_avg_sq, grad, beta2, tmp)  # exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad**2
     # denom = sqrt(exp_avg_sq / bias_correction2) + eps
     np.sqrt(np.divide(exp_avg_sq, bias_correction2, out=denom), out=denom)
 

@@ -31,6 +31,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._moments import effective_gradient, update_square_average
 from ._validation import check_eps, check_lr, check_momentum, check_non_negative, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -65,14 +66,9 @@ def rmsprop_update(
         scratch: optional two work arrays shaped like ``param``.
     """
     avg, tmp = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
+    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
 
-    # square_avg = alpha * square_avg + ((1 - alpha) * grad) * grad
-    square_avg *= alpha
-    square_avg += np.multiply(np.multiply(grad, 1 - alpha, out=tmp), grad, out=tmp)
+    update_square_average(square_avg, grad, alpha, tmp)  # square_avg = alpha * square_avg + (1 - alpha) * grad**2
     if centered:
         # grad_avg = grad_avg + (1 - alpha) * (grad - grad_avg)
         grad_avg += np.multiply(np.subtract(grad, grad_avg, out=tmp), 1 - alpha, out=tmp)

@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from ..tensor import Tensor
+from ._moments import effective_gradient
 from ._validation import check_lr, check_momentum, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -62,10 +63,7 @@ def sgd_update(
         or None when ``momentum == 0``.
     """
     tmp = scratch[0] if scratch is not None else np.empty_like(param)
-    if maximize:
-        grad = -grad
-    if weight_decay != 0:
-        grad = grad + weight_decay * param
+    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
     if momentum != 0:
         if momentum_buffer is None:
             momentum_buffer = grad.copy()
