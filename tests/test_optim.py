@@ -12,7 +12,6 @@ import pytest
 
 import course_lib
 from course_lib import optim
-from course_lib.optim.optimizer import _BLOCK
 
 pytestmark = pytest.mark.lesson04
 
@@ -220,10 +219,10 @@ def test_step_rejects_a_grad_that_is_not_a_tensor():
 
 
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "RAdam"])
-def test_large_parameters_updated_in_blocks_match_one_whole_update(name):
-    """Chunked updates (for speed) give exactly the numbers of one whole-array update."""
+def test_one_large_parameter_matches_the_same_numbers_split_into_many(name):
+    """Every update rule is elementwise: splitting a parameter changes no number."""
     rng = np.random.default_rng(0)
-    n = 2 * _BLOCK + 123
+    n = 131_195
     start = rng.standard_normal(n)
     grads = [rng.standard_normal(n) for _ in range(3)]
     results = []
@@ -316,46 +315,90 @@ def test_base_optimizer_step_is_not_implemented():
 
 # --------------------------------------------------------------------------- public API shape
 PURE_FUNCTIONS = {
-    "sgd": ("sgd_update", ["param", "grad", "momentum_buffer"]),
-    "adam": ("adam_update", ["param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
-    "adamw": ("adamw_update", ["param", "grad", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
-    "rmsprop": ("rmsprop_update", ["param", "grad", "square_avg", "grad_avg", "momentum_buffer"]),
-    "adagrad": ("adagrad_update", ["param", "grad", "state_sum"]),
-    "adadelta": ("adadelta_update", ["param", "grad", "square_avg", "acc_delta"]),
-    "adamax": ("adamax_update", ["param", "grad", "exp_avg", "exp_inf"]),
-    "nadam": ("nadam_update", ["param", "grad", "exp_avg", "exp_avg_sq", "mu_product"]),
-    "radam": ("radam_update", ["param", "grad", "exp_avg", "exp_avg_sq"]),
+    "sgd": ("sgd_update", "SGD", ["momentum_buffer"]),
+    "adam": ("adam_update", "Adam", ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
+    "adamw": ("adamw_update", "AdamW", ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]),
+    "rmsprop": ("rmsprop_update", "RMSprop", ["square_avg", "momentum_buffer", "grad_avg"]),
+    "adagrad": ("adagrad_update", "Adagrad", ["state_sum"]),
+    "adadelta": ("adadelta_update", "Adadelta", ["square_avg", "acc_delta"]),
+    "adamax": ("adamax_update", "Adamax", ["exp_avg", "exp_inf"]),
+    "nadam": ("nadam_update", "NAdam", ["exp_avg", "exp_avg_sq", "mu_product"]),
+    "radam": ("radam_update", "RAdam", ["exp_avg", "exp_avg_sq"]),
 }
 
 
 @pytest.mark.parametrize("module", sorted(PURE_FUNCTIONS))
-def test_pure_update_function_is_exported_with_arrays_first_and_keyword_options(module):
-    name, arrays = PURE_FUNCTIONS[module]
+def test_pure_update_function_takes_param_grad_state_and_the_class_options(module):
+    """``name_update(param, grad, state, <options with the class's defaults>)``."""
+    name, class_name, buffers = PURE_FUNCTIONS[module]
     fn = getattr(getattr(optim, module), name)
+    cls = getattr(optim, class_name)
     assert name in getattr(optim, module).__all__
     parameters = inspect.signature(fn).parameters
-    positional = [p for p, v in parameters.items() if v.kind is v.POSITIONAL_OR_KEYWORD]
-    assert positional == arrays
-    assert all(v.kind is v.KEYWORD_ONLY for p, v in parameters.items() if p not in arrays)
+    assert list(parameters)[:3] == ["param", "grad", "state"]
+    options = {p: v.default for p, v in list(parameters.items())[3:]}
+    class_defaults = {p: v.default for p, v in inspect.signature(cls.__init__).parameters.items()}
+    for option, default in options.items():
+        assert class_defaults[option] == default, f"{name}'s default {option}={default!r}"
+    if cls._update is not None and cls._update.__name__ == name:
+        assert set(cls._options) == set(options)
     pseudo_code = getattr(optim, module).__doc__
     assert fn.__doc__
     assert "for step = 1" in pseudo_code or "for t = 1" in pseudo_code
-    for array in arrays[2:]:  # the pseudo-code uses the function's own names
-        assert array in pseudo_code, f"{array} is not in {module}'s pseudo-code"
+    for buffer in buffers:  # the pseudo-code uses the state's own names
+        assert buffer in pseudo_code, f"{buffer} is not in {module}'s pseudo-code"
+
+
+def test_each_class_names_its_update_function_once():
+    for module, (name, class_name, _) in PURE_FUNCTIONS.items():
+        cls = getattr(optim, class_name)
+        assert "step" not in vars(cls), f"{class_name} writes its own step()"
+        assert cls._update.__name__ in (name, "adam_update")
 
 
 def test_sgd_update_reads_like_the_pseudo_code():
     param, grad = np.array([1.0, 2.0]), np.array([0.5, -1.0])
-    buf = optim.sgd.sgd_update(
-        param, grad, None, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
-    )
-    np.testing.assert_array_equal(buf, grad)
+    options = dict(lr=0.1, momentum=0.9)
+    param, state = optim.sgd.sgd_update(param, grad, {}, **options)
+    np.testing.assert_array_equal(state["momentum_buffer"], grad)
     np.testing.assert_allclose(param, [1.0 - 0.1 * 0.5, 2.0 + 0.1 * 1.0])
-    buf = optim.sgd.sgd_update(
-        param, grad, buf, lr=0.1, momentum=0.9, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False
-    )
-    np.testing.assert_allclose(buf, 1.9 * grad)
+    param, state = optim.sgd.sgd_update(param, grad, state, **options)
+    np.testing.assert_allclose(state["momentum_buffer"], 1.9 * grad)
     np.testing.assert_allclose(param, [1.0 - 0.29 * 0.5, 2.0 + 0.29 * 1.0])
+
+
+def test_sgd_update_without_momentum_keeps_no_state():
+    param, state = optim.sgd.sgd_update(np.array([1.0]), np.array([2.0]), {}, lr=0.5)
+    assert state == {} and param.tolist() == [0.0]
+
+
+def test_a_failed_step_writes_nothing_even_when_the_update_function_raises():
+    class Exploding(optim.Optimizer):
+        """Updates the first parameter, then raises on the second."""
+
+        @staticmethod
+        def _update(param, grad, state, lr):
+            if param.size == 2:
+                raise FloatingPointError("boom")
+            return param - lr * grad, {"step": state.get("step", 0.0) + 1}
+
+        _options = ("lr",)
+
+    w, v = leaf([1.0]), leaf([1.0, 2.0])
+    optimizer = Exploding([w, v], {"lr": 0.1})
+    w.grad, v.grad = grad_of([1.0]), grad_of([1.0, 1.0])
+    with pytest.raises(FloatingPointError):
+        optimizer.step()
+    assert w.tolist() == [1.0] and len(optimizer.state) == 0
+
+
+def test_step_writes_the_parameter_in_place():
+    w = leaf([1.0, 2.0])
+    storage = w._data
+    optimizer = optim.Adam([w], lr=0.1)
+    w.grad = grad_of([1.0, -1.0])
+    optimizer.step()
+    assert w._data is storage and w.tolist() != [1.0, 2.0]
 
 
 def test_repr_lists_each_group_options_sorted():

@@ -1,7 +1,9 @@
 """Properties of the pure update functions (hypothesis, bounded strategies).
 
+* pure: the inputs (parameter, gradient, state arrays) are bit-identical after a call, and
+  every array returned is a fresh one that shares no memory with an input;
 * elementwise: updating two halves of the arrays separately gives exactly the numbers of one
-  update of the whole (what lets the optimizer classes work in cache-sized chunks);
+  update of the whole;
 * dtype: float32 arrays and Python-float options stay float32 (torch computes in the
   parameter's dtype);
 * a zero learning rate never moves the parameter (decoupled weight decay included).
@@ -13,130 +15,134 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib.optim import adadelta, adagrad, adam, adamax, nadam, radam, rmsprop, sgd
+from course_lib.optim import adadelta, adagrad, adam, adamax, adamw, nadam, radam, rmsprop, sgd
 
 pytestmark = [pytest.mark.lesson05, pytest.mark.lesson06]
 
 unit = st.floats(0.0, 0.99)
 positive = st.floats(1e-4, 1.0)
 flag = st.booleans()
+betas = st.tuples(unit, unit)
 
-
-def _sgd(p, g, s, o, scratch=None):
-    buf = s[0] if o["momentum"] else None
-    sgd.sgd_update(p, g, buf, scratch=scratch, **o)
-
-
-def _adam(p, g, s, o, scratch=None):
-    adam.adam_update(p, g, s[0], s[1], s[2] if o["amsgrad"] else None, scratch=scratch, step=3.0, **o)
-
-
-def _rmsprop(p, g, s, o, scratch=None):
-    rmsprop.rmsprop_update(
-        p, g, s[0], s[1] if o["centered"] else None, s[2] if o["momentum"] else None, scratch=scratch, **o
-    )
-
-
-def _adagrad(p, g, s, o, scratch=None):
-    adagrad.adagrad_update(p, g, s[0], step=4.0, scratch=scratch, **o)
-
-
-def _adadelta(p, g, s, o, scratch=None):
-    adadelta.adadelta_update(p, g, s[0], s[1], scratch=scratch, **o)
-
-
-def _adamax(p, g, s, o, scratch=None):
-    adamax.adamax_update(p, g, s[0], s[1], step=2.0, scratch=scratch, **o)
-
-
-def _radam(p, g, s, o, scratch=None):
-    radam.radam_update(p, g, s[0], s[1], step=8.0, scratch=scratch, **o)
-
-
-# name -> (caller, strategy of options); state arrays are non-negative so that square
-# averages stay valid.
+# name -> (update function, its state keys after one step, strategy of options); state
+# arrays are non-negative so that square averages stay valid.
 UPDATES = {
-    "sgd": (_sgd, st.fixed_dictionaries({
+    "sgd": (sgd.sgd_update, ("momentum_buffer",), st.fixed_dictionaries({
         "lr": positive, "momentum": unit, "dampening": unit, "weight_decay": unit,
         "nesterov": st.just(False), "maximize": flag,
     })),
-    "adam": (_adam, st.fixed_dictionaries({
-        "lr": positive, "beta1": unit, "beta2": unit, "eps": positive, "weight_decay": unit,
+    "adam": (adam.adam_update, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), st.fixed_dictionaries({
+        "lr": positive, "betas": betas, "eps": positive, "weight_decay": unit,
         "amsgrad": flag, "maximize": flag, "decoupled_weight_decay": flag,
     })),
-    "rmsprop": (_rmsprop, st.fixed_dictionaries({
+    "adamw": (adamw.adamw_update, ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"), st.fixed_dictionaries({
+        "lr": positive, "betas": betas, "eps": positive, "weight_decay": unit, "amsgrad": flag,
+        "maximize": flag,
+    })),
+    "rmsprop": (rmsprop.rmsprop_update, ("square_avg", "momentum_buffer", "grad_avg"), st.fixed_dictionaries({
         "lr": positive, "alpha": unit, "eps": positive, "weight_decay": unit, "momentum": unit,
         "centered": st.just(False), "maximize": flag,
     })),
-    "adagrad": (_adagrad, st.fixed_dictionaries({
+    "adagrad": (adagrad.adagrad_update, ("sum",), st.fixed_dictionaries({
         "lr": positive, "lr_decay": unit, "weight_decay": unit, "eps": positive, "maximize": flag,
     })),
-    "adadelta": (_adadelta, st.fixed_dictionaries({
+    "adadelta": (adadelta.adadelta_update, ("square_avg", "acc_delta"), st.fixed_dictionaries({
         "lr": positive, "rho": unit, "eps": positive, "weight_decay": unit, "maximize": flag,
     })),
-    "adamax": (_adamax, st.fixed_dictionaries({
-        "lr": positive, "beta1": unit, "beta2": unit, "eps": positive, "weight_decay": unit, "maximize": flag,
+    "adamax": (adamax.adamax_update, ("exp_avg", "exp_inf"), st.fixed_dictionaries({
+        "lr": positive, "betas": betas, "eps": positive, "weight_decay": unit, "maximize": flag,
     })),
-    "radam": (_radam, st.fixed_dictionaries({
-        "lr": positive, "beta1": unit, "beta2": st.floats(0.9, 0.999), "eps": positive, "weight_decay": unit,
-        "decoupled_weight_decay": flag, "maximize": flag,
+    "nadam": (nadam.nadam_update, ("exp_avg", "exp_avg_sq"), st.fixed_dictionaries({
+        "lr": positive, "betas": betas, "eps": positive, "weight_decay": unit,
+        "momentum_decay": st.floats(0.0, 0.01), "decoupled_weight_decay": flag, "maximize": flag,
+    })),
+    "radam": (radam.radam_update, ("exp_avg", "exp_avg_sq"), st.fixed_dictionaries({
+        "lr": positive, "betas": st.tuples(unit, st.floats(0.9, 0.999)), "eps": positive,
+        "weight_decay": unit, "decoupled_weight_decay": flag, "maximize": flag,
     })),
 }
 
 
-def arrays(seed: int, n: int, dtype):
-    """Parameter, gradient and three non-negative state arrays."""
+def arrays(seed: int, n: int, dtype, name: str):
+    """Parameter, gradient and a state as after a few steps (non-negative arrays)."""
     rng = np.random.default_rng(seed)
     p, g = rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
-    state = [np.abs(rng.standard_normal(n)).astype(dtype) for _ in range(3)]
+    state = {"step": 3.0}
+    for key in UPDATES[name][1]:
+        state[key] = np.abs(rng.standard_normal(n)).astype(dtype)
+    if name == "nadam":
+        state["mu_product"] = np.array(0.7, dtype=np.float32)
+    if name == "sgd":
+        del state["step"]
     return p, g, state
 
 
+def frozen_copy(p, g, state):
+    return p.copy(), g.copy(), {k: np.copy(v) for k, v in state.items()}
+
+
 @pytest.mark.parametrize("name", sorted(UPDATES))
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=20, deadline=None)
+@given(data=st.data(), seed=st.integers(0, 2**16), first_step=flag)
+def test_update_is_pure(name, data, seed, first_step):
+    update, _, options = UPDATES[name]
+    p, g, state = arrays(seed, 7, np.float64, name)
+    if first_step:
+        state = {}
+    before = frozen_copy(p, g, state)
+    new_p, new_state = update(p, g, state, **data.draw(options))
+    np.testing.assert_array_equal(p, before[0])
+    np.testing.assert_array_equal(g, before[1])
+    assert state.keys() == before[2].keys()
+    for key, value in state.items():
+        np.testing.assert_array_equal(value, before[2][key])
+    inputs = [p, g, *[v for v in state.values() if isinstance(v, np.ndarray)]]
+    for out in [new_p, *[v for v in new_state.values() if isinstance(v, np.ndarray)]]:
+        assert not any(np.shares_memory(out, a) for a in inputs), f"{name} returned an input array"
+
+
+@pytest.mark.parametrize("name", sorted(UPDATES))
+@settings(max_examples=20, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**16), n=st.integers(2, 40), cut=st.integers(1, 39))
 def test_update_is_elementwise(name, data, seed, n, cut):
-    call, options = UPDATES[name]
+    update, _, options = UPDATES[name]
     o = data.draw(options)
     cut = min(cut, n - 1)
-    p1, g, s1 = arrays(seed, n, np.float64)
-    p2, _, s2 = arrays(seed, n, np.float64)
-    call(p1, g, s1, o)
+    p, g, state = arrays(seed, n, np.float64, name)
+    whole_p, whole_state = update(p, g, state, **o)
     for part in (slice(0, cut), slice(cut, n)):
-        call(p2[part], g[part], [s[part] for s in s2], o)
-    np.testing.assert_array_equal(p1, p2)
-    for a, b in zip(s1, s2):
-        np.testing.assert_array_equal(a, b)
+        part_state = {k: v[part] if np.ndim(v) else v for k, v in state.items()}
+        part_p, part_new = update(p[part], g[part], part_state, **o)
+        np.testing.assert_array_equal(part_p, whole_p[part])
+        for key, value in whole_state.items():
+            np.testing.assert_array_equal(part_new[key], value[part] if np.ndim(value) else value)
 
 
 @pytest.mark.parametrize("name", sorted(UPDATES))
 @settings(max_examples=15, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_float32_stays_float32(name, data, seed):
-    call, options = UPDATES[name]
-    p, g, state = arrays(seed, 5, np.float32)
-    call(p, g, state, data.draw(options))
-    assert p.dtype == np.float32 and all(s.dtype == np.float32 for s in state)
+    update, _, options = UPDATES[name]
+    p, g, state = arrays(seed, 5, np.float32, name)
+    new_p, new_state = update(p, g, state, **data.draw(options))
+    assert new_p.dtype == np.float32
+    assert all(v.dtype == np.float32 for k, v in new_state.items() if k != "step")
 
 
 @pytest.mark.parametrize("name", sorted(UPDATES))
 @settings(max_examples=15, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_zero_learning_rate_leaves_the_parameter_unchanged(name, data, seed):
-    call, options = UPDATES[name]
+    update, _, options = UPDATES[name]
     o = {**data.draw(options), "lr": 0.0}
-    p, g, state = arrays(seed, 6, np.float64)
-    before = p.copy()
-    call(p, g, state, o)
-    np.testing.assert_array_equal(p, before)
+    p, g, state = arrays(seed, 6, np.float64, name)
+    new_p, _ = update(p, g, state, **o)
+    np.testing.assert_array_equal(new_p, p)
 
 
 def test_nadam_multiplies_mu_product_once_per_call():
-    p, g, state = arrays(0, 4, np.float32)
-    mu_product = np.ones((), dtype=np.float32)
-    options = dict(lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, momentum_decay=4e-3,
-                   decoupled_weight_decay=False, maximize=False)
-    nadam.nadam_update(p, g, state[0], state[1], mu_product, step=1.0, **options)
+    p, g, _ = arrays(0, 4, np.float32, "nadam")
+    _, state = nadam.nadam_update(p, g, {}, lr=0.01)
     mu1 = 0.9 * (1.0 - 0.5 * 0.96 ** (1.0 * 4e-3))
-    assert mu_product.dtype == np.float32
-    assert mu_product == np.float32(mu1)
+    assert state["mu_product"].dtype == np.float32
+    assert state["mu_product"] == np.float32(mu1)

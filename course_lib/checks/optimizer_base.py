@@ -86,16 +86,16 @@ def _tensor(values: Sequence | np.ndarray) -> Tensor:
 
 def _reference_sgd(param, grad, buf=None, *, lr, momentum=0.0, dampening=0.0,
                    weight_decay=0.0, nesterov=False, maximize=False):
-    """``(new_param, new_buf)`` from course_lib.optim.sgd.sgd_update, computed on copies."""
+    """``(new_param, new_buf)`` from course_lib.optim.sgd.sgd_update (a pure function)."""
     from ..optim.sgd import sgd_update
 
-    p = np.array(param, dtype=np.float64, copy=True)
-    b = None if buf is None else np.array(buf, dtype=np.float64, copy=True)
-    new_buf = sgd_update(
-        p, np.asarray(grad, dtype=np.float64), b, lr=lr, momentum=momentum,
-        dampening=dampening, weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+    state = {} if buf is None else {"momentum_buffer": np.asarray(buf, dtype=np.float64)}
+    new_param, new_state = sgd_update(
+        np.asarray(param, dtype=np.float64), np.asarray(grad, dtype=np.float64), state, lr=lr,
+        momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
+        maximize=maximize,
     )
-    return p, new_buf
+    return new_param, new_state.get("momentum_buffer")
 
 
 # ------------------------------------------------------------------- Exercise 04.1

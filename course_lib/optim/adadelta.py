@@ -20,12 +20,12 @@ which is why torch's default ``lr`` is 1.0.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from ._moments import effective_gradient, update_square_average
+from ._moments import effective_gradient, zeros_or
 from ._validation import check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -35,39 +35,33 @@ __all__ = ["Adadelta", "adadelta_update"]
 def adadelta_update(
     param: np.ndarray,
     grad: np.ndarray,
-    square_avg: np.ndarray,
-    acc_delta: np.ndarray,
+    state: dict[str, Any],
+    lr: float = 1.0,
+    rho: float = 0.9,
+    eps: float = 1e-6,
+    weight_decay: float = 0,
     *,
-    lr: float,
-    rho: float,
-    eps: float,
-    weight_decay: float,
-    maximize: bool,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> None:
-    """One Adadelta step for one parameter, in place (see the module docstring).
+    maximize: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One Adadelta step for one parameter (see the module docstring); pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        square_avg: running average of ``grad * grad``, changed in place.
-        acc_delta: running average of ``delta * delta``, changed in place.
+        param: the parameter's values.
+        grad: its gradient.
+        state: ``{"step", "square_avg", "acc_delta"}`` from the previous step, or ``{}``.
         lr, rho, eps, weight_decay, maximize: the group's options.
-        scratch: optional two work arrays shaped like ``param``.
-    """
-    std, delta = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
 
-    update_square_average(square_avg, grad, rho, std)  # square_avg = rho * square_avg + (1 - rho) * grad**2
-    np.sqrt(np.add(square_avg, eps, out=std), out=std)  # std = sqrt(square_avg + eps)
-    # delta = sqrt(acc_delta + eps) / std * grad
-    np.sqrt(np.add(acc_delta, eps, out=delta), out=delta)
-    delta /= std
-    delta *= grad
-    # acc_delta = rho * acc_delta + ((1 - rho) * delta) * delta   (std is free again)
-    acc_delta *= rho
-    acc_delta += np.multiply(np.multiply(delta, 1 - rho, out=std), delta, out=std)
-    param -= np.multiply(delta, lr, out=delta)  # param - lr * delta
+    Returns:
+        ``(new_param, new_state)``, with torch's state keys. The inputs are never changed.
+    """
+    step = state.get("step", 0.0) + 1
+    param, grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
+    square_avg = rho * zeros_or(state, "square_avg", param) + (1 - rho) * grad * grad
+    std = np.sqrt(square_avg + eps)
+    acc_delta = zeros_or(state, "acc_delta", param)
+    delta = np.sqrt(acc_delta + eps) / std * grad
+    acc_delta = rho * acc_delta + (1 - rho) * delta * delta
+    return param - lr * delta, {"step": step, "square_avg": square_avg, "acc_delta": acc_delta}
 
 
 class Adadelta(Optimizer):
@@ -82,6 +76,15 @@ class Adadelta(Optimizer):
         foreach, capturable, differentiable: accepted with their default values only.
         maximize: maximize the objective instead of minimizing it.
     """
+
+    _update = staticmethod(adadelta_update)
+    _options = (
+        "lr",
+        "rho",
+        "eps",
+        "weight_decay",
+        "maximize",
+    )
 
     def __init__(
         self,
@@ -113,21 +116,3 @@ class Adadelta(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adadelta step on every parameter that has a gradient."""
-        loss = self._run_closure(closure)
-        for group, params in self._params_with_grad():
-            for p, grad in params:
-                state = self._lazy_state(p, "square_avg", "acc_delta")
-                self._next_step(state)  # counted as torch does, although the update ignores it
-                self._update_in_blocks(
-                    adadelta_update,
-                    (p._data, grad, state["square_avg"]._data, state["acc_delta"]._data),
-                    lr=float(group["lr"]),
-                    rho=float(group["rho"]),
-                    eps=float(group["eps"]),
-                    weight_decay=float(group["weight_decay"]),
-                    maximize=group["maximize"],
-                )
-        return loss

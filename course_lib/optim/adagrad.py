@@ -21,12 +21,12 @@ optimizer's ``initial_accumulator_value`` even for a param group that sets anoth
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from ._moments import effective_gradient
+from ._moments import effective_gradient, zeros_or
 from ._validation import check_eps, check_lr, check_non_negative, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -36,35 +36,36 @@ __all__ = ["Adagrad", "adagrad_update"]
 def adagrad_update(
     param: np.ndarray,
     grad: np.ndarray,
-    state_sum: np.ndarray,
+    state: dict[str, Any],
+    lr: float = 1e-2,
+    lr_decay: float = 0,
+    weight_decay: float = 0,
+    eps: float = 1e-10,
     *,
-    step: float,
-    lr: float,
-    lr_decay: float,
-    weight_decay: float,
-    eps: float,
-    maximize: bool,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> None:
-    """One Adagrad step for one parameter, in place (see the module docstring).
+    initial_accumulator_value: float = 0,
+    maximize: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One Adagrad step for one parameter (see the module docstring); pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        state_sum: running sum of ``grad * grad`` (torch's state ``"sum"``), changed in place.
-        step: number of this step, counting from 1.
-        lr, lr_decay, weight_decay, eps, maximize: the group's options.
-        scratch: optional two work arrays shaped like ``param``.
-    """
-    std, tmp = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
-    clr = lr / (1 + (step - 1) * lr_decay)
+        param: the parameter's values.
+        grad: its gradient.
+        state: ``{"step", "sum"}`` (``state_sum`` above) from the previous step; ``{}`` starts
+            the sum at ``initial_accumulator_value``.
+        lr, lr_decay, weight_decay, eps, initial_accumulator_value, maximize: the group's options.
 
-    state_sum += np.multiply(grad, grad, out=tmp)
-    np.sqrt(state_sum, out=std)
-    std += eps
-    # param = param + (-clr * grad) / std
-    param += np.divide(np.multiply(grad, -clr, out=tmp), std, out=tmp)
+    Returns:
+        ``(new_param, new_state)``, with torch's state keys. The inputs are never changed.
+    """
+    step = state.get("step", 0.0) + 1
+    state_sum = state.get("sum")
+    if state_sum is None:
+        state_sum = np.full_like(param, initial_accumulator_value)
+    param, grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
+    clr = lr / (1 + (step - 1) * lr_decay)
+    state_sum = state_sum + grad * grad
+    std = np.sqrt(state_sum) + eps
+    return param + (-clr * grad) / std, {"step": step, "sum": state_sum}
 
 
 class Adagrad(Optimizer):
@@ -80,6 +81,16 @@ class Adagrad(Optimizer):
         foreach, differentiable, fused: accepted with their default values only.
         maximize: maximize the objective instead of minimizing it.
     """
+
+    _update = staticmethod(adagrad_update)
+    _options = (
+        "lr",
+        "lr_decay",
+        "weight_decay",
+        "eps",
+        "initial_accumulator_value",
+        "maximize",
+    )
 
     def __init__(
         self,
@@ -117,33 +128,8 @@ class Adagrad(Optimizer):
             "fused": fused,
         }
         super().__init__(params, defaults)
+        # torch creates Adagrad's state here, not at the first step.
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p)
-
-    def _init_state(self, p: Tensor) -> None:
-        """Create ``step`` and ``sum`` (filled with the default initial_accumulator_value)."""
-        state = self.state[p]
-        state["step"] = self._new_step()
-        state["sum"] = Tensor(np.full_like(p._data, self.defaults["initial_accumulator_value"]))
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adagrad step on every parameter that has a gradient."""
-        loss = self._run_closure(closure)
-        for group, params in self._params_with_grad():
-            for p, grad in params:
-                state = self.state[p]
-                if len(state) == 0:  # a parameter added later with add_param_group
-                    self._init_state(p)
-                step = self._next_step(state)
-                self._update_in_blocks(
-                    adagrad_update,
-                    (p._data, grad, state["sum"]._data),
-                    step=step,
-                    lr=float(group["lr"]),
-                    lr_decay=float(group["lr_decay"]),
-                    weight_decay=float(group["weight_decay"]),
-                    eps=float(group["eps"]),
-                    maximize=group["maximize"],
-                )
-        return loss
+                initial_sum = np.full_like(p._data, self.defaults["initial_accumulator_value"])
+                self._write_state(p, {"step": 0.0, "sum": initial_sum})

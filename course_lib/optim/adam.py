@@ -32,76 +32,86 @@ In the paper's words: ``m_hat = exp_avg / bias_correction1``,
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from ._moments import effective_gradient, update_average, update_square_average
+from ._moments import effective_gradient, zeros_or
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
-__all__ = ["Adam", "adam_update"]
+__all__ = ["Adam", "adam_denominator", "adam_moments", "adam_update"]
 
 
 def adam_update(
     param: np.ndarray,
     grad: np.ndarray,
-    exp_avg: np.ndarray,
-    exp_avg_sq: np.ndarray,
-    max_exp_avg_sq: np.ndarray | None,
+    state: dict[str, Any],
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0,
     *,
-    step: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    amsgrad: bool,
-    maximize: bool,
+    amsgrad: bool = False,
+    maximize: bool = False,
     decoupled_weight_decay: bool = False,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> None:
-    """One Adam (or AdamW) step for one parameter, in place (see the module docstring).
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One Adam (or AdamW) step for one parameter (see the module docstring); pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        exp_avg: first-moment running average ``m``, changed in place.
-        exp_avg_sq: second-moment running average ``v``, changed in place.
-        max_exp_avg_sq: running maximum of ``v`` (changed in place) when ``amsgrad``, else None.
-        step: number of this step, counting from 1.
-        lr, beta1, beta2, eps, weight_decay, amsgrad, maximize: the group's options.
+        param: the parameter's values.
+        grad: its gradient.
+        state: ``{"step", "exp_avg", "exp_avg_sq"}`` (and ``"max_exp_avg_sq"`` with amsgrad)
+            from the previous step, or ``{}`` before the first.
+        lr, betas, eps, weight_decay, amsgrad, maximize: the group's options.
         decoupled_weight_decay: True for AdamW (shrink ``param``, not the gradient).
-        scratch: optional two work arrays shaped like ``param`` (saves allocations).
+
+    Returns:
+        ``(new_param, new_state)``, with torch's state keys. The inputs are never changed.
     """
-    tmp, update = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    grad = effective_gradient(
+    beta1, beta2 = betas
+    param, grad = effective_gradient(
         param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize,
         decoupled_weight_decay=decoupled_weight_decay,
     )
+    new_state = adam_moments(grad, state, betas, amsgrad=amsgrad)
+    step_size = lr / (1 - beta1 ** new_state["step"])
+    denom = adam_denominator(new_state, beta2, eps)
+    return param + (-step_size * new_state["exp_avg"]) / denom, new_state
 
-    update_average(exp_avg, grad, beta1, tmp)  # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
-    update_square_average(exp_avg_sq, grad, beta2, tmp)  # exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad**2
 
-    bias_correction1 = 1 - beta1**step
-    bias_correction2 = 1 - beta2**step
-    step_size = lr / bias_correction1
-    bias_correction2_sqrt = bias_correction2**0.5
+def adam_moments(
+    grad: np.ndarray, state: dict[str, Any], betas: tuple[float, float], *, amsgrad: bool = False
+) -> dict[str, Any]:
+    """Adam's state after one more gradient: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v)
+    and, with amsgrad, ``max_exp_avg_sq`` (the running maximum of v); pure.
 
+    .. code-block:: text
+
+        exp_avg    = exp_avg + (1 - beta1) * (grad - exp_avg)      # torch's lerp
+        exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad * grad
+    """
+    beta1, beta2 = betas
+    exp_avg = zeros_or(state, "exp_avg", grad)
+    new_state = {
+        "step": state.get("step", 0.0) + 1,
+        "exp_avg": exp_avg + (1 - beta1) * (grad - exp_avg),
+        "exp_avg_sq": beta2 * zeros_or(state, "exp_avg_sq", grad) + (1 - beta2) * grad * grad,
+    }
     if amsgrad:
-        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-        second_moment = max_exp_avg_sq
-    else:
-        second_moment = exp_avg_sq
-    # denom = sqrt(second_moment) / bias_correction2_sqrt + eps
-    denom = np.sqrt(second_moment, out=tmp)
-    denom /= bias_correction2_sqrt
-    denom += eps
-    # param = param + (-step_size * exp_avg) / denom
-    np.multiply(exp_avg, -step_size, out=update)
-    update /= denom
-    param += update
+        new_state["max_exp_avg_sq"] = np.maximum(zeros_or(state, "max_exp_avg_sq", grad), new_state["exp_avg_sq"])
+    return new_state
+
+
+def adam_denominator(state: dict[str, Any], beta2: float, eps: float) -> np.ndarray:
+    """``sqrt(v) / sqrt(1 - beta2**step) + eps``, with ``v`` the running maximum under amsgrad.
+
+    torch adds ``eps`` after dividing by the bias correction (the paper adds it to
+    ``sqrt(v_hat)``, the same thing); lesson 06's ``amsgrad_denominator`` is this line.
+    """
+    v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
+    return np.sqrt(v) / (1 - beta2 ** state["step"]) ** 0.5 + eps
 
 
 class Adam(Optimizer):
@@ -119,6 +129,17 @@ class Adam(Optimizer):
         decoupled_weight_decay: shrink the parameters directly (AdamW) instead of adding
             ``weight_decay * param`` to the gradient.
     """
+
+    _update = staticmethod(adam_update)
+    _options = (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "amsgrad",
+        "maximize",
+        "decoupled_weight_decay",
+    )
 
     def __init__(
         self,
@@ -162,29 +183,3 @@ class Adam(Optimizer):
             "decoupled_weight_decay": decoupled_weight_decay,
         }
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adam step on every parameter that has a gradient."""
-        loss = self._run_closure(closure)
-        for group, params in self._params_with_grad():
-            beta1, beta2 = group["betas"]
-            for p, grad in params:
-                state = self._lazy_state(
-                    p, "exp_avg", "exp_avg_sq", max_exp_avg_sq=group["amsgrad"]
-                )
-                step = self._next_step(state)
-                max_exp_avg_sq = state["max_exp_avg_sq"]._data if group["amsgrad"] else None
-                self._update_in_blocks(
-                    adam_update,
-                    (p._data, grad, state["exp_avg"]._data, state["exp_avg_sq"]._data, max_exp_avg_sq),
-                    step=step,
-                    lr=float(group["lr"]),
-                    beta1=float(beta1),
-                    beta2=float(beta2),
-                    eps=float(group["eps"]),
-                    weight_decay=float(group["weight_decay"]),
-                    amsgrad=group["amsgrad"],
-                    maximize=group["maximize"],
-                    decoupled_weight_decay=group["decoupled_weight_decay"],
-                )
-        return loss

@@ -19,12 +19,12 @@ The algorithm, per parameter, in the symbols of :func:`adamax_update` (as
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from ._moments import effective_gradient, update_average
+from ._moments import effective_gradient, zeros_or
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -34,42 +34,33 @@ __all__ = ["Adamax", "adamax_update"]
 def adamax_update(
     param: np.ndarray,
     grad: np.ndarray,
-    exp_avg: np.ndarray,
-    exp_inf: np.ndarray,
+    state: dict[str, Any],
+    lr: float = 2e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0,
     *,
-    step: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    maximize: bool,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> None:
-    """One Adamax step for one parameter, in place (see the module docstring).
+    maximize: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One Adamax step for one parameter (see the module docstring); pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        exp_avg: first-moment running average, changed in place.
-        exp_inf: exponentially weighted infinity norm, changed in place.
-        step: number of this step, counting from 1.
-        lr, beta1, beta2, eps, weight_decay, maximize: the group's options.
-        scratch: optional one work array shaped like ``param``.
+        param: the parameter's values.
+        grad: its gradient.
+        state: ``{"step", "exp_avg", "exp_inf"}`` from the previous step, or ``{}``.
+        lr, betas, eps, weight_decay, maximize: the group's options.
+
+    Returns:
+        ``(new_param, new_state)``, with torch's state keys. The inputs are never changed.
     """
-    tmp = scratch[0] if scratch is not None else np.empty_like(param)
-    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
-
-    update_average(exp_avg, grad, beta1, tmp)  # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
-    # exp_inf = maximum(beta2 * exp_inf, abs(grad) + eps)
-    exp_inf *= beta2
-    np.add(np.abs(grad, out=tmp), eps, out=tmp)
-    np.maximum(exp_inf, tmp, out=exp_inf)
-
-    bias_correction = 1 - beta1**step
-    clr = lr / bias_correction
-    # param = param + (-clr * exp_avg) / exp_inf
-    param += np.divide(np.multiply(exp_avg, -clr, out=tmp), exp_inf, out=tmp)
+    beta1, beta2 = betas
+    step = state.get("step", 0.0) + 1
+    param, grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
+    exp_avg = zeros_or(state, "exp_avg", param)
+    exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
+    exp_inf = np.maximum(beta2 * zeros_or(state, "exp_inf", param), np.abs(grad) + eps)
+    clr = lr / (1 - beta1**step)
+    return param + (-clr * exp_avg) / exp_inf, {"step": step, "exp_avg": exp_avg, "exp_inf": exp_inf}
 
 
 class Adamax(Optimizer):
@@ -84,6 +75,15 @@ class Adamax(Optimizer):
         foreach, differentiable, capturable: accepted with their default values only.
         maximize: maximize the objective instead of minimizing it.
     """
+
+    _update = staticmethod(adamax_update)
+    _options = (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "maximize",
+    )
 
     def __init__(
         self,
@@ -114,25 +114,3 @@ class Adamax(Optimizer):
             "capturable": capturable,
         }
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one Adamax step on every parameter that has a gradient."""
-        loss = self._run_closure(closure)
-        for group, params in self._params_with_grad():
-            beta1, beta2 = group["betas"]
-            for p, grad in params:
-                state = self._lazy_state(p, "exp_avg", "exp_inf")
-                step = self._next_step(state)
-                self._update_in_blocks(
-                    adamax_update,
-                    (p._data, grad, state["exp_avg"]._data, state["exp_inf"]._data),
-                    1,
-                    step=step,
-                    lr=float(group["lr"]),
-                    beta1=float(beta1),
-                    beta2=float(beta2),
-                    eps=float(group["eps"]),
-                    weight_decay=float(group["weight_decay"]),
-                    maximize=group["maximize"],
-                )
-        return loss

@@ -39,47 +39,29 @@ __all__ = ["AdamW", "adamw_update"]
 def adamw_update(
     param: np.ndarray,
     grad: np.ndarray,
-    exp_avg: np.ndarray,
-    exp_avg_sq: np.ndarray,
-    max_exp_avg_sq: np.ndarray | None,
+    state: dict[str, Any],
+    lr: float = 1e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 1e-2,
     *,
-    step: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    amsgrad: bool,
-    maximize: bool,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> None:
-    """One AdamW step for one parameter, in place: :func:`adam_update` with decoupled decay.
+    amsgrad: bool = False,
+    maximize: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One AdamW step for one parameter: :func:`adam_update` with decoupled decay; pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        exp_avg, exp_avg_sq: first and second moment running averages, changed in place.
-        max_exp_avg_sq: running maximum of ``exp_avg_sq`` when ``amsgrad``, else None.
-        step: number of this step, counting from 1.
-        lr, beta1, beta2, eps, weight_decay, amsgrad, maximize: the group's options.
-        scratch: optional two work arrays shaped like ``param``.
+        param: the parameter's values.
+        grad: its gradient.
+        state: Adam's state from the previous step, or ``{}`` before the first.
+        lr, betas, eps, weight_decay, amsgrad, maximize: the group's options.
+
+    Returns:
+        ``(new_param, new_state)``. The inputs are never changed.
     """
-    adam_update(
-        param,
-        grad,
-        exp_avg,
-        exp_avg_sq,
-        max_exp_avg_sq,
-        step=step,
-        lr=lr,
-        beta1=beta1,
-        beta2=beta2,
-        eps=eps,
-        weight_decay=weight_decay,
-        amsgrad=amsgrad,
-        maximize=maximize,
-        decoupled_weight_decay=True,
-        scratch=scratch,
+    return adam_update(
+        param, grad, state, lr, betas, eps, weight_decay,
+        amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True,
     )
 
 

@@ -34,10 +34,10 @@ is an L2 penalty that Adam divides by ``sqrt(v_hat)``; after it, the decay reach
 parameter as ``-lr * wd * p``, exactly ``p.mul_(1 - lr * wd)`` in ``torch.optim.AdamW``.
 
 Params and updates are lists of numpy arrays (one per parameter, in
-``model.parameters()`` order). The maths of ``trace`` and ``scale_by_adam`` is the update
-function the matching ``course_lib.optim`` class runs (``sgd_update``, ``adam_update``),
-called on copies, so a chain and the class agree step for step to float rounding
-(``sgd`` chains bit for bit).
+``model.parameters()`` order). ``trace`` and ``scale_by_adam`` are built from the same pure
+functions as the optimizer classes (``momentum_buffer_update`` of ``sgd.py``;
+``adam_moments`` and ``adam_denominator`` of ``adam.py``), so each formula exists once; the
+tests compare the chains with torch's own trajectories.
 """
 from __future__ import annotations
 
@@ -45,8 +45,8 @@ from typing import Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 
-from .adam import adam_update
-from .sgd import sgd_update
+from .adam import adam_denominator, adam_moments
+from .sgd import momentum_buffer_update
 
 Params = list[np.ndarray]
 Updates = list[np.ndarray]
@@ -113,31 +113,6 @@ def _need_params(params, transform: str) -> list:
             f"{transform} needs the current params; help: call update(updates, state, params)"
         )
     return _as_list(params, "params")
-
-
-# --------------------------------------------------------------------------- the shared maths
-# The optimizer classes' update functions change a parameter in place (p -= lr * direction).
-# Run on a zero parameter with lr = -1 they leave exactly the direction in it
-# (0 - (-1) * d == d, no rounding), so the chain reuses their maths unchanged.
-def _sgd_direction(grad: np.ndarray, buf: np.ndarray | None, momentum: float, dampening: float,
-                   nesterov: bool) -> tuple[np.ndarray, np.ndarray]:
-    """SGD's momentum direction and new buffer, from :func:`course_lib.optim.sgd.sgd_update`."""
-    direction = np.zeros_like(grad)
-    buf = None if buf is None else np.array(buf, copy=True)  # sgd_update changes it in place
-    new_buf = sgd_update(direction, np.asarray(grad), buf, lr=-1.0, momentum=momentum, dampening=dampening,
-                         weight_decay=0.0, nesterov=nesterov, maximize=False)
-    return direction, new_buf
-
-
-def _adam_direction(grad: np.ndarray, exp_avg: np.ndarray, exp_avg_sq: np.ndarray, step: int, b1: float,
-                    b2: float, eps: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Adam's direction ``m_hat / (sqrt(v_hat) + eps)`` and the new moments, from
-    :func:`course_lib.optim.adam.adam_update` run on copies (the state passed in is kept)."""
-    direction = np.zeros_like(grad)
-    exp_avg, exp_avg_sq = np.array(exp_avg, copy=True), np.array(exp_avg_sq, copy=True)
-    adam_update(direction, np.asarray(grad), exp_avg, exp_avg_sq, None, step=step, lr=-1.0, beta1=b1,
-                beta2=b2, eps=eps, weight_decay=0.0, amsgrad=False, maximize=False)
-    return direction, exp_avg, exp_avg_sq
 
 
 # --------------------------------------------------------------------------- transforms
@@ -243,8 +218,10 @@ def trace(momentum: float, dampening: float = 0.0, nesterov: bool = False) -> Gr
     def update(updates, state, params=None):
         updates = _as_list(updates, "updates")
         old = state.trace if state.trace is not None else [None] * len(updates)
-        pairs = [_sgd_direction(g, b, momentum, dampening, nesterov) for g, b in zip(updates, old)]
-        return [d for d, _ in pairs], TraceState(trace=[b for _, b in pairs])
+        trace = [momentum_buffer_update(b, np.asarray(g), momentum, dampening) for g, b in zip(updates, old)]
+        if nesterov:
+            return [g + momentum * b for g, b in zip(updates, trace)], TraceState(trace=trace)
+        return [np.array(b, copy=True) for b in trace], TraceState(trace=trace)
 
     return GradientTransformation(init, update)
 
@@ -277,9 +254,14 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
 
     def update(updates, state, params=None):
         updates = _as_list(updates, "updates")
+        moments = [
+            adam_moments(np.asarray(g), {"step": float(state.count), "exp_avg": m, "exp_avg_sq": v}, (b1, b2))
+            for g, m, v in zip(updates, state.mu, state.nu)
+        ]
         count = state.count + 1
-        triples = [_adam_direction(g, m, v, count, b1, b2, eps) for g, m, v in zip(updates, state.mu, state.nu)]
-        out, mu, nu = (list(column) for column in zip(*triples)) if triples else ([], [], [])
+        out = [(1 / (1 - b1**count) * new["exp_avg"]) / adam_denominator(new, b2, eps) for new in moments]
+        mu = [new["exp_avg"] for new in moments]
+        nu = [new["exp_avg_sq"] for new in moments]
         return out, ScaleByAdamState(count=count, mu=mu, nu=nu)
 
     return GradientTransformation(init, update)

@@ -28,12 +28,12 @@ part the momentum that the *next* step will apply.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from ._moments import effective_gradient, update_average, update_square_average
+from ._moments import effective_gradient, zeros_or
 from ._validation import check_betas, check_eps, check_lr, check_non_negative, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -43,58 +43,48 @@ __all__ = ["NAdam", "nadam_update"]
 def nadam_update(
     param: np.ndarray,
     grad: np.ndarray,
-    exp_avg: np.ndarray,
-    exp_avg_sq: np.ndarray,
-    mu_product: np.ndarray,
+    state: dict[str, Any],
+    lr: float = 2e-3,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+    weight_decay: float = 0,
+    momentum_decay: float = 4e-3,
     *,
-    step: float,
-    lr: float,
-    beta1: float,
-    beta2: float,
-    eps: float,
-    weight_decay: float,
-    momentum_decay: float,
-    decoupled_weight_decay: bool,
-    maximize: bool,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> None:
-    """One NAdam step for one parameter, in place (see the module docstring).
+    decoupled_weight_decay: bool = False,
+    maximize: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One NAdam step for one parameter (see the module docstring); pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        exp_avg, exp_avg_sq: first and second moment running averages, changed in place.
-        mu_product: 0-d array holding the product of the momentum schedule so far (float32,
-            as torch keeps it), changed in place. Call once per parameter and step.
-        step: number of this step, counting from 1.
-        lr, beta1, beta2, eps, weight_decay, momentum_decay, decoupled_weight_decay, maximize:
-            the group's options.
-        scratch: optional two work arrays shaped like ``param``.
+        param: the parameter's values.
+        grad: its gradient.
+        state: ``{"step", "mu_product", "exp_avg", "exp_avg_sq"}`` from the previous step, or
+            ``{}``. ``mu_product`` is a float32 0-d array, as torch keeps it.
+        lr, betas, eps, weight_decay, momentum_decay, decoupled_weight_decay, maximize: the
+            group's options.
+
+    Returns:
+        ``(new_param, new_state)``, with torch's state keys. The inputs are never changed.
     """
-    denom, tmp = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    grad = effective_gradient(
+    beta1, beta2 = betas
+    step = state.get("step", 0.0) + 1
+    param, grad = effective_gradient(
         param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize,
         decoupled_weight_decay=decoupled_weight_decay,
     )
     bias_correction2 = 1 - beta2**step
-
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-    mu_product *= mu  # in the 0-d array's own dtype (float32 by default), as torch
-
-    update_average(exp_avg, grad, beta1, tmp)  # exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
-    update_square_average(exp_avg_sq, grad, beta2, tmp)  # exp_avg_sq = beta2 * exp_avg_sq + (1 - beta2) * grad**2
-    # denom = sqrt(exp_avg_sq / bias_correction2) + eps
-    np.sqrt(np.divide(exp_avg_sq, bias_correction2, out=denom), out=denom)
-
-    mu_product_now = float(mu_product)
-    mu_product_next = mu_product_now * mu_next
-    denom += eps
-    # param = param + (value * grad) / denom, then the same with exp_avg
-    value = -lr * (1.0 - mu) / (1.0 - mu_product_now)
-    param += np.divide(np.multiply(grad, value, out=tmp), denom, out=tmp)
-    value = (-lr * mu_next) / (1.0 - mu_product_next)
-    param += np.divide(np.multiply(exp_avg, value, out=tmp), denom, out=tmp)
+    mu_product = state.get("mu_product", np.ones((), dtype=np.float32)) * mu  # float32, as torch
+    exp_avg = zeros_or(state, "exp_avg", param)
+    exp_avg = exp_avg + (1 - beta1) * (grad - exp_avg)
+    exp_avg_sq = beta2 * zeros_or(state, "exp_avg_sq", param) + (1 - beta2) * grad * grad
+    denom = np.sqrt(exp_avg_sq / bias_correction2) + eps
+    mu_product_next = float(mu_product) * mu_next
+    param = param + (-lr * (1.0 - mu) / (1.0 - float(mu_product))) * grad / denom
+    param = param + ((-lr * mu_next) / (1.0 - mu_product_next)) * exp_avg / denom
+    new_state = {"step": step, "mu_product": mu_product, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+    return param, new_state
 
 
 class NAdam(Optimizer):
@@ -112,6 +102,17 @@ class NAdam(Optimizer):
         foreach, capturable, differentiable: accepted with their default values only.
         maximize: maximize the objective instead of minimizing it.
     """
+
+    _update = staticmethod(nadam_update)
+    _options = (
+        "lr",
+        "betas",
+        "eps",
+        "weight_decay",
+        "momentum_decay",
+        "decoupled_weight_decay",
+        "maximize",
+    )
 
     def __init__(
         self,
@@ -147,36 +148,3 @@ class NAdam(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one NAdam step on every parameter that has a gradient."""
-        loss = self._run_closure(closure)
-        for group, params in self._params_with_grad():
-            beta1, beta2 = group["betas"]
-            for p, grad in params:
-                state = self.state[p]
-                if len(state) == 0:  # not _lazy_state: mu_product starts at 1, before the averages
-                    state["step"] = self._new_step()
-                    state["mu_product"] = Tensor(np.ones((), dtype=np.float32))
-                    state["exp_avg"] = Tensor(np.zeros_like(p._data))
-                    state["exp_avg_sq"] = Tensor(np.zeros_like(p._data))
-                step = self._next_step(state)
-                # Not in blocks: mu_product must be multiplied once per step.
-                nadam_update(
-                    p._data,
-                    grad,
-                    state["exp_avg"]._data,
-                    state["exp_avg_sq"]._data,
-                    state["mu_product"]._data,
-                    step=step,
-                    lr=float(group["lr"]),
-                    beta1=float(beta1),
-                    beta2=float(beta2),
-                    eps=float(group["eps"]),
-                    weight_decay=float(group["weight_decay"]),
-                    momentum_decay=float(group["momentum_decay"]),
-                    decoupled_weight_decay=group["decoupled_weight_decay"],
-                    maximize=group["maximize"],
-                    scratch=self._scratch(p._data),
-                )
-        return loss

@@ -10,10 +10,24 @@ An optimizer holds
   ``exp_avg``, ``step``, ...).
 
 A subclass validates its options (with the checks of ``_validation.py``), builds
-``defaults``, calls ``super().__init__`` and implements ``step()``. The maths of each
-algorithm lives in one pure function over numpy arrays (``sgd_update``, ``adam_update``,
-...) that ``step()`` calls once per parameter; ``_lazy_state`` and ``_next_step`` do the
-bookkeeping around that call that every optimizer shares.
+``defaults`` and calls ``super().__init__``. The maths of each algorithm lives in one *pure*
+function over numpy arrays (``sgd_update``, ``adam_update``, ...), the very function a lesson
+has students write::
+
+    new_param, new_state = adam_update(param, grad, state, lr=..., betas=..., ...)
+
+It takes the parameter's values, its gradient and its state (a dict of arrays, ``step`` as a
+number; empty before the first step) and returns new ones; it never changes its inputs. A
+subclass names that function and the group options it takes once, as class attributes::
+
+    class Adam(Optimizer):
+        _update = staticmethod(adam_update)
+        _options = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize", ...)
+
+and :meth:`Optimizer.step` does the rest, the same for every optimizer: it reads each
+group's options and each parameter's ``self.state[p]``, calls the function and writes the
+results back into the same parameter (in place: a Module and its optimizer always share
+the parameter's storage) and into ``self.state[p]`` under torch's keys.
 
 Step counting (for learning-rate schedulers): every subclass's ``step`` is wrapped once, at
 class creation (``__init_subclass__``), so that each call that returns normally sets
@@ -23,11 +37,10 @@ Schedulers read ``getattr(optimizer, "_opt_called", False)`` to warn when
 Student subclasses get this for free; nothing is patched on instances.
 
 A step either updates every parameter or changes nothing: ``_params_with_grad`` checks the
-gradient of every parameter of every group (a Tensor, of its parameter's shape and dtype)
-before the first parameter or state buffer is touched, so a step that raises (say, a
-hand-set gradient of the wrong shape on the last parameter) leaves parameters and state as
-they were. Updates then work in place on each parameter's numpy storage (``p._data``): a
-Module and its optimizer always hold the same arrays.
+gradient of every parameter of every group (a Tensor, of its parameter's shape and dtype),
+and every update is computed before the first parameter or state buffer is written, so a
+step that raises (say, a hand-set gradient of the wrong shape on the last parameter) leaves
+parameters and state as they were.
 
 Numbers: each update function performs torch's single-tensor operations in torch's order,
 in the parameter's dtype (float32 stays float32). float64 trajectories agree with torch to
@@ -61,13 +74,6 @@ from ..autograd import enable_grad
 from ..tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
-
-# Large parameters are updated in chunks of this many elements: every update function is
-# elementwise, so running it on matching slices gives the same numbers, and a chunk's
-# temporaries stay in the CPU cache instead of streaming the whole array once per operation
-# (numpy has no fused "a + w * (b - a)", so an update makes ~10 passes over its arrays).
-_BLOCK = 65536
-
 
 class _RequiredParameter:
     """Marks an option that every param group must set (torch's ``optimizer.required``)."""
@@ -333,36 +339,6 @@ class Optimizer:
             work.append((group, pairs))
         return work
 
-    def _scratch(self, like: np.ndarray, count: int = 2) -> tuple[np.ndarray, ...]:
-        """``count`` scratch arrays shaped like ``like``, reused from step to step.
-
-        Update functions write their temporaries here instead of allocating new arrays.
-        The buffers hold no state between calls and are never saved.
-        """
-        if like.size > _BLOCK:
-            return tuple(np.empty_like(like) for _ in range(count))
-        buffers = self.__dict__.setdefault("_scratch_buffers", {})
-        arrays = buffers.get(like.dtype)
-        if arrays is None or len(arrays) < count:
-            arrays = buffers[like.dtype] = tuple(np.empty(_BLOCK, like.dtype) for _ in range(count))
-        return tuple(a[: like.size].reshape(like.shape) for a in arrays[:count])
-
-    def _update_in_blocks(self, update: Callable, arrays: tuple, scratch: int = 2, **options: Any) -> None:
-        """Run the elementwise ``update(*arrays, **options, scratch=...)`` chunk by chunk.
-
-        ``arrays`` (parameter, gradient, state buffers; None for an unused buffer) must share
-        one shape. C-contiguous arrays larger than a chunk are cut into matching flat slices;
-        others are updated whole.
-        """
-        size = arrays[0].size
-        if size <= _BLOCK or not all(a is None or a.flags.c_contiguous for a in arrays):
-            update(*arrays, **options, scratch=self._scratch(arrays[0], scratch))
-            return
-        flat = [None if a is None else a.reshape(-1) for a in arrays]
-        for start in range(0, size, _BLOCK):
-            block = tuple(None if f is None else f[start : start + _BLOCK] for f in flat)
-            update(*block, **options, scratch=self._scratch(block[0], scratch))
-
     @staticmethod
     def _run_closure(closure: Callable[[], Any] | None) -> Any:
         """Evaluate ``closure`` (re-computing the loss and gradients) with recording on."""
@@ -371,43 +347,57 @@ class Optimizer:
         with enable_grad():
             return closure()
 
+    #: The pure update function, ``update(param, grad, state, **options) -> (param, state)``
+    #: (see the module docstring); None in a subclass that writes its own ``step``.
+    _update: Callable[..., tuple[np.ndarray, dict[str, Any]]] | None = None
+    #: The names of the group options passed to ``_update`` as keywords.
+    _options: tuple[str, ...] = ()
+
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Update every parameter once from its gradient; return the closure's loss.
+        """Update every parameter that has a gradient once; return the closure's loss.
+
+        For each group and each parameter with a gradient: ``new_param, new_state =
+        self._update(param, grad, state, **options)``, then write both back. Every update is
+        computed before anything is written, so a step that raises changes nothing.
 
         Args:
             closure: optional function that clears the gradients, recomputes the loss,
                 calls ``backward()`` and returns the loss.
         """
-        raise NotImplementedError(
-            "Optimizer.step() is implemented by each optimizer (SGD, Adam, ...). help: "
-            "subclass Optimizer and define step(), or use course_lib.optim.SGD."
-        )
+        if self._update is None:
+            raise NotImplementedError(
+                "Optimizer.step() is implemented by each optimizer (SGD, Adam, ...). help: "
+                "subclass Optimizer and define step(), or use course_lib.optim.SGD."
+            )
+        loss = self._run_closure(closure)
+        updates = []
+        for group, params in self._params_with_grad():
+            options = {name: group[name] for name in self._options}
+            for p, grad in params:
+                state = _state_arrays(self.state.get(p, {}))
+                updates.append((p, *self._update(p._data, grad, state, **options)))
+        for p, new_param, new_state in updates:
+            np.copyto(p._data, new_param)
+            self._write_state(p, new_state)
+        return loss
 
     # ------------------------------------------------------------------ state
-    @staticmethod
-    def _new_step() -> Tensor:
-        """A fresh step counter: torch keeps ``state["step"]`` as a float32 0-d tensor."""
-        return Tensor(np.zeros((), dtype=np.float32))
+    def _write_state(self, p: Tensor, new_state: dict[str, Any]) -> None:
+        """Store an update function's state in ``self.state[p]``, as torch keeps it.
 
-    def _lazy_state(self, p: Tensor, *buffers: str, **optional: bool) -> dict[str, Any]:
-        """``self.state[p]``, created at ``p``'s first step as torch's optimizers create it.
-
-        A new state holds ``step`` (0) and a zero tensor shaped like ``p`` for each name in
-        ``buffers``, then for each name in ``optional`` whose flag is True (e.g.
-        ``max_exp_avg_sq=group["amsgrad"]``): torch's keys, in torch's order.
+        ``step`` becomes a float32 0-d tensor, every array a Tensor (an existing state Tensor
+        gets the new values, so references to it stay valid). An empty ``new_state`` (SGD
+        without momentum) stores nothing, as torch keeps no state then.
         """
+        if not new_state:
+            return
         state = self.state[p]
-        if len(state) == 0:
-            state["step"] = self._new_step()
-            for name in buffers + tuple(name for name, wanted in optional.items() if wanted):
-                state[name] = Tensor(np.zeros_like(p._data))
-        return state
-
-    @staticmethod
-    def _next_step(state: dict[str, Any]) -> float:
-        """Count one more step in ``state["step"]`` and return its number (1 on the first step)."""
-        state["step"]._data += 1
-        return _step_value(state["step"])
+        for key, value in new_state.items():
+            array = np.asarray(value, dtype=np.float32) if key == "step" else np.asarray(value)
+            if isinstance(state.get(key), Tensor):
+                state[key]._data = array
+            else:
+                state[key] = Tensor(array)
 
     def state_dict(self) -> dict[str, Any]:
         """The optimizer's state in torch's layout, with copies of every tensor.
@@ -484,6 +474,9 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+# The base class's own step (used by every optimizer that names an ``_update``) is counted too.
+Optimizer.step = _counting_step(Optimizer.step)
+
 def _copy_value(value: Any) -> Any:
     """Deep copy of a state value: tensors get their own storage."""
     if isinstance(value, Tensor):
@@ -509,9 +502,15 @@ def _cast_state(param: Tensor, value: Any, key: Any = None) -> Any:
     return value
 
 
-def _step_value(step_t: Tensor) -> float:
-    """The step counter as a Python float (torch's ``_get_value``)."""
-    return float(step_t._data)
+def _state_arrays(state: dict[str, Any]) -> dict[str, Any]:
+    """A parameter's state as an update function takes it: arrays, and ``step`` as a float.
+
+    The arrays are the state's own (not copies): update functions never change their inputs.
+    """
+    return {
+        key: float(value._data) if key == "step" else value._data if isinstance(value, Tensor) else value
+        for key, value in state.items()
+    }
 
 
 def _check_unsupported(**options: Any) -> None:

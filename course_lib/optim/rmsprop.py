@@ -26,12 +26,12 @@ decay rate of the average, as in torch.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from ._moments import effective_gradient, update_square_average
+from ._moments import effective_gradient, zeros_or
 from ._validation import check_eps, check_lr, check_momentum, check_non_negative, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
@@ -41,52 +41,46 @@ __all__ = ["RMSprop", "rmsprop_update"]
 def rmsprop_update(
     param: np.ndarray,
     grad: np.ndarray,
-    square_avg: np.ndarray,
-    grad_avg: np.ndarray | None,
-    momentum_buffer: np.ndarray | None,
+    state: dict[str, Any],
+    lr: float = 1e-2,
+    alpha: float = 0.99,
+    eps: float = 1e-8,
+    weight_decay: float = 0,
+    momentum: float = 0,
+    centered: bool = False,
     *,
-    lr: float,
-    alpha: float,
-    eps: float,
-    weight_decay: float,
-    momentum: float,
-    centered: bool,
-    maximize: bool,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> None:
-    """One RMSprop step for one parameter, in place (see the module docstring).
+    maximize: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One RMSprop step for one parameter (see the module docstring); pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        square_avg: running average of ``grad * grad``, changed in place.
-        grad_avg: running average of ``grad`` when ``centered`` (changed in place), else None.
-        momentum_buffer: the momentum buffer when ``momentum > 0`` (changed in place), else None.
+        param: the parameter's values.
+        grad: its gradient.
+        state: ``{"step", "square_avg"}`` (with ``"momentum_buffer"`` when ``momentum > 0``
+            and ``"grad_avg"`` when ``centered``) from the previous step, or ``{}``.
         lr, alpha, eps, weight_decay, momentum, centered, maximize: the group's options.
-        scratch: optional two work arrays shaped like ``param``.
+
+    Returns:
+        ``(new_param, new_state)``, with torch's state keys. The inputs are never changed.
     """
-    avg, tmp = scratch if scratch is not None else (np.empty_like(param), np.empty_like(param))
-    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
-
-    update_square_average(square_avg, grad, alpha, tmp)  # square_avg = alpha * square_avg + (1 - alpha) * grad**2
+    step = state.get("step", 0.0) + 1
+    param, grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
+    square_avg = alpha * zeros_or(state, "square_avg", param) + (1 - alpha) * grad * grad
+    new_state = {"step": step, "square_avg": square_avg}
     if centered:
-        # grad_avg = grad_avg + (1 - alpha) * (grad - grad_avg)
-        grad_avg += np.multiply(np.subtract(grad, grad_avg, out=tmp), 1 - alpha, out=tmp)
-        # avg = sqrt(square_avg - grad_avg * grad_avg)
-        np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=tmp), out=avg)
-        np.sqrt(avg, out=avg)
+        grad_avg = zeros_or(state, "grad_avg", param)
+        grad_avg = grad_avg + (1 - alpha) * (grad - grad_avg)
+        avg = np.sqrt(square_avg - grad_avg * grad_avg) + eps
     else:
-        np.sqrt(square_avg, out=avg)
-    avg += eps
-
+        avg = np.sqrt(square_avg) + eps
     if momentum > 0:
-        # momentum_buffer = momentum * momentum_buffer + grad / avg
-        momentum_buffer *= momentum
-        momentum_buffer += np.divide(grad, avg, out=tmp)
-        param -= np.multiply(momentum_buffer, lr, out=tmp)  # param - lr * momentum_buffer
+        new_state["momentum_buffer"] = momentum * zeros_or(state, "momentum_buffer", param) + grad / avg
+        param = param - lr * new_state["momentum_buffer"]
     else:
-        # param = param + (-lr * grad) / avg
-        param += np.divide(np.multiply(grad, -lr, out=tmp), avg, out=tmp)
+        param = param + (-lr * grad) / avg
+    if centered:
+        new_state["grad_avg"] = grad_avg
+    return param, new_state
 
 
 class RMSprop(Optimizer):
@@ -103,6 +97,17 @@ class RMSprop(Optimizer):
         capturable, foreach, differentiable: accepted with their default values only.
         maximize: maximize the objective instead of minimizing it.
     """
+
+    _update = staticmethod(rmsprop_update)
+    _options = (
+        "lr",
+        "alpha",
+        "eps",
+        "weight_decay",
+        "momentum",
+        "centered",
+        "maximize",
+    )
 
     def __init__(
         self,
@@ -137,30 +142,3 @@ class RMSprop(Optimizer):
             "differentiable": differentiable,
         }
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one RMSprop step on every parameter that has a gradient."""
-        loss = self._run_closure(closure)
-        for group, params in self._params_with_grad():
-            for p, grad in params:
-                state = self._lazy_state(
-                    p,
-                    "square_avg",
-                    momentum_buffer=group["momentum"] > 0,
-                    grad_avg=group["centered"],
-                )
-                self._next_step(state)  # counted as torch does, although the update ignores it
-                grad_avg = state["grad_avg"]._data if group["centered"] else None
-                buf = state["momentum_buffer"]._data if group["momentum"] > 0 else None
-                self._update_in_blocks(
-                    rmsprop_update,
-                    (p._data, grad, state["square_avg"]._data, grad_avg, buf),
-                    lr=float(group["lr"]),
-                    alpha=float(group["alpha"]),
-                    eps=float(group["eps"]),
-                    weight_decay=float(group["weight_decay"]),
-                    momentum=float(group["momentum"]),
-                    centered=group["centered"],
-                    maximize=group["maximize"],
-                )
-        return loss

@@ -23,62 +23,58 @@ Sutskever et al. (``v = mu * v + lr * g; p = p - v``) once the learning rate cha
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from ..tensor import Tensor
-from ._moments import effective_gradient
+from ._moments import effective_gradient, zeros_or
 from ._validation import check_lr, check_momentum, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
-__all__ = ["SGD", "sgd_update"]
+__all__ = ["SGD", "momentum_buffer_update", "sgd_update"]
+
+
+def momentum_buffer_update(
+    buf: np.ndarray | None, grad: np.ndarray, momentum: float, dampening: float
+) -> np.ndarray:
+    """The new momentum buffer: a copy of ``grad`` on the first step (``buf`` None), then
+    ``momentum * buf + (1 - dampening) * grad``; pure (lesson 05's first exercise)."""
+    if buf is None:
+        return np.array(grad, copy=True)
+    return momentum * buf + (1 - dampening) * grad
 
 
 def sgd_update(
     param: np.ndarray,
     grad: np.ndarray,
-    momentum_buffer: np.ndarray | None,
-    *,
-    lr: float,
-    momentum: float,
-    dampening: float,
-    weight_decay: float,
-    nesterov: bool,
-    maximize: bool,
-    scratch: tuple[np.ndarray, ...] | None = None,
-) -> np.ndarray | None:
-    """One SGD step for one parameter: updates ``param`` in place (see the module docstring).
+    state: dict[str, Any],
+    lr: float = 1e-3,
+    momentum: float = 0,
+    dampening: float = 0,
+    weight_decay: float = 0,
+    nesterov: bool = False,
+    maximize: bool = False,
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """One SGD step for one parameter (see the module docstring); pure.
 
     Args:
-        param: the parameter's values, changed in place.
-        grad: its gradient (not changed).
-        momentum_buffer: the buffer from the previous step, or None on the first step
-            (or when ``momentum == 0``); changed in place when given.
+        param: the parameter's values.
+        grad: its gradient.
+        state: ``{"momentum_buffer": buf}`` from the previous step, or ``{}`` on the first
+            step (and always when ``momentum == 0``).
         lr, momentum, dampening, weight_decay, nesterov, maximize: the group's options.
-        scratch: optional work array shaped like ``param`` (saves an allocation).
 
     Returns:
-        The momentum buffer to keep for the next step (a new array on the first step),
-        or None when ``momentum == 0``.
+        ``(new_param, new_state)``; ``new_state`` is ``{}`` when ``momentum == 0`` (torch
+        keeps no state then). The inputs are never changed.
     """
-    tmp = scratch[0] if scratch is not None else np.empty_like(param)
-    grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
-    if momentum != 0:
-        if momentum_buffer is None:
-            momentum_buffer = grad.copy()
-        else:
-            momentum_buffer *= momentum
-            if dampening != 0:
-                momentum_buffer += np.multiply(grad, 1 - dampening, out=tmp)
-            else:
-                momentum_buffer += grad  # (1 - 0) * grad is grad exactly
-        if nesterov:
-            grad = grad + momentum * momentum_buffer
-        else:
-            grad = momentum_buffer
-    param -= np.multiply(grad, lr, out=tmp)  # param - lr * grad
-    return momentum_buffer
+    param, grad = effective_gradient(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)
+    if momentum == 0:
+        return param - lr * grad, {}
+    momentum_buffer = momentum_buffer_update(state.get("momentum_buffer"), grad, momentum, dampening)
+    direction = grad + momentum * momentum_buffer if nesterov else momentum_buffer
+    return param - lr * direction, {"momentum_buffer": momentum_buffer}
 
 
 class SGD(Optimizer):
@@ -98,6 +94,16 @@ class SGD(Optimizer):
         >>> optimizer = SGD(model.parameters(), lr=0.1, momentum=0.9)
         >>> optimizer.zero_grad(); loss_fn(model(x), y).backward(); optimizer.step()
     """
+
+    _update = staticmethod(sgd_update)
+    _options = (
+        "lr",
+        "momentum",
+        "dampening",
+        "weight_decay",
+        "nesterov",
+        "maximize",
+    )
 
     def __init__(
         self,
@@ -135,28 +141,3 @@ class SGD(Optimizer):
                 "momentum > 0 and dampening=0, or nesterov=False."
             )
         super().__init__(params, defaults)
-
-    def step(self, closure: Callable[[], Any] | None = None) -> Any:
-        """Perform one SGD step on every parameter that has a gradient."""
-        loss = self._run_closure(closure)
-        for group, params in self._params_with_grad():
-            options = {
-                "lr": float(group["lr"]),
-                "momentum": float(group["momentum"]),
-                "dampening": float(group["dampening"]),
-                "weight_decay": float(group["weight_decay"]),
-                "nesterov": group["nesterov"],
-                "maximize": group["maximize"],
-            }
-            for p, grad in params:
-                if group["momentum"] == 0:  # torch keeps no state without momentum
-                    self._update_in_blocks(sgd_update, (p._data, grad, None), 1, **options)
-                    continue
-                state = self.state[p]
-                buf = state.get("momentum_buffer")
-                if buf is None:  # first step: the buffer starts as a copy of the gradient
-                    new_buf = sgd_update(p._data, grad, None, **options)
-                    state["momentum_buffer"] = Tensor(new_buf)
-                else:
-                    self._update_in_blocks(sgd_update, (p._data, grad, buf._data), 1, **options)
-        return loss
