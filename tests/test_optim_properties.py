@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib.optim import adadelta, adagrad, adam, adamax, adamw, nadam, radam, rmsprop, sgd
+from course_lib.optim import adadelta, adagrad, adam, adamax, adamw, lion, nadam, radam, rmsprop, schedule_free, sgd
 
 pytestmark = [pytest.mark.lesson05, pytest.mark.lesson06]
 
@@ -56,6 +56,16 @@ UPDATES = {
         "lr": positive, "betas": betas, "eps": positive, "weight_decay": unit,
         "momentum_decay": st.floats(0.0, 0.01), "decoupled_weight_decay": flag, "maximize": flag,
     })),
+    "lion": (lion.lion_update, ("exp_avg",), st.fixed_dictionaries({
+        "lr": positive, "betas": betas, "weight_decay": unit,
+    })),
+    "schedule_free": (
+        lambda p, g, s, **o: schedule_free.schedule_free_adamw_update(p, g, s, step=4, ckp1=0.25, **o),
+        ("z", "exp_avg_sq", "x", "y"),
+        st.fixed_dictionaries({
+            "scheduled_lr": positive, "betas": betas, "eps": positive, "weight_decay": unit, "decay_at_z": flag,
+        }),
+    ),
     "radam": (radam.radam_update, ("exp_avg", "exp_avg_sq"), st.fixed_dictionaries({
         "lr": positive, "betas": st.tuples(unit, st.floats(0.9, 0.999)), "eps": positive,
         "weight_decay": unit, "decoupled_weight_decay": flag, "maximize": flag,
@@ -129,7 +139,8 @@ def test_float32_stays_float32(name, data, seed):
     assert all(v.dtype == np.float32 for k, v in new_state.items() if k != "step")
 
 
-@pytest.mark.parametrize("name", sorted(UPDATES))
+# Schedule-free is left out: with lr = 0 its parameter still moves to y = beta1 x + (1 - beta1) z.
+@pytest.mark.parametrize("name", sorted(set(UPDATES) - {"schedule_free"}))
 @settings(max_examples=15, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**16))
 def test_zero_learning_rate_leaves_the_parameter_unchanged(name, data, seed):

@@ -4,16 +4,18 @@ Each optimizer file holds the algorithm as pseudo-code (module docstring), one p
 function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons and checkers
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
-from . import adadelta, adagrad, adam, adamax, adamw, nadam, optimizer, radam, rmsprop, sgd
+from . import adadelta, adagrad, adam, adamax, adamw, lion, nadam, optimizer, radam, rmsprop, schedule_free, sgd
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .lion import Lion
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .schedule_free import AdamWScheduleFree
 from .sgd import SGD
 
 from . import lr_scheduler  # after the optimizers: schedulers build on Optimizer
@@ -23,7 +25,9 @@ __all__ = [
     "Adagrad",
     "Adam",
     "AdamW",
+    "AdamWScheduleFree",
     "Adamax",
+    "Lion",
     "NAdam",
     "Optimizer",
     "RAdam",
@@ -34,10 +38,12 @@ __all__ = [
     "adam",
     "adamax",
     "adamw",
+    "lion",
     "lr_scheduler",
     "nadam",
     "optimizer",
     "radam",
     "rmsprop",
+    "schedule_free",
     "sgd",
 ]
