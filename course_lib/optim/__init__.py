@@ -17,6 +17,7 @@ from .rmsprop import RMSprop
 from .sgd import SGD
 
 from . import lr_scheduler  # after the optimizers: schedulers build on Optimizer
+from . import swa_utils  # after lr_scheduler: SWALR is a scheduler
 
 __all__ = [
     "Adadelta",
@@ -40,4 +41,5 @@ __all__ = [
     "radam",
     "rmsprop",
     "sgd",
+    "swa_utils",
 ]
