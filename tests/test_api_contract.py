@@ -83,7 +83,8 @@ TENSOR_METHODS = [
 ]
 MODULE_METHODS = [
     "forward", "__call__", "parameters", "named_parameters", "children", "modules",
-    "zero_grad", "train", "eval", "state_dict", "load_state_dict",
+    "zero_grad", "train", "eval", "state_dict", "load_state_dict", "register_buffer", "buffers",
+    "named_buffers",
 ]
 OPTIMIZER_METHODS = ["zero_grad", "step", "add_param_group", "state_dict", "load_state_dict"]
 SCHEDULER_METHODS = ["step", "get_last_lr", "state_dict", "load_state_dict"]

@@ -24,12 +24,15 @@ from ._losses import (
     mse_loss,
     nll_loss,
 )
+from ._norms import batch_norm, layer_norm
 
 __all__ = [
+    "batch_norm",
     "binary_cross_entropy_with_logits",
     "cross_entropy",
     "dropout",
     "l1_loss",
+    "layer_norm",
     "linear",
     "log_softmax",
     "mse_loss",

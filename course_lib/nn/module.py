@@ -47,6 +47,7 @@ class Module:
         object.__setattr__(self, "training", True)
         object.__setattr__(self, "_parameters", OrderedDict())
         object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent_buffers_set", set())
         object.__setattr__(self, "_modules", OrderedDict())
 
     def forward(self, *args, **kwargs):
@@ -69,6 +70,8 @@ class Module:
         for other in ("_parameters", "_buffers", "_modules"):
             if other != registry:  # a name lives in one place only
                 self.__dict__[other].pop(name, None)
+        if registry != "_buffers":
+            self._non_persistent_buffers_set.discard(name)
         if registry is None:
             object.__setattr__(self, name, value)
             return
@@ -80,8 +83,13 @@ class Module:
             return "_parameters"
         if isinstance(value, Module):
             return "_modules"
-        if name in self._buffers and (value is None or isinstance(value, Tensor)):
-            return "_buffers"
+        if name in self._buffers:
+            if value is None or isinstance(value, Tensor):
+                return "_buffers"  # keeps its persistence, as torch
+            raise TypeError(
+                f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                "(torch.Tensor or None expected). help: wrap the value in a tensor(...)."
+            )
         if name in self._parameters and value is None:
             return "_parameters"
         if name in self._parameters and isinstance(value, Tensor):
@@ -103,6 +111,7 @@ class Module:
         for registry in ("_parameters", "_buffers", "_modules"):
             if name in self.__dict__[registry]:
                 del self.__dict__[registry][name]
+                self._non_persistent_buffers_set.discard(name)
                 return
         object.__delattr__(self, name)
 
@@ -116,15 +125,39 @@ class Module:
         self.__dict__["_parameters"][name] = param
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
-        """Add a tensor that is state but not trained (saved in ``state_dict``)."""
-        if not persistent:
-            raise NotImplementedError("course_lib has persistent buffers only")
+        """Add a tensor that is part of the module's state but is not trained.
+
+        BatchNorm's ``running_mean`` is the typical buffer: the optimizer never sees it
+        (``parameters()`` skips it), yet ``.to(dtype)`` converts it and, when ``persistent``,
+        ``state_dict()`` saves it after the module's parameters. A non-persistent buffer is
+        left out of ``state_dict``; a ``None`` buffer is a placeholder that nothing sees.
+        Assigning ``self.name = tensor`` later replaces the buffer and keeps its persistence.
+
+        Args:
+            name: the attribute name (no ``.``, not empty, not already an attribute).
+            tensor: the buffer's value, or None.
+            persistent: whether ``state_dict()`` includes it.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if hasattr(self, name) and name not in self._buffers:
+            raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(torch Tensor or None required)"
             )
         self.__dict__["_buffers"][name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
 
     def add_module(self, name: str, module: "Module | None") -> None:
         """Add a child module under ``name`` (what attribute assignment does)."""
@@ -168,15 +201,15 @@ class Module:
         for _, child in self.named_children():
             yield child
 
-    def _named_members(self, registry: str, prefix: str, recurse: bool):
+    def _named_members(self, registry: str, prefix: str, recurse: bool, remove_duplicate: bool = True):
         seen = set()
         found = []
         modules = self.named_modules(prefix=prefix) if recurse else [(prefix, self)]
         for module_prefix, module in modules:
             for name, value in module.__dict__[registry].items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
-                seen.add(id(value))  # a shared parameter is listed once, as torch does
+                seen.add(id(value))  # a shared tensor is listed once, as torch does
                 found.append(((f"{module_prefix}.{name}" if module_prefix else name), value))
         return iter(found)
 
@@ -202,12 +235,17 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """``(dotted name, buffer)`` pairs."""
-        yield from self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)`` pairs, e.g. ``("0.running_mean", ...)``, in registration order.
+
+        Non-persistent buffers are listed too (only ``state_dict`` leaves them out); a
+        buffer shared by two modules is listed once unless ``remove_duplicate=False``.
+        """
+        yield from self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
-        """Every buffer once."""
+        """Every buffer once, in registration order (``recurse=False``: this module's own)."""
         for _, buf in self.named_buffers(recurse=recurse):
             yield buf
 
@@ -283,18 +321,19 @@ class Module:
 
     # ------------------------------------------------------------ state
     def state_dict(self, destination=None, prefix: str = "", keep_vars: bool = False) -> OrderedDict:
-        """An ordered ``name -> tensor`` dict of every parameter and buffer.
+        """An ordered ``name -> tensor`` dict of every parameter and persistent buffer.
 
-        The tensors are detached but share storage with the module (as torch), so copy
-        them (or save them) if you want a snapshot.
+        Module by module (depth first), each module's parameters come first, then its
+        persistent buffers, as in torch. The tensors are detached but share storage with the
+        module (as torch), so copy them (or save them) if you want a snapshot.
         """
         out = OrderedDict() if destination is None else destination
         for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
-            for store in (module._parameters, module._buffers):
-                for name, value in store.items():
-                    if value is not None:
-                        key = f"{module_prefix}.{name}" if module_prefix else name
-                        out[key] = value if keep_vars else value.detach()
+            buffers = [(n, b) for n, b in module._buffers.items() if n not in module._non_persistent_buffers_set]
+            for name, value in [*module._parameters.items(), *buffers]:
+                if value is not None:
+                    key = f"{module_prefix}.{name}" if module_prefix else name
+                    out[key] = value if keep_vars else value.detach()
         return out
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False) -> _IncompatibleKeys:
