@@ -31,6 +31,7 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
+from ..nn.batchnorm import BatchNorm1d
 from ..nn.module import Module
 from ..tensor import Tensor
 from .lr_scheduler.base import GET_LR_WARNING, LRScheduler, _format_param
@@ -314,13 +315,6 @@ class AveragedModel(Module):
 
 
 # ---------------------------------------------------------------- BatchNorm statistics
-def _batch_norm_layers(model: Module) -> list[Module]:
-    """The BatchNorm layers of ``model`` (course_lib.nn's batch-norm classes)."""
-    from ..nn import batchnorm
-
-    return [m for m in model.modules() if isinstance(m, batchnorm._BatchNorm)]
-
-
 @no_grad()
 def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
     """Recompute the running mean and variance of every BatchNorm layer of ``model``.
@@ -342,7 +336,9 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
     if device not in (None, "cpu"):
         raise NotImplementedError(f"course_lib runs on the CPU only (got {device!r})")
     momenta = {}
-    for module in _batch_norm_layers(model):
+    for module in model.modules():
+        if not isinstance(module, BatchNorm1d):  # torch's _BatchNorm; course_lib has the 1-d one
+            continue
         module.reset_running_stats()
         momenta[module] = module.momentum
     if not momenta:
