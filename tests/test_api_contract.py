@@ -43,7 +43,7 @@ API_NAMES = {
     "course_lib.nn": [
         "Module", "Parameter", "Sequential", "Linear", "ReLU", "Tanh", "Sigmoid", "Flatten",
         "Dropout", "MSELoss", "L1Loss", "CrossEntropyLoss", "BCEWithLogitsLoss", "NLLLoss",
-        "functional", "utils",
+        "BatchNorm1d", "LayerNorm", "functional", "utils",
     ],
     "course_lib.nn.functional": [
         "relu", "tanh", "sigmoid", "softmax", "log_softmax", "mse_loss", "cross_entropy",
@@ -183,10 +183,14 @@ SIGNATURE_ROWS = [
         "neg_", "clip")],
     *[(f"course_lib.nn.{n}.__init__", f"torch.nn.{n}.__init__") for n in (
         "Linear", "ReLU", "Tanh", "Sigmoid", "Flatten", "Dropout", "Sequential", "MSELoss",
-        "L1Loss", "CrossEntropyLoss", "BCEWithLogitsLoss", "NLLLoss")],
+        "L1Loss", "CrossEntropyLoss", "BCEWithLogitsLoss", "NLLLoss", "BatchNorm1d", "LayerNorm")],
+    *[(f"course_lib.nn.{n}.{m}", f"torch.nn.{n}.{m}") for n, m in (
+        ("BatchNorm1d", "reset_running_stats"), ("BatchNorm1d", "reset_parameters"),
+        ("LayerNorm", "reset_parameters"))],
     ("course_lib.nn.Parameter.__init__", "torch.nn.Parameter.__new__"),
     *[(f"course_lib.nn.Module.{n}", f"torch.nn.Module.{n}") for n in MODULE_METHODS[2:]],
     *[(f"course_lib.nn.functional.{n}", f"torch.nn.functional.{n}") for n in API_NAMES["course_lib.nn.functional"]],
+    *[(f"course_lib.nn.functional.{n}", f"torch.nn.functional.{n}") for n in ("batch_norm", "layer_norm")],
     *[(f"course_lib.nn.utils.{n}", f"torch.nn.utils.{n}") for n in API_NAMES["course_lib.nn.utils"]],
     *[(f"course_lib.optim.{n}.__init__", f"torch.optim.{n}.__init__") for n in API_NAMES["course_lib.optim"][:-1]],
     *[(f"course_lib.optim.Optimizer.{n}", f"torch.optim.Optimizer.{n}") for n in OPTIMIZER_METHODS],

@@ -252,3 +252,40 @@ def test_norm_errors_match_torch_live():
             raised.append((type(info.value), str(info.value).split(". help:")[0].replace("torch.Size", "course_lib.Size")))
         assert raised[0][0] is raised[1][0], (i, raised)
         assert raised[0][1].startswith(raised[1][1]) or raised[1][1].startswith(raised[0][1]), (i, raised)
+
+
+# ---------------------------------------------------------------- in a model
+def _mlp(lib):
+    lib.manual_seed(0)
+    return lib.nn.Sequential(lib.nn.Linear(4, 3), lib.nn.BatchNorm1d(3), lib.nn.ReLU(),
+                             lib.nn.Linear(3, 2), lib.nn.LayerNorm(2))
+
+
+MLP_KEYS = ["0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
+            "1.num_batches_tracked", "3.weight", "3.bias", "4.weight", "4.bias"]
+
+
+def test_state_dict_of_a_model_with_norm_layers_has_torchs_keys_in_order():
+    model = _mlp(course_lib)
+    assert list(model.state_dict()) == MLP_KEYS
+    assert [n for n, _ in model.named_buffers()] == ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    model(course_lib.randn(5, 4))
+    assert model[1].num_batches_tracked.item() == 1
+    model.eval()
+    model(course_lib.randn(1, 4))
+    assert model[1].num_batches_tracked.item() == 1
+
+
+def test_state_dict_of_a_model_with_norm_layers_matches_torch_live():
+    torch = pytest.importorskip("torch")
+    mine, theirs = _mlp(course_lib), _mlp(torch)
+    assert list(mine.state_dict()) == list(theirs.state_dict()) == MLP_KEYS
+    assert [str(v.dtype).split(".")[-1] for v in mine.state_dict().values()] == \
+        [str(v.dtype).split(".")[-1] for v in theirs.state_dict().values()]
+    assert repr(mine) == repr(theirs)
+
+
+def test_batchnorm1d_is_a_batchnorm_for_update_bn():
+    from course_lib.nn.batchnorm import _BatchNorm
+
+    assert isinstance(nn.BatchNorm1d(2), _BatchNorm) and not isinstance(nn.LayerNorm(2), _BatchNorm)

@@ -1,4 +1,8 @@
-"""BatchNorm1d: normalise each feature over the batch, with running statistics for evaluation."""
+"""Batch normalisation: normalise each feature over the batch, with running statistics for evaluation.
+
+``_BatchNorm`` holds what every batch-norm layer shares (as torch's ``_BatchNorm``, which
+``swa_utils.update_bn`` looks for); ``BatchNorm1d`` adds only the check of its input's rank.
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -11,33 +15,8 @@ from .module import Module
 from .parameter import Parameter
 
 
-class BatchNorm1d(Module):
-    r"""Batch normalisation of ``(N, C)`` or ``(N, C, L)`` input, feature by feature (as torch).
-
-    .. math:: y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} \gamma + \beta
-
-    In training, :math:`\mathrm{E}[x]` and the biased :math:`\mathrm{Var}[x]` come from the
-    batch (over ``N`` and ``L``) and the buffers are updated:
-    ``num_batches_tracked += 1``, then with :math:`m` = ``momentum``
-    ``running_mean = m * mean + (1 - m) * running_mean`` and
-    ``running_var = m * unbiased_var + (1 - m) * running_var``. With ``momentum=None``,
-    :math:`m = 1 / \text{num\_batches\_tracked}`: a cumulative (equal-weight) average of
-    every batch so far. In ``eval()`` the running statistics replace the batch's, so one
-    sample at a time gives the same answer as a whole batch. Without running statistics
-    (``track_running_stats=False``) batch statistics are used in both modes.
-
-    Args:
-        num_features: ``C``, the number of features (channels).
-        eps: added to the variance, for numerical stability.
-        momentum: weight of the newest batch in the running statistics, or None for a
-            cumulative moving average.
-        affine: whether to learn ``weight`` (:math:`\gamma`, starts at 1) and ``bias``
-            (:math:`\beta`, starts at 0).
-        track_running_stats: whether to keep the buffers ``running_mean`` (starts at 0),
-            ``running_var`` (starts at 1) and ``num_batches_tracked`` (int64, starts at 0).
-        dtype: the dtype of parameters and running statistics (float32 by default).
-        bias: with ``affine``, whether to learn ``bias`` too.
-    """
+class _BatchNorm(Module):
+    """The shared part of batch-norm layers; see :class:`BatchNorm1d` for the maths and arguments."""
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device=None, dtype=None,
@@ -85,13 +64,12 @@ class BatchNorm1d(Module):
             if self.bias is not None:
                 init.zeros_(self.bias)
 
+    def _check_input_dim(self, input: Tensor) -> None:
+        raise NotImplementedError
+
     def forward(self, input: Tensor) -> Tensor:
-        """Normalise ``input`` (``(N, C)`` or ``(N, C, L)``) with batch or running statistics."""
-        if input.ndim not in (2, 3):
-            raise ValueError(
-                f"expected 2D or 3D input (got {input.ndim}D input). "
-                "help: BatchNorm1d takes (N, C) or (N, C, L); add the batch axis with .unsqueeze(0)."
-            )
+        """Normalise ``input`` with the batch's statistics (training) or the running ones (eval)."""
+        self._check_input_dim(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             # Counted before the batch is checked, as torch does.
@@ -118,3 +96,39 @@ class BatchNorm1d(Module):
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
             f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
+
+
+class BatchNorm1d(_BatchNorm):
+    r"""Batch normalisation of ``(N, C)`` or ``(N, C, L)`` input, feature by feature (as torch).
+
+    .. math:: y = \frac{x - \mathrm{E}[x]}{\sqrt{\mathrm{Var}[x] + \epsilon}} \gamma + \beta
+
+    In training, :math:`\mathrm{E}[x]` and the biased :math:`\mathrm{Var}[x]` come from the
+    batch (over ``N`` and ``L``) and the buffers are updated:
+    ``num_batches_tracked += 1``, then with :math:`m` = ``momentum``
+    ``running_mean = m * mean + (1 - m) * running_mean`` and
+    ``running_var = m * unbiased_var + (1 - m) * running_var``. With ``momentum=None``,
+    :math:`m = 1 / \text{num\_batches\_tracked}`: a cumulative (equal-weight) average of
+    every batch so far. In ``eval()`` the running statistics replace the batch's, so one
+    sample at a time gives the same answer as a whole batch. Without running statistics
+    (``track_running_stats=False``) batch statistics are used in both modes.
+
+    Args:
+        num_features: ``C``, the number of features (channels).
+        eps: added to the variance, for numerical stability.
+        momentum: weight of the newest batch in the running statistics, or None for a
+            cumulative moving average.
+        affine: whether to learn ``weight`` (:math:`\gamma`, starts at 1) and ``bias``
+            (:math:`\beta`, starts at 0).
+        track_running_stats: whether to keep the buffers ``running_mean`` (starts at 0),
+            ``running_var`` (starts at 1) and ``num_batches_tracked`` (int64, starts at 0).
+        dtype: the dtype of parameters and running statistics (float32 by default).
+        bias: with ``affine``, whether to learn ``bias`` too.
+    """
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input.ndim not in (2, 3):
+            raise ValueError(
+                f"expected 2D or 3D input (got {input.ndim}D input). "
+                "help: BatchNorm1d takes (N, C) or (N, C, L); add the batch axis with .unsqueeze(0)."
+            )
