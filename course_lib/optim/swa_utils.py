@@ -31,7 +31,7 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
-from ..nn.batchnorm import BatchNorm1d
+from ..nn.batchnorm import _BatchNorm
 from ..nn.module import Module
 from ..tensor import Tensor
 from .lr_scheduler.base import GET_LR_WARNING, LRScheduler, _format_param
@@ -337,10 +337,9 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
         raise NotImplementedError(f"course_lib runs on the CPU only (got {device!r})")
     momenta = {}
     for module in model.modules():
-        if not isinstance(module, BatchNorm1d):  # torch's _BatchNorm; course_lib has the 1-d one
-            continue
-        module.reset_running_stats()
-        momenta[module] = module.momentum
+        if isinstance(module, _BatchNorm):
+            module.reset_running_stats()
+            momenta[module] = module.momentum
     if not momenta:
         return
     was_training = model.training
