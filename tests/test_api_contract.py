@@ -54,6 +54,10 @@ API_NAMES = {
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
         "NAdam", "RAdam", "lr_scheduler",
     ],
+    "course_lib.optim.swa_utils": [
+        "AveragedModel", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn", "get_ema_avg_fn",
+        "get_swa_avg_fn", "SWALR", "update_bn",
+    ],
     "course_lib.optim.lr_scheduler": [
         "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ConstantLR",
         "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
@@ -194,6 +198,10 @@ SIGNATURE_ROWS = [
       for n in API_NAMES["course_lib.optim.lr_scheduler"]],
     *[(f"course_lib.optim.lr_scheduler.LRScheduler.{n}", f"torch.optim.lr_scheduler.LRScheduler.{n}")
       for n in SCHEDULER_METHODS],
+    *[(f"course_lib.optim.swa_utils.{n}", f"torch.optim.swa_utils.{n}") for n in (
+        "AveragedModel.__init__", "AveragedModel.forward", "AveragedModel.update_parameters",
+        "get_ema_multi_avg_fn", "get_swa_multi_avg_fn", "get_ema_avg_fn", "get_swa_avg_fn",
+        "SWALR.__init__", "SWALR.get_lr", "SWALR.state_dict", "SWALR.load_state_dict", "update_bn")],
 ]
 
 # torch's C functions have no Python signature; it is read from the first line of their
@@ -653,6 +661,21 @@ def test_optimizer_groups_and_state_use_torchs_keys():
             found.append((sorted(opt.param_groups[0]), sorted(opt.state[p]), sorted(sd["state"]),
                           sorted(sd["param_groups"][0]), sd["param_groups"][0]["params"]))
         assert found[0] == found[1], name
+
+
+def test_swa_utils_state_and_group_keys_match_torch():
+    """SWALR's state_dict and the keys it adds to param_groups; AveragedModel's state_dict."""
+    torch = pytest.importorskip("torch")
+    found = []
+    for lib in (course_lib, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.BatchNorm1d(3))
+        averaged = lib.optim.swa_utils.AveragedModel(model, use_buffers=True)
+        averaged.update_parameters(model)
+        opt = lib.optim.SGD(model.parameters(), lr=0.1)
+        sched = lib.optim.swa_utils.SWALR(opt, swa_lr=0.05, anneal_epochs=3)
+        found.append((list(averaged.state_dict()), str(averaged.n_averaged.dtype).split(".")[-1],
+                      sorted(sched.state_dict()), sorted(opt.param_groups[0])))
+    assert found[0] == found[1]
 
 
 def test_module_traversal_matches_torch():

@@ -19,6 +19,7 @@ from .schedule_free import AdamWScheduleFree
 from .sgd import SGD
 
 from . import lr_scheduler  # after the optimizers: schedulers build on Optimizer
+from . import swa_utils  # after lr_scheduler: SWALR is a scheduler
 
 __all__ = [
     "Adadelta",
@@ -46,4 +47,5 @@ __all__ = [
     "rmsprop",
     "schedule_free",
     "sgd",
+    "swa_utils",
 ]
