@@ -293,3 +293,16 @@ def test_small_mlp_trains_with_manual_sgd():
                 p.sub_(p.grad, alpha=0.5)
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0]
+
+
+def test_deepcopy_of_a_model_copies_weights_but_not_gradients():
+    """As torch's Parameter.__deepcopy__: AveragedModel's copy starts without gradients."""
+    import copy
+
+    model = course_lib.nn.Linear(3, 2)
+    model(course_lib.ones(4, 3)).sum().backward()
+    clone = copy.deepcopy(model)
+    assert clone.weight.grad is None and clone.weight.requires_grad
+    assert clone.weight._data is not model.weight._data
+    np.testing.assert_array_equal(clone.weight._data, model.weight._data)
+    assert model.weight.grad is not None

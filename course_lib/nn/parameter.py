@@ -24,5 +24,15 @@ class Parameter(Tensor):
         if requires_grad:
             self.requires_grad_(True)
 
+    def __deepcopy__(self, memo: dict) -> "Parameter":
+        """A copy with its own storage and the same ``requires_grad``, without ``.grad``.
+
+        As ``torch.nn.Parameter``: ``copy.deepcopy(model)`` (e.g. inside
+        ``swa_utils.AveragedModel``) gives fresh weights whose gradients start at None.
+        """
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self._data.copy(), self.requires_grad)
+        return memo[id(self)]
+
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
