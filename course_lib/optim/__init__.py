@@ -4,7 +4,7 @@ Each optimizer file holds the algorithm as pseudo-code (module docstring), one p
 function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons and checkers
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
-from . import adadelta, adagrad, adam, adamax, adamw, nadam, optimizer, radam, rmsprop, sgd
+from . import adadelta, adagrad, adam, adamax, adamw, nadam, optimizer, radam, rmsprop, rprop, sgd
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
@@ -14,6 +14,7 @@ from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 
 from . import lr_scheduler  # after the optimizers: schedulers build on Optimizer
@@ -28,6 +29,7 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "Rprop",
     "SGD",
     "adadelta",
     "adagrad",
@@ -39,5 +41,6 @@ __all__ = [
     "optimizer",
     "radam",
     "rmsprop",
+    "rprop",
     "sgd",
 ]
