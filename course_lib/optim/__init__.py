@@ -4,12 +4,13 @@ Each optimizer file holds the algorithm as pseudo-code (module docstring), one p
 function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons and checkers
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
-from . import adadelta, adagrad, adam, adamax, adamw, nadam, optimizer, radam, rmsprop, rprop, sgd
+from . import adadelta, adagrad, adam, adamax, adamw, asgd, nadam, optimizer, radam, rmsprop, rprop, sgd
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .asgd import ASGD
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -20,6 +21,7 @@ from .sgd import SGD
 from . import lr_scheduler  # after the optimizers: schedulers build on Optimizer
 
 __all__ = [
+    "ASGD",
     "Adadelta",
     "Adagrad",
     "Adam",
@@ -36,6 +38,7 @@ __all__ = [
     "adam",
     "adamax",
     "adamw",
+    "asgd",
     "lr_scheduler",
     "nadam",
     "optimizer",
