@@ -4,8 +4,9 @@ Each optimizer file holds the algorithm as pseudo-code (module docstring), one p
 function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons and checkers
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
-from . import adadelta, adagrad, adam, adamax, adamw, asgd, nadam, optimizer, radam, rmsprop, rprop, sgd
+from . import adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, nadam, optimizer, radam, rmsprop, rprop, sgd
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
@@ -23,6 +24,7 @@ from . import lr_scheduler  # after the optimizers: schedulers build on Optimize
 __all__ = [
     "ASGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -34,6 +36,7 @@ __all__ = [
     "Rprop",
     "SGD",
     "adadelta",
+    "adafactor",
     "adagrad",
     "adam",
     "adamax",
