@@ -26,7 +26,7 @@ The algorithm, per parameter, in the symbols of :func:`adafactor_update` (as
             row_var = lerp(row_var, row_mean, one_minus_beta2_t)
             col_mean = norm(grad, dim=-2) ** 2 / n                # mean of grad**2 per column
             col_var = lerp(col_var, col_mean, one_minus_beta2_t)
-            var_estimate = row_var @ col_var                      # outer product, [..., n, m]
+            var_estimate = row_var * col_var    # outer product, [..., n, m] (torch: row_var @ col_var)
             var_estimate = var_estimate / clamp(mean(row_var, dim=-2), min=eps1)
         else:
             variance = lerp(variance, grad * grad, one_minus_beta2_t)
@@ -110,7 +110,7 @@ def adafactor_update(
         row_var = lerp(zeros_or(state, "row_var", row_mean), row_mean, one_minus_beta2_t)
         col_mean = np.linalg.norm(grad, axis=-2, keepdims=True) ** 2 / grad.shape[-2]
         col_var = lerp(zeros_or(state, "col_var", col_mean), col_mean, one_minus_beta2_t)
-        var_estimate = row_var @ col_var
+        var_estimate = row_var * col_var  # torch's row_var @ col_var: an outer product, same bits
         var_estimate = var_estimate / np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
         new_state = {"step": step, "row_var": row_var, "col_var": col_var}
     else:
