@@ -40,6 +40,10 @@ The algorithm, per parameter, in the symbols of :func:`adafactor_update` (as
 ``rho_t`` (the paper fixes the cap at 0.01, torch's default ``lr``) and scales the decoupled
 weight decay; ``eps1`` guards the variance estimate and the update, not the row and column
 sums; the sums are means (the same up to the factor the ratio cancels).
+
+One difference from torch, on purpose: with ``eps1=None`` each parameter uses its own dtype's
+machine epsilon; torch's loop sets ``eps1`` from the first parameter of a group and keeps it
+for the rest, which differs only in a group that mixes float32 and float64 parameters.
 """
 from __future__ import annotations
 
