@@ -5,6 +5,9 @@ These tests need nbformat only; tests/test_nbgrader.py runs the real nbgrader.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -165,3 +168,22 @@ def test_nbgrader_command_names_a_missing_lesson(tmp_path, capsys):
     assert main(["--solutions", str(tmp_path / "solutions"), "nbgrader", str(tmp_path / "c"), "--lesson", "07"]) == 1
     assert "no lesson 07" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+
+
+def test_course_lib_imports_without_nbgrader(tmp_path):
+    """nbgrader is the instructor extra: every public module must import without it."""
+    code = (
+        "import sys, importlib, pkgutil, course_lib\n"
+        "sys.modules['nbgrader'] = None  # as if not installed\n"
+        "for info in pkgutil.walk_packages(course_lib.__path__, 'course_lib.'):\n"
+        "    if not any(part.startswith('_') for part in info.name.split('.')):\n"
+        "        importlib.import_module(info.name)\n"
+        "from course_lib.authoring import release_preprocessors\n"
+        "try:\n"
+        "    release_preprocessors()\n"
+        "except ImportError:\n"
+        "    print('ImportError')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert (result.returncode, result.stdout) == (0, "ImportError\n"), result.stderr

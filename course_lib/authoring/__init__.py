@@ -18,7 +18,7 @@ these functions runs, so ``import course_lib`` does not need them.
 from ._build import build, check, make_lesson, notebook_bytes
 from ._execute import execute_notebook
 from ._grading import add_grading_metadata, checker_called
-from ._nbgrader import make_course
+from ._nbgrader import make_course, release_preprocessors
 from ._stubs import BEGIN, END, MarkerError, replace_solutions, stub_line
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "make_course",
     "make_lesson",
     "notebook_bytes",
+    "release_preprocessors",
     "replace_solutions",
     "stub_line",
 ]

@@ -9,7 +9,7 @@ For every ``solutions/NN_name.ipynb``::
 
 after which nbgrader's own commands run unchanged (``nbgrader generate_assignment NN_name``,
 ``autograde``, ``generate_feedback``). The config makes ``generate_assignment`` produce
-exactly what ``build`` writes to ``lessons/`` (see ``nbgrader_release.py``), and gives a
+exactly what ``build`` writes to ``lessons/`` (``release_preprocessors``), and gives a
 cell of a lesson the time the slowest cell needs.
 
 Grading needs nothing but the submission folder and the installed ``course_lib``: the
@@ -28,7 +28,7 @@ CONFIG = '''\
 
 Edit freely (this file is never overwritten); see docs/teaching.md in the course repository.
 """
-from course_lib.authoring.nbgrader_release import release_preprocessors
+from course_lib.authoring import release_preprocessors
 
 c = get_config()  # noqa: F821 (nbgrader provides it)
 
@@ -41,6 +41,21 @@ c.GenerateAssignment.preprocessors = release_preprocessors()
 # A lesson's slowest cell (the capstone's training runs) needs far more than nbgrader's 30 s.
 c.Execute.timeout = 600
 '''
+
+
+def release_preprocessors() -> list:
+    """The steps of ``nbgrader generate_assignment`` that release exactly ``lessons/``.
+
+    nbgrader's own steps, with the course's ``MakeLesson`` (the stubs and cleared outputs
+    of ``build``) in place of nbgrader's ``ClearSolutions`` and ``ClearOutput``. For
+    ``nbgrader_config.py``: ``c.GenerateAssignment.preprocessors = release_preprocessors()``.
+
+    Raises:
+        ImportError: nbgrader is not installed (``pip install -e ".[instructor]"``).
+    """
+    from ._release import release_steps  # nbgrader is the instructor extra: imported when used
+
+    return release_steps()
 
 
 def _data_files(solutions_dir: Path, notebook: Path) -> list[Path]:

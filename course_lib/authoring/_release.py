@@ -7,10 +7,12 @@ which the checks quote back to the student) and keep the lesson's pictures. So
 ``nbgrader_config.py`` (written by ``python -m course_lib.authoring nbgrader``) runs
 nbgrader's ``generate_assignment`` with :class:`MakeLesson` in place of those two steps::
 
+    from course_lib.authoring import release_preprocessors
     c.GenerateAssignment.preprocessors = release_preprocessors()
 
 Every other step (locking check cells, checksums, the gradebook) is nbgrader's own.
-This module imports nbgrader, an optional dependency (``pip install -e ".[instructor]"``).
+This module imports nbgrader, an optional dependency (``pip install -e ".[instructor]"``),
+so it is private and imported only by ``release_preprocessors``.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ class MakeLesson(NbGraderPreprocessor):
         return make_lesson(nb, lesson_number(Path(name + ".ipynb")), where), resources
 
 
-def release_preprocessors() -> list:
+def release_steps() -> list:
     """nbgrader's ``generate_assignment`` steps, with :class:`MakeLesson` for ClearSolutions
     and without ClearOutput."""
     default = GenerateAssignment.class_traits()["preprocessors"].default()
