@@ -1,11 +1,11 @@
-"""Command line: ``python -m course_lib.authoring build|check|execute``."""
+"""Command line: ``python -m course_lib.authoring build|check|execute|nbgrader``."""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from . import build, check, execute_notebook
+from . import build, check, execute_notebook, make_course
 from ._stubs import MarkerError
 
 
@@ -23,6 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("execute", help="re-execute notebooks in place and save outputs")
     run.add_argument("files", nargs="+", type=Path, help="notebooks to execute")
     run.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    grader = commands.add_parser(
+        "nbgrader", help="lay out an nbgrader course directory (source/ and nbgrader_config.py)"
+    )
+    grader.add_argument("course_dir", type=Path, help="the nbgrader course directory")
+    grader.add_argument("--lesson", action="append", dest="lesson_names", metavar="NN",
+                        help="only this lesson (number or name); repeat for more")
     args = parser.parse_args(argv)
 
     try:
@@ -39,6 +45,14 @@ def main(argv: list[str] | None = None) -> int:
                 print("lessons/ is out of sync; help: run `python -m course_lib.authoring build`.")
                 return 1
             print("lessons/ is in sync with solutions/")
+        elif args.command == "nbgrader":
+            written = make_course(args.solutions, args.course_dir, args.lesson_names)
+            for path in written:
+                print(f"wrote {path}")
+            print(
+                f"nbgrader course ready in {args.course_dir}; help: cd there and run "
+                "`nbgrader generate_assignment NN_name` (see docs/teaching.md)."
+            )
         else:
             from nbclient.exceptions import CellExecutionError  # dev dependency
 

@@ -7,6 +7,8 @@ For each ``solutions/NN_name.ipynb`` the student version ``lessons/NN_name.ipynb
 * outputs cleared (``outputs == []``, ``execution_count is None``) in cells that hold a
   solution block or carry the tag ``raises-exception`` or ``hide-output``;
 * cells tagged ``solution-only`` dropped;
+* nbgrader's cell metadata on exercise and check cells (``_grading.py``), so that an
+  instructor can grade the lesson with nbgrader (``_nbgrader.py``);
 * everything else (markdown, other cells' outputs, cell ids, metadata) unchanged, so that
   rebuilding an unchanged source gives the same bytes.
 """
@@ -16,6 +18,7 @@ import json
 import re
 from pathlib import Path
 
+from ._grading import add_grading_metadata
 from ._stubs import replace_solutions
 
 CLEARED_TAGS = {"raises-exception", "hide-output"}
@@ -52,8 +55,7 @@ def make_lesson(nb, lesson: str, where: str):
     Raises:
         MarkerError: a solution block with unmatched or nested markers.
     """
-    nbformat = _nbformat()
-    lesson_nb = nbformat.from_dict(nb)  # a deep copy: the source stays as read
+    lesson_nb = graded_solution(nb, lesson, where)
     cells = []
     exercise = 1
     for index, cell in enumerate(lesson_nb.cells):
@@ -71,6 +73,18 @@ def make_lesson(nb, lesson: str, where: str):
         cells.append(cell)
     lesson_nb.cells = cells
     return lesson_nb
+
+
+def graded_solution(nb, lesson: str, where: str):
+    """A copy of the solution notebook ``nb`` with nbgrader's metadata on its exercise and
+    check cells: nbgrader's ``source`` version of the lesson.
+
+    Raises:
+        MarkerError: a solution block with unmatched or nested markers.
+    """
+    graded = _nbformat().from_dict(nb)  # a deep copy: the source stays as read
+    add_grading_metadata(graded.cells, lesson, where)
+    return graded
 
 
 def notebook_bytes(nb) -> bytes:
