@@ -205,6 +205,8 @@ def describe_difference(got: Any, expected: Any, rtol: float = RTOL, atol: float
         return None if got is None else f"your result is {format_value(got)}, expected None"
     if got is None:
         return "your function returned None; did you forget `return`?"
+    if isinstance(got, str) or isinstance(expected, str):  # e.g. "raises RuntimeError": no tolerance
+        return None if got == expected else f"your result is {format_value(got)}, expected {format_value(expected)}"
     if _is_container(expected):
         return _describe_container(got, expected, rtol, atol)
     if isinstance(expected, Tensor) and not isinstance(got, Tensor):
@@ -370,6 +372,7 @@ def run_cases(
     crashes: Sequence = (),
     rtol: float = RTOL,
     atol: float = ATOL,
+    what: str = "cases",
 ) -> None:
     """Run ``student_fn`` and ``reference_fn`` on every case; print one line or raise.
 
@@ -383,7 +386,8 @@ def run_cases(
         cases: argument tuples, or ``{label: argument tuple}`` to name each case (a list
             is read as a tuple of arguments: pass one list argument as ``(values,)``).
         mistakes: ``(hint, wrong_fn)`` rows: ``wrong_fn`` has the reference's signature and
-            computes a likely wrong answer (None where that mistake cannot show).
+            computes a likely wrong answer (None where that mistake cannot show); a hint
+            may be a function of the case's arguments that returns the text.
         diagnose: ``diagnose(inputs, got, expected) -> str | None``, for the mistakes a
             table cannot express; ``inputs`` is ``{parameter name: value}``.
         observe: ``observe(args, returned) -> value to compare``; default: the returned
@@ -392,6 +396,7 @@ def run_cases(
             (None: not checked).
         crashes: hints for crashes, see :func:`call_student`.
         rtol, atol: tolerances, as in ``numpy.allclose``.
+        what: what the cases are, for the success line ("pairs of shapes").
 
     Raises:
         ExerciseError: the exercise is not done yet, or a case gives a wrong answer.
@@ -413,13 +418,15 @@ def run_cases(
         if problem is None:
             continue
         hint = first_match(got, [(h, _try(wrong, args, observe)) for h, wrong in mistakes], rtol, atol)
+        if callable(hint):  # a hint that quotes the case: hint(*args) -> str
+            hint = hint(*copy.deepcopy(args))
         if hint is None and diagnose is not None:
             try:
                 hint = diagnose(_named_inputs(reference_fn, copy.deepcopy(args)), got, expected)
             except Exception:  # a diagnosis is only a guess: never hide the main message
                 hint = None
         fail(f"{name} gives a wrong answer on {case}.", inputs, got, expected, hint, problem)
-    report_success(name, len(labelled))
+    report_success(name, len(labelled), what)
 
 
 def _try(wrong: Callable, args: tuple, observe: Callable | None) -> Any:
