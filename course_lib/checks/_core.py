@@ -320,11 +320,12 @@ def compare(got: Any, expected: Any, what: str = "your result", inputs: str | No
             (``(hint, wrong value)`` rows, see :func:`first_match`) that ``got`` equals.
 
     Raises:
-        ExerciseError: ``got`` differs from ``expected``, headed "{what} is wrong."
+        ExerciseError: ``got`` differs from ``expected``, headed "{what} is wrong." (a
+            ``what`` that ends with "." is the whole first line: "the updates are wrong.").
     """
     problem = describe_difference(got, expected, rtol, atol)
     if problem is not None:
-        fail(f"{what} is wrong.", inputs, got, expected, hint or first_match(got, mistakes, rtol, atol), problem)
+        fail(what if what.endswith(".") else f"{what} is wrong.", inputs, got, expected, hint or first_match(got, mistakes, rtol, atol), problem)
 
 
 assert_close = compare  # the earlier name, kept for lessons that call it

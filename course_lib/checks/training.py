@@ -163,7 +163,7 @@ def check_train_linear(train_linear: Callable) -> None:
         fail(f"{where} returned {len(got)} losses, expected {steps}, one per step.", got=got, expected=expected,
              hint="record one loss per step, before the update.")
     stale = w.grad is None or not np.any(w.grad._data) if isinstance(w, Tensor) else False
-    compare(got, np.array(expected), f"{where}: the losses", mistakes=[
+    compare(got, np.array(expected), f"{where}: the losses are wrong.", mistakes=[
         ("your losses match a loop that never zeroes the gradients: backward() ADDS into .grad, so each "
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
