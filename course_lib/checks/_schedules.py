@@ -85,8 +85,8 @@ def fail_schedule(headline: str, inputs: str, step: int, got: list[float], expec
                   described: str = "the reference") -> None:
     """The message for a wrong schedule: the first wrong step, then both schedules."""
     fail(f"{headline}, first at step {step}.", inputs, got[step], expected[step], hint,
-         f"at step {step} of {described}\n  {'your schedule:':<16}{short(got)} (steps 0-{len(got) - 1})"
-         f"\n  {'expected schedule:':<16} {short(expected)}")
+         f"at step {step} of {described}\n  {'steps 0-' + str(len(got) - 1) + ':':<16}your schedule     {short(got)}"
+         f"\n  {'':<16}expected schedule {short(expected)}")
 
 
 def _as_float(value: Any, name: str, inputs: str) -> float:
