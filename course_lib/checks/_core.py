@@ -64,14 +64,10 @@ COMMON_CRASHES = [
 
 
 class ExerciseError(Exception):
-    """A student's answer differs from the reference; the message explains how.
-
-    In IPython/Jupyter only the message is shown (``_render_traceback_``), in red, so
-    the student reads the explanation instead of a traceback through ``course_lib``.
-    """
+    """A student's answer differs from the reference; in Jupyter only this message shows, in red."""
 
     def _render_traceback_(self) -> list[str]:
-        """The lines IPython prints instead of a traceback."""
+        """The lines IPython prints instead of a traceback through ``course_lib``."""
         lines = str(self).splitlines() or [""]
         return [f"\x1b[1;31mExerciseError\x1b[0m: {lines[0]}", *lines[1:]]
 
@@ -79,10 +75,8 @@ class ExerciseError(Exception):
 def fail(headline: str, inputs: str | None = None, got: Any = _NOTHING, expected: Any = _NOTHING,
          hint: str | None = None, difference: str | None = None, code: str | None = None,
          cause: BaseException | None = None) -> NoReturn:
-    """Raise the one message format: what differs, inputs, yours, expected, likely mistake.
-
-    ``code`` (the student's line that raised) comes right after the first line.
-    """
+    """Raise the one message format: what differs; the student's line that raised (``code``), the
+    inputs, the student's result, the expected one, the difference and the likely mistake."""
     rows = [("your code", code), ("inputs", inputs), ("your result", got), ("expected", expected),
             ("difference", difference), ("likely mistake", hint)]
     lines = [headline]
@@ -95,12 +89,10 @@ def fail(headline: str, inputs: str | None = None, got: Any = _NOTHING, expected
 
 def _your_line(error: BaseException) -> str | None:
     """``line N, in fn: code`` of the innermost frame outside course_lib (the student's)."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not os.path.abspath(f.filename).startswith(_LIBRARY)]
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not os.path.abspath(f.filename).startswith(_LIBRARY)]
     if not frames:
         return None
-    frame = frames[-1]
-    code = (frame.line or "").strip()
+    frame, code = frames[-1], (frames[-1].line or "").strip()
     return f"line {frame.lineno}, in {frame.name}" + (f": {code}" if code else "")
 
 
@@ -108,17 +100,13 @@ def call_student(fn: Callable, *args: Any, where: str | None = None, inputs: str
                  crashes: Sequence = (), expect: tuple[type[BaseException], ...] = (), **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)``, turning an unfinished exercise or a crash into a short message.
 
-    Args:
-        where: what was being checked, e.g. ``"zero_grads on case 1"``.
-        inputs: the inputs of that call, for the message.
-        crashes: ``(exception type, words, hint)`` rows naming the likely mistake behind a
-            crash (searched before :data:`COMMON_CRASHES`).
-        expect: exception types that are an answer, not a crash: raised unchanged.
+    ``where`` and ``inputs`` say what was being checked; ``crashes`` are ``(exception type,
+    words, hint)`` rows naming the mistake behind a crash (before :data:`COMMON_CRASHES`);
+    exceptions of the ``expect`` types are an answer, raised unchanged.
 
     Raises:
-        ExerciseError: ``fn`` still raises the stub's ``NotImplementedError`` ("Exercise
-            02.3 is not done yet: complete `mul_backward` above, then run this cell again."),
-            or it raised; the message quotes the student's own line and the hint.
+        ExerciseError: ``fn`` still raises the stub's ``NotImplementedError`` ("Exercise 02.3 is not
+            done yet: complete `mul_backward` above, then run this cell again."), or it raised.
     """
     name = getattr(fn, "__qualname__", repr(fn))
     try:
@@ -150,9 +138,7 @@ def _as_array(x: Any) -> np.ndarray:
 
 def _is_container(expected: Any) -> bool:
     """Compare element by element (tuples, dicts, lists of arrays) instead of as one array."""
-    if isinstance(expected, (tuple, Mapping)):
-        return True
-    return isinstance(expected, list) and not all(_is_number(x) for x in expected)
+    return isinstance(expected, (tuple, Mapping)) or isinstance(expected, list) and not all(map(_is_number, expected))
 
 
 def format_value(x: Any, precision: int = 4) -> str:
@@ -281,10 +267,7 @@ def _describe_numbers(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) ->
 
 
 def allclose(got: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    """True when ``got`` matches ``expected`` (same rules as :func:`describe_difference`).
-
-    Never raises: values that cannot be compared are simply not close.
-    """
+    """True when ``got`` matches ``expected`` (as in :func:`describe_difference`); never raises."""
     try:
         return describe_difference(got, expected, rtol, atol) is None
     except Exception:
@@ -346,10 +329,10 @@ def describe_inputs(reference_fn: Callable, args: tuple) -> str:
     return ", ".join(f"{k} = {format_value(v)}" for k, v in _named_inputs(reference_fn, args).items())
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Exact equality of (nested) arguments, for the purity check."""
+def identical(a: Any, b: Any) -> bool:
+    """Exact equality of (nested tuples and lists of) arrays, Tensors and values: the purity checks."""
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))
     if isinstance(a, (np.ndarray, Tensor)) or isinstance(b, (np.ndarray, Tensor)):
         try:
             return np.array_equal(_as_array(a), _as_array(b), equal_nan=True)
@@ -375,17 +358,13 @@ def run_cases(
     atol: float = ATOL,
     what: str = "cases",
 ) -> None:
-    """Run ``student_fn`` and ``reference_fn`` on every case; print one line or raise.
-
-    Each function gets its own deep copy of the arguments, so a function that changes its
-    inputs in place cannot disturb the other one.
+    """Run ``student_fn`` and ``reference_fn`` on every case (each on its own deep copy of the
+    arguments); print one line or raise.
 
     Args:
         name: the exercise's function name, used in the messages.
-        student_fn: the student's function.
-        reference_fn: the reference (usually from ``course_lib``), same signature.
-        cases: argument tuples, or ``{label: argument tuple}`` to name each case (a list
-            is read as a tuple of arguments: pass one list argument as ``(values,)``).
+        student_fn, reference_fn: the student's function and the reference, same signature.
+        cases: argument tuples, or ``{label: argument tuple}`` to name each case.
         mistakes: ``(hint, wrong_fn)`` rows: ``wrong_fn`` has the reference's signature and
             computes a likely wrong answer (None where that mistake cannot show); a hint
             may be a function of the case's arguments that returns the text.
@@ -411,7 +390,7 @@ def run_cases(
         expected = reference_fn(*expected_args)
         student_args = copy.deepcopy(args)
         got = call_student(student_fn, *student_args, where=f"{name} on {case}", inputs=inputs, crashes=crashes)
-        if pure and not _same(student_args, args):
+        if pure and not identical(student_args, args):
             fail(f"{name} changed its arguments in place on {case}.", inputs, hint=pure)
         if observe is not None:
             got, expected = observe(student_args, got), observe(expected_args, expected)
