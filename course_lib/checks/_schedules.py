@@ -1,11 +1,7 @@
-"""Shared by the schedule checkers of lessons 07 and 08: run a scheduler, compare schedules.
-
-The reference for every exercise is a scheduler from ``course_lib.optim.lr_scheduler``,
-run step by step on a throw-away optimizer, as in a training loop (``optimizer.step()``
-then ``scheduler.step()``). A pure schedule function takes the step first, e.g.
-``cosine_lr(step, base_lr, eta_min, T_max)``; its likely mistakes are wrong schedule
-functions with the same signature (off by one, decaying every step, ...).
-"""
+"""Shared by the schedule checks of lessons 07 and 08: run a course_lib scheduler on a throw-away
+optimizer (``optimizer.step()`` then ``scheduler.step()``) and compare schedules step by step.
+A schedule exercise takes the step first, e.g. ``cosine_lr(step, base_lr, eta_min, T_max)``;
+its likely mistakes are wrong schedule functions with the same signature."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence

@@ -1,11 +1,5 @@
-"""Checks for lesson 08 (advanced schedules): cosine annealing, warm-up + cosine, warm
-restarts and polynomial decay, each written by the student as a pure function of the step.
-
-Each is compared, step by step, with the course_lib scheduler that implements it (see
-:mod:`course_lib.checks._schedules`); the likely mistakes are wrong schedule functions:
-T_max off by one, a missing eta_min, a cosine not shifted and halved, a warm-up from zero,
-a restart one step late.
-"""
+"""Checks for lesson 08 (advanced schedules): cosine annealing, warm-up + cosine, warm restarts and
+polynomial decay as pure functions of the step, each against the course_lib scheduler."""
 from __future__ import annotations
 
 import math

@@ -1,9 +1,7 @@
 """Checks for lesson 02 (autograd): backward of mul, matmul and sum, ``unbroadcast``, the graph walk.
 
-The expected gradients come from course_lib's own autograd: each reference builds the op
-on fresh leaves, calls ``backward(grad)`` and reads ``.grad``. A topological order is
-checked by its defining property (every tensor after its inputs, each one once), with
-the tensors taken from the engine's own walk.
+The expected gradients come from course_lib's own autograd (``backward(grad)`` on fresh leaves);
+a topological order is checked by its defining property, against the engine's own walk.
 """
 from __future__ import annotations
 

@@ -1,12 +1,6 @@
-"""Lesson 10 (capstone): the checkers of its four exercises.
-
-The answer keys live in :mod:`course_lib.training` (``train_one_epoch``, ``evaluate``,
-``fit``, ``CONFIGS``, ``make_optimizer_and_scheduler``). Each check runs the student's
-version next to the reference on a tiny seeded classification problem and names the
-likely mistake: gradients never zeroed, the scheduler not stepped (or stepped before the
-optimizer), batch means averaged without their sizes, evaluation without ``model.eval()``
-or ``no_grad``, a schedule of the wrong length.
-"""
+"""Lesson 10 (capstone): checks of ``train_one_epoch``, ``evaluate``, ``make_optimizer_and_scheduler``
+and ``fit`` (answer keys in :mod:`course_lib.training`), each next to the reference on a tiny
+seeded classification problem."""
 from __future__ import annotations
 
 import warnings

@@ -1,10 +1,7 @@
 """Checkers for lesson 11 (optimizers are chains of pure gradient transforms).
 
-Each ``check_*`` builds the student's transform, runs it next to the reference in
-:mod:`course_lib.optim.chain` for a few steps, checks that it is pure (no input, param or
-state changed in place) and compares every step's updates, with the inputs of that step
-and the likely mistake: bias correction from step 0, eps inside the square root, links in
-the wrong order, weight decay after the learning rate, ...
+Each check runs the student's transform next to :mod:`course_lib.optim.chain` for a few steps,
+checks that it is pure and compares every step's updates, with the inputs of that step.
 """
 from __future__ import annotations
 

@@ -1,11 +1,6 @@
-"""Checks for lesson 07 (learning-rate schedulers): StepLR and MultiStepLR as formulas,
-the ``LRScheduler`` base class, a ``StepLR`` subclass, and a training loop's step order.
-
-Each check runs the course_lib scheduler as the reference (see
-:mod:`course_lib.checks._schedules`) and names the likely mistake whose schedule matches
-the student's: off by one, decaying every epoch, compounding the current lr, forgetting
-``initial_lr``, stepping the scheduler per batch or before the optimizer.
-"""
+"""Checks for lesson 07 (learning-rate schedulers): StepLR and MultiStepLR as formulas, the
+``LRScheduler`` base class, a ``StepLR`` subclass, and a training loop's step order, each against
+the course_lib scheduler (see :mod:`course_lib.checks._schedules`)."""
 from __future__ import annotations
 
 import warnings

@@ -1,11 +1,8 @@
 """Checkers for lesson 05 (momentum): the momentum buffer, Nesterov, and the other conventions.
 
-References: ``course_lib.optim.sgd.sgd_update`` for torch's form; for the two other
-conventions the lesson compares against, the formulas below (each a one-liner):
-
-* Sutskever et al. (2013): ``v = momentum * v - lr * grad; param = param + v``;
-* moving average: ``avg = beta * avg + (1 - beta) * grad; param = param - lr * avg``,
-  both starting from a zero buffer.
+References: ``course_lib.optim.sgd.sgd_update`` for torch's form; Sutskever et al. (2013),
+``v = momentum * v - lr * grad; param = param + v``, and the moving average, ``avg = beta * avg
++ (1 - beta) * grad; param = param - lr * avg``, both from a zero buffer.
 """
 from __future__ import annotations
 
@@ -16,12 +13,8 @@ import numpy as np
 from ._core import EXACT, allclose, call_student, fail, first_match, run_cases
 from ._references import reference_sgd
 
-__all__ = [
-    "check_momentum_buffer_update",
-    "check_sgd_momentum_update",
-    "check_sutskever_update",
-    "check_ema_momentum_update",
-]
+__all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_sutskever_update",
+           "check_ema_momentum_update"]
 
 
 def _rng_case(rng: np.random.Generator, shape=(3,)) -> np.ndarray:

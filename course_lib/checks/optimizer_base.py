@@ -1,8 +1,7 @@
 """Checkers for lesson 04 (the optimizer): ``Optimizer`` bookkeeping and plain SGD.
 
-``sgd_update`` is a pure function, checked with cases and a table of likely mistakes;
-``add_param_group``, ``zero_grad`` and ``SGD.step`` are stateful, checked step by step
-against ``course_lib.optim`` with :func:`~course_lib.checks._core.compare`.
+``sgd_update`` is pure (cases and a table of likely mistakes); ``add_param_group``, ``zero_grad``
+and ``SGD.step`` are stateful, run step by step next to ``course_lib.optim``.
 """
 from __future__ import annotations
 

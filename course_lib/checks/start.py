@@ -1,9 +1,5 @@
-"""Checks for lesson 00 (start here): the warm-up exercise ``mean_of``.
-
-The reference is course_lib's own ``Tensor.mean``; the likely mistakes are the sum, a
-division by ``len(x)`` (the rows) or by ``numel() - 1``, a mean over one dimension, a
-division without summing, and a Python number instead of a tensor.
-"""
+"""Checks for lesson 00 (start here): the warm-up exercise ``mean_of``, against course_lib's
+``Tensor.mean``, with the usual slips as likely mistakes."""
 from __future__ import annotations
 
 from typing import Callable

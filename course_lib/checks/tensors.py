@@ -1,9 +1,7 @@
-"""Checks for lesson 01 (tensors): broadcasting shapes, reductions with ``keepdim``, MSE by hand.
+"""Checks for lesson 01 (tensors): broadcasting shapes, ``normalize_rows`` (``keepdim``), MSE by hand.
 
-Every expected answer is computed by course_lib itself: the broadcast shape is the shape
-of ``zeros(a) + zeros(b)``, the reductions are course_lib's ``sum``, and the loss is
-``course_lib.nn.functional.mse_loss``. The likely mistakes are computed too, so that a
-mismatch can be named ("you lined the shapes up from the LEFT").
+The answers come from course_lib itself: the shape of ``zeros(a) + zeros(b)``, its ``sum``, and
+``course_lib.nn.functional.mse_loss``; the likely mistakes are computed too, so a mismatch is named.
 """
 from __future__ import annotations
 

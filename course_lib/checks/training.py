@@ -1,9 +1,6 @@
-"""Checks for lesson 03 (gradient descent by hand): the manual step, zeroing, the loop.
-
-The references are course_lib's own optimizer: ``manual_sgd_step`` must do what
-``SGD(params, lr).step()`` does, ``zero_grads`` what ``zero_grad()`` does (``p.grad =
-None``), and ``train_linear`` must give the losses of the same loop written with ``SGD``.
-"""
+"""Checks for lesson 03 (gradient descent by hand): ``manual_sgd_step`` must do what
+``SGD(params, lr).step()`` does, ``zero_grads`` what ``zero_grad()`` does (``p.grad = None``), and
+``train_linear`` give the losses of the same loop written with course_lib's ``SGD``."""
 from __future__ import annotations
 
 from typing import Callable
