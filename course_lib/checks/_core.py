@@ -314,6 +314,17 @@ def compare(got: Any, expected: Any, what: str = "your result", inputs: str | No
 assert_close = compare  # the earlier name, kept for lessons that call it
 
 
+def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -> None:
+    """Stateful checks as data: ``(is_wrong, first line, likely mistake)`` rows, in order.
+
+    ``is_wrong`` may be a function, called only when the rows above it passed (so a row can
+    rely on what they checked). The first wrong row raises :class:`ExerciseError`.
+    """
+    for wrong, headline, hint in checks:
+        if wrong() if callable(wrong) else wrong:
+            fail(headline, inputs, hint=hint)
+
+
 # ---------------------------------------------------------------- running cases
 def _named_inputs(reference_fn: Callable, args: tuple) -> dict[str, Any]:
     """``{parameter name: value}`` for positional ``args`` of ``reference_fn``."""
