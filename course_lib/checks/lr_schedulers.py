@@ -139,8 +139,8 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
             f"{name}.__init__ overwrote initial_lr when it was already set.", hint=setdefault.replace(
                 "when last_epoch == -1: it records the lr the schedule starts from.",
                 ": a second scheduler (or one built after lr changed) must keep the original initial_lr."))
-    compare(list(second.base_lrs), lrs, f"{name}.__init__: base_lrs of a second scheduler on the same optimizer "
-            f"(the current lrs are {current})", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
+    compare(list(second.base_lrs), lrs, f"{name}.__init__: a second scheduler on the same optimizer (whose lrs are now "
+            f"{current}) has the wrong base_lrs.", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
             "(which a schedule changes).")
     report_success(name, 3, "checks (construction, 5 steps, a second scheduler)")
 

@@ -223,7 +223,8 @@ def check_sgd_step(sgd_class: type) -> None:
     with no_grad():
         loss = call_student(opt.step, closure, where=f"{name}: step(closure)")
     if not calls or loss != 1.25:
-        fail(f"{name}: step(closure) returned {loss!r} and called the closure {len(calls)} times; expected "
+        times = f"{len(calls)} time{'s' if len(calls) != 1 else ''}"
+        fail(f"{name}: step(closure) returned {loss!r} and called the closure {times}; expected "
              "the closure's loss 1.25, with the closure called once.", hint=(
              "call the closure first (loss = closure() if closure is not None else None) and return loss at "
              "the end of step()."))

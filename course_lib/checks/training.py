@@ -149,13 +149,13 @@ def check_train_linear(train_linear: Callable) -> None:
     w_ref, b_ref, expected = reference_train_linear(X, y, lr, steps)
     result = call_student(train_linear, X, y, lr, steps, where=where, crashes=[_SKIP_NONE])
     if not isinstance(result, (tuple, list)) or len(result) != 3:
-        fail(f"{where} returned something else than (w, b, losses).", got=result,
+        fail(f"{where} returned something other than (w, b, losses).", got=result,
              hint="return the three values: `return w, b, losses`.")
     w, b, losses = result
     try:
         got = np.array([float(v) for v in losses])
     except (TypeError, ValueError):
-        fail(f"{where}: losses is not a list of numbers.", got=losses, hint="append loss.item() at each step.")
+        fail(f"{where}: the losses are not a list of numbers.", got=losses, hint="append loss.item() at each step.")
     if len(got) != steps:
         fail(f"{where} returned {len(got)} losses, expected {steps}, one per step.", got=got, expected=expected,
              hint="record one loss per step, before the update.")
