@@ -180,13 +180,9 @@ def _kind(x: Any) -> str:
 
 
 def describe_difference(got: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) -> str | None:
-    """How ``got`` differs from ``expected``, in one sentence; None when they match.
-
-    Numbers, arrays and Tensors match when shapes agree and
-    ``|got - expected| <= atol + rtol * |expected|`` elementwise (NaN matches NaN).
-    Tuples, lists of arrays and dicts are compared element by element. A Tensor is
-    expected where the reference returns one, and an integer Tensor where it returns one.
-    """
+    """How ``got`` differs from ``expected``, in one sentence; None when they match: same shapes and
+    ``|got - expected| <= atol + rtol * |expected|`` elementwise (NaN matches NaN); tuples, lists of
+    arrays and dicts element by element; a Tensor (an integer one) where the reference returns one."""
     if expected is None:
         return None if got is None else f"your result is {format_value(got)}, expected None"
     if got is None:
@@ -275,11 +271,8 @@ def allclose(got: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) ->
 
 
 def first_match(got: Any, mistakes: Sequence[tuple[str, Any]], rtol: float = RTOL, atol: float = ATOL) -> str | None:
-    """The hint of the first likely mistake whose value ``got`` equals, else None.
-
-    A row's value may be None (the mistake cannot happen here: skipped) or a predicate
-    ``value(got) -> bool``. Non-finite results that match no row get a hint of their own.
-    """
+    """The hint of the first likely mistake whose value ``got`` equals (a value None: skipped; a
+    callable: a predicate ``value(got) -> bool``), else a hint for nan/inf, else None."""
     for hint, wrong in mistakes:
         if wrong is not None and (wrong(got) if callable(wrong) else allclose(got, wrong, rtol, atol)):
             return hint
@@ -294,18 +287,9 @@ def first_match(got: Any, mistakes: Sequence[tuple[str, Any]], rtol: float = RTO
 
 def compare(got: Any, expected: Any, what: str = "your result", inputs: str | None = None, hint: str | None = None,
             mistakes: Sequence[tuple[str, Any]] = (), rtol: float = RTOL, atol: float = ATOL) -> None:
-    """The stateful sibling of :func:`run_cases`: one value of a run against the reference.
-
-    Args:
-        what: what is compared, e.g. ``"the momentum buffer after step 2"``.
-        inputs: the inputs of that step, shown in the message.
-        hint: the likely mistake when it is already known; else the first of ``mistakes``
-            (``(hint, wrong value)`` rows, see :func:`first_match`) that ``got`` equals.
-
-    Raises:
-        ExerciseError: ``got`` differs from ``expected``, headed "{what} is wrong." (a
-            ``what`` that ends with "." is the whole first line: "the updates are wrong.").
-    """
+    """The stateful sibling of :func:`run_cases`: one value of a run (``what``, e.g. "the buffer after
+    step 2", with the step's ``inputs``) against the reference; raises "{what} is wrong." (a ``what``
+    ending in "." is the whole first line) with ``hint`` or the first of ``mistakes`` that ``got`` equals."""
     problem = describe_difference(got, expected, rtol, atol)
     if problem is not None:
         fail(what if what.endswith(".") else f"{what} is wrong.", inputs, got, expected, hint or first_match(got, mistakes, rtol, atol), problem)
@@ -315,11 +299,8 @@ assert_close = compare  # the earlier name, kept for lessons that call it
 
 
 def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -> None:
-    """Stateful checks as data: ``(is_wrong, first line, likely mistake)`` rows, in order.
-
-    ``is_wrong`` may be a function, called only when the rows above it passed (so a row can
-    rely on what they checked). The first wrong row raises :class:`ExerciseError`.
-    """
+    """Stateful checks as data: ``(is_wrong, first line, likely mistake)`` rows; the first wrong one
+    fails. ``is_wrong`` may be a function, called only when the rows above it passed."""
     for wrong, headline, hint in checks:
         if wrong() if callable(wrong) else wrong:
             fail(headline, inputs, hint=hint)
@@ -373,21 +354,14 @@ def run_cases(
     arguments); print one line or raise.
 
     Args:
-        name: the exercise's function name, used in the messages.
-        student_fn, reference_fn: the student's function and the reference, same signature.
+        name, student_fn, reference_fn: the exercise's name, the student's function, the reference.
         cases: argument tuples, or ``{label: argument tuple}`` to name each case.
-        mistakes: ``(hint, wrong_fn)`` rows: ``wrong_fn`` has the reference's signature and
-            computes a likely wrong answer (None where that mistake cannot show); a hint
-            may be a function of the case's arguments that returns the text.
-        diagnose: ``diagnose(inputs, got, expected) -> str | None``, for the mistakes a
-            table cannot express; ``inputs`` is ``{parameter name: value}``.
-        observe: ``observe(args, returned) -> value to compare``; default: the returned
-            value. For an in-place function use e.g. ``observe=lambda args, _: args[0]``.
-        pure: the hint shown when the student's function changes its arguments in place
-            (None: not checked).
-        crashes: hints for crashes, see :func:`call_student`.
-        rtol, atol: tolerances, as in ``numpy.allclose``.
-        what: what the cases are, for the success line ("pairs of shapes").
+        mistakes: ``(hint, wrong_fn)`` rows, ``wrong_fn`` with the reference's signature computing a
+            likely wrong answer (None where it cannot show); a hint may be ``hint(*args) -> str``.
+        diagnose: ``diagnose({parameter: value}, got, expected) -> hint``, for what a table cannot say.
+        observe: ``observe(args, returned) -> value to compare`` (e.g. ``args[0]`` for an in-place function).
+        pure: the hint shown when the student's function changes its arguments (None: not checked).
+        crashes: hints for crashes, see :func:`call_student`; ``what``: the cases' noun, for the success line.
 
     Raises:
         ExerciseError: the exercise is not done yet, or a case gives a wrong answer.

@@ -76,11 +76,8 @@ MUL_MISTAKES = [
 
 
 def check_mul_backward(mul_backward: Callable) -> None:
-    """Check ``mul_backward(a, b, grad) -> (grad_a, grad_b)`` against course_lib autograd.
-
-    Cases: numbers (0-d tensors), vectors and a matrix, with ``grad`` different from 1 so
-    that forgetting to multiply by it shows.
-    """
+    """Check ``mul_backward(a, b, grad) -> (grad_a, grad_b)`` against course_lib autograd. Cases: numbers (0-d
+    tensors), vectors and a matrix, with ``grad`` different from 1 so that forgetting to multiply by it shows."""
     cases = {
         "numbers": (_t(2.0), _t(-3.0), _t(0.5)),
         "vectors": (_t([1.0, 2.0, 3.0]), _t([4.0, -1.0, 0.5]), _t([1.0, 2.0, -1.0])),
@@ -134,11 +131,9 @@ MATMUL_MISTAKES = [
 
 
 def check_matmul_backward(matmul_backward: Callable) -> None:
-    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``.
-
-    Cases: a square product first (a missing transpose gives the right shape and wrong
-    numbers, which the diagnosis can name), then rectangular ones and a row times a column.
-    """
+    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``. Cases: a square product
+    first (a missing transpose gives the right shape and wrong numbers, which the diagnosis can name), then
+    rectangular ones and a row times a column."""
     gen = np.random.default_rng(3)
 
     def r(*shape):
@@ -184,11 +179,9 @@ def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
 
 
 def check_sum_backward(sum_backward: Callable) -> None:
-    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``.
-
-    Cases: the sum of everything, over each dimension of a matrix, a square matrix (where a
-    missing ``unsqueeze`` gives the right shape and wrong numbers), ``keepdim=True``, a negative ``dim``.
-    """
+    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``. Cases:
+    the sum of everything, over each dimension of a matrix, a square matrix (where a missing ``unsqueeze`` gives
+    the right shape and wrong numbers), ``keepdim=True``, a negative ``dim``."""
     x23, x33 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), _t(np.arange(9).reshape(3, 3))
     run_cases("sum_backward", sum_backward, reference_sum_backward, {
         "x.sum()": (x23, _t(2.0), None, False),
@@ -240,11 +233,9 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
 
 # ------------------------------------------------------------------------------ topological order
 def reference_topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` was computed from (leaves included), each after all of its inputs.
-
-    Built from the engine's own walk (``course_lib.autograd._topological_order``, which
-    lists the non-leaf tensors): the leaves first, then the other tensors inputs-first.
-    """
+    """Every tensor ``root`` was computed from (leaves included), each after all of its inputs. Built from the
+    engine's own walk (``course_lib.autograd._topological_order``, which lists the non-leaf tensors): the leaves
+    first, then the other tensors inputs-first."""
     if root.grad_fn is None:
         return [root]
     nodes = _engine._topological_order(root)
@@ -303,11 +294,9 @@ def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str 
 
 
 def check_topological_order(topological_order: Callable) -> None:
-    """Check ``topological_order(root) -> list`` of every tensor ``root`` depends on, inputs first.
-
-    Cases: a graph where a leaf feeds two ops, a tensor used twice by one op, a lone leaf,
-    and a chain of 20,000 additions, which a recursive walk cannot handle (RecursionError).
-    """
+    """Check ``topological_order(root) -> list`` of every tensor ``root`` depends on, inputs first. Cases: a
+    graph where a leaf feeds two ops, a tensor used twice by one op, a lone leaf, and a chain of 20,000
+    additions, which a recursive walk cannot handle (RecursionError)."""
     recursion = (RecursionError, "", "a recursive walk nests one call per tensor and hits Python's recursion limit "
                                      "(about 1,000 calls deep): use an explicit stack (a list you push to and pop from).")
     graphs = _graphs()

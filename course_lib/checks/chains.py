@@ -159,11 +159,9 @@ ADAM_MISTAKES = {
 
 
 def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
-    """Check ``scale_by_adam(b1, b2, eps)`` over four updates, incl. a zero gradient.
-
-    Compares every step's updates (and the state's ``count``, ``mu``, ``nu`` when present)
-    with :func:`course_lib.optim.chain.scale_by_adam`.
-    """
+    """Check ``scale_by_adam(b1, b2, eps)`` over four updates, incl. a zero gradient. Compares every step's
+    updates (and the state's ``count``, ``mu``, ``nu`` when present) with
+    :func:`course_lib.optim.chain.scale_by_adam`."""
     params, grads_seq = _problem(np.random.default_rng(13))
     cases = [(0.9, 0.999, 1e-8), (0.5, 0.9, 0.1)]  # a large eps shows where eps sits
     for b1, b2, eps in cases:

@@ -84,13 +84,10 @@ def _group_lrs(optimizer: SGD) -> list[float]:
 
 
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
-    """Check a student's ``LRScheduler`` base class (``__init__``, ``step``, ``get_last_lr``).
-
-    The class is subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]`` and run
-    next to ``LambdaLR(optimizer, lambda t: 0.5 ** t)`` on an optimizer with two param
-    groups: ``initial_lr``, ``base_lrs``, ``last_epoch``, every group's ``lr`` and
-    ``get_last_lr()`` must agree after construction and after each ``step()``.
-    """
+    """Check a student's ``LRScheduler`` base class (``__init__``, ``step``, ``get_last_lr``). The class is
+    subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]`` and run next to ``LambdaLR(optimizer,
+    lambda t: 0.5 ** t)`` on an optimizer with two param groups: ``initial_lr``, ``base_lrs``, ``last_epoch``,
+    every group's ``lr`` and ``get_last_lr()`` must agree after construction and after each ``step()``."""
 
     class Probe(scheduler_cls):  # type: ignore[misc, valid-type]
         def get_lr(self):
@@ -235,12 +232,9 @@ def _reference_train(model, loss_fn, optimizer, scheduler, batches, epochs):
 
 
 def check_train(train: Callable) -> None:
-    """Check ``train(model, loss_fn, optimizer, scheduler, batches, epochs) -> lrs``.
-
-    ``lrs[e]`` is the learning rate epoch ``e`` trains with. The loop must do
-    ``zero_grad``, forward, ``backward``, ``optimizer.step()`` for each batch and
-    ``scheduler.step()`` once per epoch, after the optimizer's steps.
-    """
+    """Check ``train(model, loss_fn, optimizer, scheduler, batches, epochs) -> lrs``. ``lrs[e]`` is the learning
+    rate epoch ``e`` trains with. The loop must do ``zero_grad``, forward, ``backward``, ``optimizer.step()``
+    for each batch and ``scheduler.step()`` once per epoch, after the optimizer's steps."""
     epochs = 5
     model, loss_fn, optimizer, scheduler, batches = _training_setup()
     ref_model, _, ref_optimizer, ref_scheduler, _ = _training_setup()

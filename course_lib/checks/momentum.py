@@ -59,11 +59,9 @@ BUFFER_MISTAKES = [
 
 
 def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
-    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``.
-
-    torch's rule: on the first step (``buf is None``) the buffer is a copy of ``grad`` (no
-    dampening); afterwards ``momentum * buf + (1 - dampening) * grad``.
-    """
+    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``. torch's rule: on the first
+    step (``buf is None``) the buffer is a copy of ``grad`` (no dampening); afterwards ``momentum * buf + (1 -
+    dampening) * grad``."""
     # The first buffer must be a copy: a buffer that *is* the gradient array changes with it.
     grad = np.array([1.0, 2.0])
     buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0, where="momentum_buffer_update(None, grad, 0.9, 0.0)")
@@ -130,12 +128,10 @@ def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
 
 
 def check_sgd_momentum_update(sgd_momentum_update: Callable) -> None:
-    """Check ``sgd_momentum_update(param, grad, buf, lr, momentum, dampening, weight_decay,
-    nesterov, maximize) -> (new_param, new_buf)`` against ``course_lib.optim.sgd.sgd_update``.
-
-    Nesterov with dampening is torch's formula (``torch.optim.SGD`` refuses the mix, the
-    update rule does not): it tells a step along the old buffer from one along the buffer alone.
-    """
+    """Check ``sgd_momentum_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, maximize)
+    -> (new_param, new_buf)`` against ``course_lib.optim.sgd.sgd_update``. Nesterov with dampening is torch's
+    formula (``torch.optim.SGD`` refuses the mix, the update rule does not): it tells a step along the old
+    buffer from one along the buffer alone."""
     rng = np.random.default_rng(6)
 
     def case(buf, lr, momentum, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):

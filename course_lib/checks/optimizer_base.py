@@ -146,12 +146,9 @@ SGD_MISTAKES = [
 
 
 def check_sgd_update(sgd_update: Callable) -> None:
-    """Check ``sgd_update(param, grad, lr, weight_decay=0, maximize=False) -> new param``.
-
-    The reference is ``course_lib.optim.sgd.sgd_update`` without momentum:
-    ``g = -grad if maximize else grad; g = g + weight_decay * param; return param - lr * g``.
-    ``param`` must not change: the function returns a new array.
-    """
+    """Check ``sgd_update(param, grad, lr, weight_decay=0, maximize=False) -> new param``. The reference is
+    ``course_lib.optim.sgd.sgd_update`` without momentum: ``g = -grad if maximize else grad; g = g +
+    weight_decay * param; return param - lr * g``. ``param`` must not change: the function returns a new array."""
     rng = np.random.default_rng(4)
 
     def case(lr, weight_decay, maximize, shape=(2, 3)):
@@ -189,11 +186,9 @@ def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
 
 
 def check_sgd_step(sgd_class: type) -> None:
-    """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``.
-
-    Two param groups with their own lr and weight decay, a parameter without a gradient,
-    three steps; then ``step(closure)`` must call the closure and return its loss.
-    """
+    """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``. Two param groups with
+    their own lr and weight decay, a parameter without a gradient, three steps; then ``step(closure)`` must call
+    the closure and return its loss."""
     name = "SGD.step"
     expected, _ = _three_steps(lambda g: ReferenceSGD(g, lr=0.01, weight_decay=0.5), lambda opt: opt.step())
     got, opt = _three_steps(

@@ -40,11 +40,8 @@ MISTAKES = [
 
 
 def check_mean_of(mean_of: Callable) -> None:
-    """Check the warm-up ``mean_of(x) -> Tensor`` (the mean of every element) on four tensors.
-
-    Cases: a vector, a matrix (where ``len(x)`` is not the number of elements), a 3-d
-    tensor and a single number.
-    """
+    """Check the warm-up ``mean_of(x) -> Tensor`` (the mean of every element) on four tensors. Cases: a vector,
+    a matrix (where ``len(x)`` is not the number of elements), a 3-d tensor and a single number."""
     cases = {
         "a vector": (tensor([1.0, 2.0, 3.0, 6.0]),),
         "a 2 x 3 matrix": (tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 9.0]]),),
