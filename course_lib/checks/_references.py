@@ -8,7 +8,6 @@ def reference_sgd(param, grad, buf=None, *, lr, momentum=0.0, dampening=0.0, wei
                   nesterov=False, maximize=False) -> tuple[np.ndarray, np.ndarray | None]:
     """``(new_param, new_buf)`` from ``course_lib.optim.sgd.sgd_update``, on float64 copies."""
     from ..optim.sgd import sgd_update
-
     p = np.array(param, dtype=np.float64, copy=True)
     b = None if buf is None else np.array(buf, dtype=np.float64, copy=True)
     new_buf = sgd_update(p, np.asarray(grad, dtype=np.float64), b, lr=lr, momentum=momentum, dampening=dampening,

@@ -193,7 +193,6 @@ def check_adam_update(adam_update: Callable) -> None:
     """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> new param`` (``state``
     a dict the function fills: ``step``, ``exp_avg``, ``exp_avg_sq``) over three steps against ``Adam``."""
     from ..optim.adam import Adam
-
     mistakes = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
                 "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
                 "weight decay after moments", "no weight decay")
@@ -208,7 +207,6 @@ def check_adamw_update(adamw_update: Callable) -> None:
     """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> new param`` over
     three steps against ``course_lib.optim.AdamW`` (decoupled weight decay)."""
     from ..optim.adamw import AdamW
-
     mistakes = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
                 "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
     _check_runs("adamw_update", adamw_update, AdamW, [

@@ -255,7 +255,6 @@ def _chain_path(transform: Any, made_by: str, params: list, steps: int) -> list:
 def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
     """Check the student's ``adamw(...)`` chain against ``course_lib.optim.AdamW`` for 50 steps."""
     from ..optim.adamw import AdamW
-
     rng = np.random.default_rng(16)
     params = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
     cases = [dict(learning_rate=0.05, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.5),

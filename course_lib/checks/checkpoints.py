@@ -32,7 +32,6 @@ def make_run(seed: int = 0, total_steps: int = 12) -> tuple:
     """A small seeded run: ``(model, Adam optimizer, OneCycleLR scheduler)``."""
     from ..optim.adam import Adam
     from ..optim.lr_scheduler import OneCycleLR
-
     manual_seed(seed)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
     optimizer = Adam(model.parameters(), lr=0.01)
@@ -191,7 +190,6 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
     ``zero_grad(set_to_none=False)`` after freezing: gradients become zero tensors, the case in which Adam's
     momentum alone would still move a layer that was only marked ``requires_grad_(False)``."""
     from ..optim.adam import Adam
-
     X, y = _data()
     cases = {"first layer": 0, "last layer": 2}
     for label, index in cases.items():

@@ -113,7 +113,6 @@ def check_normalize_rows(normalize_rows: Callable) -> None:
 def reference_mse(pred: Tensor, target: Tensor) -> Tensor:
     """course_lib's mean squared error of the flattened tensors (same number of elements)."""
     from ..nn import functional as F
-
     return F.mse_loss(pred.reshape(-1), target.reshape(-1))
 
 
