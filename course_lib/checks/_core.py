@@ -171,11 +171,7 @@ def format_value(x: Any, precision: int = 4) -> str:
 
 
 def _kind(x: Any) -> str:
-    if isinstance(x, Tensor):
-        return "a course_lib Tensor"
-    if isinstance(x, np.ndarray):
-        return "a numpy array"
-    name = type(x).__name__
+    name = "course_lib Tensor" if isinstance(x, Tensor) else "numpy array" if isinstance(x, np.ndarray) else type(x).__name__
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
@@ -309,10 +305,7 @@ def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -
 # ---------------------------------------------------------------- running cases
 def _named_inputs(reference_fn: Callable, args: tuple) -> dict[str, Any]:
     """``{parameter name: value}`` for positional ``args`` of ``reference_fn``."""
-    try:
-        names = list(inspect.signature(reference_fn).parameters)
-    except (TypeError, ValueError):
-        names = []
+    names = list(inspect.signature(reference_fn).parameters)
     return {names[i] if i < len(names) else f"arg{i}": value for i, value in enumerate(args)}
 
 
@@ -336,20 +329,10 @@ def identical(a: Any, b: Any) -> bool:
         return False
 
 
-def run_cases(
-    name: str,
-    student_fn: Callable,
-    reference_fn: Callable,
-    cases: Sequence[tuple] | Mapping[str, tuple],
-    mistakes: Sequence[tuple[str, Callable]] = (),
-    diagnose: Callable[[dict, Any, Any], str | None] | None = None,
-    observe: Callable[[tuple, Any], Any] | None = None,
-    pure: str | None = None,
-    crashes: Sequence = (),
-    rtol: float = RTOL,
-    atol: float = ATOL,
-    what: str = "cases",
-) -> None:
+def run_cases(name: str, student_fn: Callable, reference_fn: Callable, cases: Sequence[tuple] | Mapping[str, tuple],
+              mistakes: Sequence[tuple[Any, Callable]] = (), diagnose: Callable[[dict, Any, Any], str | None] | None = None,
+              observe: Callable[[tuple, Any], Any] | None = None, pure: str | None = None, crashes: Sequence = (),
+              rtol: float = RTOL, atol: float = ATOL, what: str = "cases") -> None:
     """Run ``student_fn`` and ``reference_fn`` on every case (each on its own deep copy of the
     arguments); print one line or raise.
 
