@@ -102,7 +102,9 @@ class LRScheduler:
     Args:
         optimizer: the optimizer whose ``param_groups[i]["lr"]`` this scheduler sets.
         last_epoch: index of the last step taken; -1 (default) starts a new schedule.
-            Any other value resumes one and requires ``initial_lr`` in every group.
+            Any other value requires ``initial_lr`` in every group and does not restore
+            the schedule's state: to resume, build the scheduler with -1 and call
+            ``scheduler.load_state_dict`` after ``optimizer.load_state_dict``.
 
     Attributes:
         base_lrs: ``[group["initial_lr"] for each group]``, the rates at step 0.
@@ -128,9 +130,10 @@ class LRScheduler:
                 if "initial_lr" not in group:
                     raise KeyError(
                         f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        "resuming scheduler with last_epoch >= 0. help: load the "
-                        "optimizer's state_dict (which holds initial_lr) before creating "
-                        "the scheduler, or use last_epoch=-1 for a fresh run."
+                        "resuming scheduler with last_epoch >= 0. help: to resume, build "
+                        "the scheduler as for a fresh run (last_epoch=-1, the default), then "
+                        "call optimizer.load_state_dict(...) and scheduler.load_state_dict(...) "
+                        "with the saved states, in that order."
                     )
         self.base_lrs: list[float] = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
