@@ -81,7 +81,8 @@ def plot_losses(
             ``curves`` shares its colour.
         log_y: logarithmic loss axis (useful when losses span decades).
     """
-    if not isinstance(curves, Mapping):
+    named = isinstance(curves, Mapping)  # names given are shown in a legend
+    if not named:
         curves = {"loss": curves}
     fig, ax = _figure(ax, figsize)
     colours: dict[str, Any] = {}
@@ -94,7 +95,7 @@ def plot_losses(
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
-    if len(curves) > 1 or val_curves:
+    if named or val_curves:
         ax.legend()
     return fig, ax
 
@@ -129,8 +130,8 @@ def plot_loss_surface(
             a function that only takes scalars is evaluated point by point.
         xlim, ylim: the plotted ranges ``(low, high)``.
         paths: ``{optimizer name: positions}``, positions of shape ``(T, 2)``; each path
-            starts with a circle and ends with a square.
-        levels: number of contour levels.
+            starts with a circle and ends with a square, in its own line style and width.
+        levels: number of contour levels; every few carry their loss value.
         log_levels: space the levels logarithmically above the smallest value
             (``min + geomspace(1e-4 * span, span)``), for valleys such as Rosenbrock's.
         minimum: ``(x, y)`` of the minimum, marked with a star.
@@ -145,12 +146,18 @@ def plot_loss_surface(
         contour_levels = Z.min() + np.geomspace(1e-4 * span, span, levels)
         # Colour by level index, not value: otherwise the low levels all look alike.
         colours = plt.get_cmap("viridis")(np.linspace(0, 1, levels))
-        ax.contour(xs, ys, Z, levels=contour_levels, colors=colours, linewidths=0.8)
+        contours = ax.contour(xs, ys, Z, levels=contour_levels, colors=colours, linewidths=0.8)
     else:
-        ax.contour(xs, ys, Z, levels=levels, cmap="viridis", linewidths=0.8)
-    for name, path in (paths or {}).items():
+        contours = ax.contour(xs, ys, Z, levels=levels, cmap="viridis", linewidths=0.8)
+    # The loss on every few levels, written on the line itself.
+    ax.clabel(contours, contours.levels[::max(1, len(contours.levels) // 6)], fontsize=7, fmt="%.3g")
+    # Paths that run on top of each other stay visible: the first is drawn widest, and each
+    # later one narrower and in its own dash pattern.
+    styles = ["-", "--", "-.", ":"]
+    for k, (name, path) in enumerate((paths or {}).items()):
         xy = _array(path).reshape(-1, 2)
-        (line,) = ax.plot(xy[:, 0], xy[:, 1], marker=".", markersize=3, linewidth=1.2, label=name)
+        (line,) = ax.plot(xy[:, 0], xy[:, 1], marker=".", markersize=3, label=name,
+                          linewidth=max(2.4 - 0.6 * k, 0.8), linestyle=styles[k % len(styles)])
         ax.plot(*xy[0], marker="o", color=line.get_color())
         ax.plot(*xy[-1], marker="s", color=line.get_color())
     if minimum is not None:
