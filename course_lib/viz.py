@@ -72,6 +72,7 @@ def plot_losses(
     title: str | None = None,
     ax: Axes | None = None,
     figsize: tuple[float, float] = WIDE,
+    start: int = 0,
 ) -> tuple[Figure, Axes]:
     """Loss curves, one line per run; validation curves dashed in the same colour.
 
@@ -80,17 +81,23 @@ def plot_losses(
         val_curves: optional ``{run name: validation losses}``; a name that is also in
             ``curves`` shares its colour.
         log_y: logarithmic loss axis (useful when losses span decades).
+        start: the x value of each curve's first point (1 when the text counts steps from 1).
     """
     named = isinstance(curves, Mapping)  # names given are shown in a legend
     if not named:
         curves = {"loss": curves}
     fig, ax = _figure(ax, figsize)
     colours: dict[str, Any] = {}
+    def steps(values: np.ndarray) -> np.ndarray:
+        return np.arange(start, start + len(values))
+
     for name, losses in curves.items():
-        (line,) = ax.plot(_array(losses), label=name)
+        y = _array(losses)
+        (line,) = ax.plot(steps(y), y, label=name)
         colours[name] = line.get_color()
     for name, losses in (val_curves or {}).items():
-        ax.plot(_array(losses), linestyle="--", color=colours.get(name), label=f"{name} (validation)")
+        y = _array(losses)
+        ax.plot(steps(y), y, linestyle="--", color=colours.get(name), label=f"{name} (validation)")
     if log_y:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
