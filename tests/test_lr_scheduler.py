@@ -90,6 +90,9 @@ def _order_warning_counts(lib):
         "sequential": lambda o: [S.SequentialLR(o, [S.StepLR(o, 2), S.ExponentialLR(o, 0.9)], [2])],
         "warm_restarts": lambda o: [S.CosineAnnealingWarmRestarts(o, 3)],
         "cyclic": lambda o: [S.CyclicLR(o, 0.01, 0.1, step_size_up=3)],
+        # an optimizer.step() taken before any scheduler exists does not count (torch
+        # starts watching step() when the first scheduler is attached)
+        "stepped_before": lambda o: (o.step(), [S.StepLR(o, 2)])[1],
     }
     counts = {}
     for name, build in scenarios.items():
@@ -101,6 +104,12 @@ def _order_warning_counts(lib):
                     s.step()
         counts[name] = sum("before `optimizer.step()`" in str(w.message) for w in caught)
     return counts
+
+
+def test_an_optimizer_step_before_the_scheduler_exists_does_not_silence_the_warning():
+    # Lesson 07: the tutorial's StepLR, built by mistake on the earlier example's optimizer
+    # (which already took its step), warns in torch; so it must here.
+    assert _order_warning_counts(course_lib)["stepped_before"] == 1
 
 
 def test_order_warning_counts_match_torch_live():

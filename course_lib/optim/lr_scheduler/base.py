@@ -14,7 +14,8 @@ honoured. Where torch also has a closed form (``lr_t = f(base_lr, t)``) it is ke
 
 Differences from torch, on purpose: learning rates are Python floats only (torch also
 accepts a Tensor ``lr``); the step order is detected from the optimizer's
-``_opt_called`` flag (set by ``course_lib.optim.Optimizer.step``) instead of wrapping
+``_opt_called`` flag (set by ``course_lib.optim.Optimizer.step``, cleared when the first
+scheduler is attached, as torch's wrapper starts counting then) instead of wrapping
 ``optimizer.step``, so torch's "``optimizer.step()`` has been overridden" warning does
 not exist here; ``state_dict()`` holds plain data only (numbers, strings, lists, tuples,
 dicts, None), so it round-trips through ``course_lib.save``/``course_lib.load``.
@@ -122,6 +123,11 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
+        # torch starts watching optimizer.step() when the first scheduler is attached (it
+        # wraps step then): steps taken before that do not silence the order warning.
+        if not getattr(optimizer, "_watched_by_lr_scheduler", False):
+            optimizer._watched_by_lr_scheduler = True
+            optimizer._opt_called = False
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
