@@ -63,6 +63,15 @@ def _draw_curve(ax: Axes, y: np.ndarray, label: str | None, **style) -> None:
     ax.plot(np.arange(len(y)), y, label=label, marker=marker, markersize=3, **style)
 
 
+def _overlap_style(k: int) -> dict[str, Any]:
+    """Line width and dashes of the k-th of several curves that may lie on top of each other.
+
+    The first is drawn widest and solid, each later one narrower and in its own dash
+    pattern, so a curve hidden under a later one still shows at its edges.
+    """
+    return {"linewidth": max(2.4 - 0.6 * k, 0.8), "linestyle": ["-", "--", "-.", ":"][k % 4]}
+
+
 def plot_losses(
     curves: Mapping[str, Sequence[float]] | Sequence[float],
     val_curves: Mapping[str, Sequence[float]] | None = None,
@@ -158,13 +167,9 @@ def plot_loss_surface(
         contours = ax.contour(xs, ys, Z, levels=levels, cmap="viridis", linewidths=0.8)
     # The loss on every few levels, written on the line itself.
     ax.clabel(contours, contours.levels[::max(1, len(contours.levels) // 6)], fontsize=7, fmt="%.3g")
-    # Paths that run on top of each other stay visible: the first is drawn widest, and each
-    # later one narrower and in its own dash pattern.
-    styles = ["-", "--", "-.", ":"]
     for k, (name, path) in enumerate((paths or {}).items()):
         xy = _array(path).reshape(-1, 2)
-        (line,) = ax.plot(xy[:, 0], xy[:, 1], marker=".", markersize=3, label=name,
-                          linewidth=max(2.4 - 0.6 * k, 0.8), linestyle=styles[k % len(styles)])
+        (line,) = ax.plot(xy[:, 0], xy[:, 1], marker=".", markersize=3, label=name, **_overlap_style(k))
         ax.plot(*xy[0], marker="o", color=line.get_color())
         ax.plot(*xy[-1], marker="s", color=line.get_color())
     if minimum is not None:
@@ -187,13 +192,14 @@ def plot_schedules(
     """Learning rate against step, for one schedule (a list) or several (``{name: lrs}``).
 
     Schedules with at most 40 values get a marker on every value, so a table such as
-    StepLR's 24 epochs can be read off the plot.
+    StepLR's 24 epochs can be read off the plot. Each schedule has its own width and dashes,
+    so two schedules that agree for a while both stay visible.
     """
     if not isinstance(schedules, Mapping):
         schedules = {"lr": schedules}
     fig, ax = _figure(ax, figsize)
-    for name, lrs in schedules.items():
-        _draw_curve(ax, _array(lrs), name)
+    for k, (name, lrs) in enumerate(schedules.items()):
+        _draw_curve(ax, _array(lrs), name, **_overlap_style(k))
     if log_y:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)

@@ -182,3 +182,10 @@ def test_plot_loss_surface_writes_level_values_and_keeps_overlapping_paths_apart
 def test_plot_losses_can_count_steps_from_one():
     _, ax = viz.plot_losses({"run": [3.0, 2.0, 1.0]}, start=1)
     np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2, 3])
+
+
+def test_plot_schedules_keeps_equal_schedules_apart():
+    _, ax = viz.plot_schedules({"StepLR": [1.0] * 50, "MultiStepLR": [1.0] * 50})
+    first, second = ax.get_lines()
+    assert first.get_linestyle() != second.get_linestyle()
+    assert first.get_linewidth() > second.get_linewidth()
