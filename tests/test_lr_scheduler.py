@@ -36,7 +36,15 @@ def test_steplr_tutorial_table_matches_torch_text():
     assert result["lines"] == DATA["tutorial"]["lines"]
     # and the maths: lr after `epoch` steps = 100 * 0.1 ** (epoch // 4)
     for epoch, line in enumerate(result["lines"], start=1):
-        assert line == f"Epoch-{epoch} lr: {100 * 0.1 ** (epoch // 4):.4f}"
+        assert line == f"Epoch {epoch}, lr {100 * 0.1 ** (epoch // 4):.4f}"
+
+
+def test_lesson07_prints_torchs_tutorial_table_line_for_line():
+    # Lesson 07 runs the tutorial's example (with `ptimizer` corrected) and prints its table.
+    notebook = json.loads((Path(__file__).parents[1] / "solutions" / "07_lr_schedulers.ipynb").read_text())
+    cell = next(c for c in notebook["cells"] if c.get("id") == "07-07e")
+    printed = "".join("".join(o["text"]) for o in cell["outputs"] if o.get("name") == "stdout")
+    assert printed.splitlines()[:24] == DATA["tutorial"]["lines"]
 
 
 def test_steplr_tutorial_warns_once_with_torch_words():
