@@ -63,6 +63,15 @@ def _draw_curve(ax: Axes, y: np.ndarray, label: str | None, **style) -> None:
     ax.plot(np.arange(len(y)), y, label=label, marker=marker, markersize=3, **style)
 
 
+def _overlap_style(k: int) -> dict[str, Any]:
+    """Line width and dashes of the k-th of several curves that may lie on top of each other.
+
+    The first is drawn widest and solid, each later one narrower and in its own dash
+    pattern, so a curve hidden under a later one still shows at its edges.
+    """
+    return {"linewidth": max(2.4 - 0.6 * k, 0.8), "linestyle": ["-", "--", "-.", ":"][k % 4]}
+
+
 def plot_losses(
     curves: Mapping[str, Sequence[float]] | Sequence[float],
     val_curves: Mapping[str, Sequence[float]] | None = None,
@@ -72,6 +81,7 @@ def plot_losses(
     title: str | None = None,
     ax: Axes | None = None,
     figsize: tuple[float, float] = WIDE,
+    start: int = 0,
 ) -> tuple[Figure, Axes]:
     """Loss curves, one line per run; validation curves dashed in the same colour.
 
@@ -80,21 +90,28 @@ def plot_losses(
         val_curves: optional ``{run name: validation losses}``; a name that is also in
             ``curves`` shares its colour.
         log_y: logarithmic loss axis (useful when losses span decades).
+        start: the x value of each curve's first point (1 when the text counts steps from 1).
     """
-    if not isinstance(curves, Mapping):
+    named = isinstance(curves, Mapping)  # names given are shown in a legend
+    if not named:
         curves = {"loss": curves}
     fig, ax = _figure(ax, figsize)
     colours: dict[str, Any] = {}
+    def steps(values: np.ndarray) -> np.ndarray:
+        return np.arange(start, start + len(values))
+
     for name, losses in curves.items():
-        (line,) = ax.plot(_array(losses), label=name)
+        y = _array(losses)
+        (line,) = ax.plot(steps(y), y, label=name)
         colours[name] = line.get_color()
     for name, losses in (val_curves or {}).items():
-        ax.plot(_array(losses), linestyle="--", color=colours.get(name), label=f"{name} (validation)")
+        y = _array(losses)
+        ax.plot(steps(y), y, linestyle="--", color=colours.get(name), label=f"{name} (validation)")
     if log_y:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(alpha=0.3)
-    if len(curves) > 1 or val_curves:
+    if named or val_curves:
         ax.legend()
     return fig, ax
 
@@ -129,8 +146,8 @@ def plot_loss_surface(
             a function that only takes scalars is evaluated point by point.
         xlim, ylim: the plotted ranges ``(low, high)``.
         paths: ``{optimizer name: positions}``, positions of shape ``(T, 2)``; each path
-            starts with a circle and ends with a square.
-        levels: number of contour levels.
+            starts with a circle and ends with a square, in its own line style and width.
+        levels: number of contour levels; every few carry their loss value.
         log_levels: space the levels logarithmically above the smallest value
             (``min + geomspace(1e-4 * span, span)``), for valleys such as Rosenbrock's.
         minimum: ``(x, y)`` of the minimum, marked with a star.
@@ -145,12 +162,14 @@ def plot_loss_surface(
         contour_levels = Z.min() + np.geomspace(1e-4 * span, span, levels)
         # Colour by level index, not value: otherwise the low levels all look alike.
         colours = plt.get_cmap("viridis")(np.linspace(0, 1, levels))
-        ax.contour(xs, ys, Z, levels=contour_levels, colors=colours, linewidths=0.8)
+        contours = ax.contour(xs, ys, Z, levels=contour_levels, colors=colours, linewidths=0.8)
     else:
-        ax.contour(xs, ys, Z, levels=levels, cmap="viridis", linewidths=0.8)
-    for name, path in (paths or {}).items():
+        contours = ax.contour(xs, ys, Z, levels=levels, cmap="viridis", linewidths=0.8)
+    # The loss on every few levels, written on the line itself.
+    ax.clabel(contours, contours.levels[::max(1, len(contours.levels) // 6)], fontsize=7, fmt="%.3g")
+    for k, (name, path) in enumerate((paths or {}).items()):
         xy = _array(path).reshape(-1, 2)
-        (line,) = ax.plot(xy[:, 0], xy[:, 1], marker=".", markersize=3, linewidth=1.2, label=name)
+        (line,) = ax.plot(xy[:, 0], xy[:, 1], marker=".", markersize=3, label=name, **_overlap_style(k))
         ax.plot(*xy[0], marker="o", color=line.get_color())
         ax.plot(*xy[-1], marker="s", color=line.get_color())
     if minimum is not None:
@@ -173,13 +192,14 @@ def plot_schedules(
     """Learning rate against step, for one schedule (a list) or several (``{name: lrs}``).
 
     Schedules with at most 40 values get a marker on every value, so a table such as
-    StepLR's 24 epochs can be read off the plot.
+    StepLR's 24 epochs can be read off the plot. Each schedule has its own width and dashes,
+    so two schedules that agree for a while both stay visible.
     """
     if not isinstance(schedules, Mapping):
         schedules = {"lr": schedules}
     fig, ax = _figure(ax, figsize)
-    for name, lrs in schedules.items():
-        _draw_curve(ax, _array(lrs), name)
+    for k, (name, lrs) in enumerate(schedules.items()):
+        _draw_curve(ax, _array(lrs), name, **_overlap_style(k))
     if log_y:
         ax.set_yscale("log")
     ax.set(xlabel=xlabel, ylabel=ylabel, title=title)

@@ -29,7 +29,7 @@ METHOD = '''class SGD:
 
 
 def stub(number: str, name: str, indent: str = "    ") -> str:
-    return f'{indent}raise NotImplementedError("Exercise {number}: complete `{name}`, then run the check below.")'
+    return f'{indent}raise NotImplementedError("Exercise {number}: complete `{name}` where it is defined, then run the check right after it.")'
 
 
 def executed(source: str, text: str, count: int, tags=()):

@@ -22,11 +22,15 @@ def data():
     return course_lib.tensor(X), course_lib.tensor(np.sin(X.sum(axis=1, keepdims=True)))
 
 
-def make_run(seed=0):
-    """A tanh MLP, Adam and a one-cycle schedule: every object carries state."""
+def make_model_and_optimizer(seed=0):
     course_lib.manual_seed(seed)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
-    optimizer = Adam(model.parameters(), lr=0.01)
+    return model, Adam(model.parameters(), lr=0.01)
+
+
+def make_run(seed=0):
+    """A tanh MLP, Adam and a one-cycle schedule: every object carries state."""
+    model, optimizer = make_model_and_optimizer(seed)
     return model, optimizer, OneCycleLR(optimizer, max_lr=0.05, total_steps=EPOCHS)
 
 
@@ -124,3 +128,45 @@ def test_load_checkpoint_rejects_a_file_that_is_not_a_checkpoint(tmp_path):
     course_lib.save(model.state_dict(), path)
     with pytest.raises(KeyError, match="is not a checkpoint.*help: write it with save_checkpoint"):
         training.load_checkpoint(path, model, optimizer, scheduler)
+
+
+def test_the_initial_lr_help_leads_to_a_bit_identical_resume(tmp_path):
+    # Lesson 09's bug 1: OneCycleLR(..., last_epoch=5) on a fresh optimizer raises a KeyError
+    # whose help says how to resume. Do exactly what it says and the resume must be exact.
+    (model, optimizer, scheduler), _ = trained_run(5)
+    path = tmp_path / "run.ckpt"
+    course_lib.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "scheduler": scheduler.state_dict()}, path)
+    straight_run, straight = trained_run(EPOCHS)
+
+    model, optimizer = make_model_and_optimizer(seed=1)
+    with pytest.raises(KeyError) as error:
+        OneCycleLR(optimizer, max_lr=0.05, total_steps=EPOCHS, last_epoch=5)
+    help_text = str(error.value).split("help: ")[1]
+    assert "last_epoch=-1" in help_text
+    assert help_text.index("optimizer.load_state_dict") < help_text.index("scheduler.load_state_dict")
+
+    checkpoint = course_lib.load(path)
+    scheduler = OneCycleLR(optimizer, max_lr=0.05, total_steps=EPOCHS)  # last_epoch=-1
+    model.load_state_dict(checkpoint["model"])
+    optimizer.load_state_dict(checkpoint["optimizer"])
+    scheduler.load_state_dict(checkpoint["scheduler"])
+    assert [train_epoch(model, optimizer, scheduler) for _ in range(5, EPOCHS)] == straight[5:]
+    assert optimizer.param_groups[0]["lr"] == straight_run[1].param_groups[0]["lr"]
+    assert scheduler.last_epoch == straight_run[2].last_epoch == EPOCHS
+    for resumed, original in zip(model.parameters(), straight_run[0].parameters()):
+        assert np.array_equal(resumed.detach().numpy(), original.detach().numpy())
+
+
+def test_the_former_initial_lr_help_does_not_resume_exactly(tmp_path):
+    # The help used to say "load the optimizer's state_dict before creating the scheduler":
+    # followed with last_epoch=5, the scheduler takes one step too many (last_epoch 6).
+    (model, optimizer, scheduler), _ = trained_run(5)
+    saved = {"model": model.state_dict(), "optimizer": optimizer.state_dict()}
+    (_, straight_optimizer, _), _ = trained_run(5)
+    model, optimizer = make_model_and_optimizer(seed=1)
+    model.load_state_dict(saved["model"])
+    optimizer.load_state_dict(saved["optimizer"])
+    scheduler = OneCycleLR(optimizer, max_lr=0.05, total_steps=EPOCHS, last_epoch=5)
+    assert scheduler.last_epoch == 6
+    assert optimizer.param_groups[0]["lr"] != straight_optimizer.param_groups[0]["lr"]

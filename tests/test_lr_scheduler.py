@@ -36,7 +36,15 @@ def test_steplr_tutorial_table_matches_torch_text():
     assert result["lines"] == DATA["tutorial"]["lines"]
     # and the maths: lr after `epoch` steps = 100 * 0.1 ** (epoch // 4)
     for epoch, line in enumerate(result["lines"], start=1):
-        assert line == f"Epoch-{epoch} lr: {100 * 0.1 ** (epoch // 4):.4f}"
+        assert line == f"Epoch {epoch}, lr {100 * 0.1 ** (epoch // 4):.4f}"
+
+
+def test_lesson07_prints_torchs_tutorial_table_line_for_line():
+    # Lesson 07 runs the tutorial's example (with `ptimizer` corrected) and prints its table.
+    notebook = json.loads((Path(__file__).parents[1] / "solutions" / "07_lr_schedulers.ipynb").read_text())
+    cell = next(c for c in notebook["cells"] if c.get("id") == "07-07e")
+    printed = "".join("".join(o["text"]) for o in cell["outputs"] if o.get("name") == "stdout")
+    assert printed.splitlines()[:24] == DATA["tutorial"]["lines"]
 
 
 def test_steplr_tutorial_warns_once_with_torch_words():
@@ -90,6 +98,9 @@ def _order_warning_counts(lib):
         "sequential": lambda o: [S.SequentialLR(o, [S.StepLR(o, 2), S.ExponentialLR(o, 0.9)], [2])],
         "warm_restarts": lambda o: [S.CosineAnnealingWarmRestarts(o, 3)],
         "cyclic": lambda o: [S.CyclicLR(o, 0.01, 0.1, step_size_up=3)],
+        # an optimizer.step() taken before any scheduler exists does not count (torch
+        # starts watching step() when the first scheduler is attached)
+        "stepped_before": lambda o: (o.step(), [S.StepLR(o, 2)])[1],
     }
     counts = {}
     for name, build in scenarios.items():
@@ -101,6 +112,12 @@ def _order_warning_counts(lib):
                     s.step()
         counts[name] = sum("before `optimizer.step()`" in str(w.message) for w in caught)
     return counts
+
+
+def test_an_optimizer_step_before_the_scheduler_exists_does_not_silence_the_warning():
+    # Lesson 07: the tutorial's StepLR, built by mistake on the earlier example's optimizer
+    # (which already took its step), warns in torch; so it must here.
+    assert _order_warning_counts(course_lib)["stepped_before"] == 1
 
 
 def test_order_warning_counts_match_torch_live():

@@ -158,3 +158,34 @@ def test_plot_images_shows_digits_in_a_grid_with_titles():
     assert axes[5].get_title() == str(y._data[5])
     with pytest.raises(ValueError, match="square"):
         viz.plot_images(np.zeros((2, 10)))
+
+
+def test_plot_losses_shows_a_legend_for_a_named_curve_but_not_for_a_bare_list():
+    _, ax = viz.plot_losses({"lr = 0.1": [1.0, 0.5]})
+    assert [text.get_text() for text in ax.get_legend().get_texts()] == ["lr = 0.1"]
+    _, ax = viz.plot_losses([1.0, 0.5])
+    assert ax.get_legend() is None
+
+
+def test_plot_loss_surface_writes_level_values_and_keeps_overlapping_paths_apart():
+    path = np.array([[-2.0, 1.0], [0.0, 0.0]])
+    fig, ax = viz.plot_loss_surface(lambda x, y: x**2 + y**2, (-3, 3), (-2, 2), levels=12,
+                                    paths={"momentum": path, "Nesterov": path})
+    render(fig)
+    labels = [text.get_text() for text in ax.texts]
+    assert len(labels) >= 2 and all(float(label) > 0 for label in labels)
+    first, second = [line for line in ax.get_lines() if line.get_label() in ("momentum", "Nesterov")]
+    assert first.get_linestyle() != second.get_linestyle()
+    assert first.get_linewidth() > second.get_linewidth()  # the one below stays visible
+
+
+def test_plot_losses_can_count_steps_from_one():
+    _, ax = viz.plot_losses({"run": [3.0, 2.0, 1.0]}, start=1)
+    np.testing.assert_array_equal(ax.get_lines()[0].get_xdata(), [1, 2, 3])
+
+
+def test_plot_schedules_keeps_equal_schedules_apart():
+    _, ax = viz.plot_schedules({"StepLR": [1.0] * 50, "MultiStepLR": [1.0] * 50})
+    first, second = ax.get_lines()
+    assert first.get_linestyle() != second.get_linestyle()
+    assert first.get_linewidth() > second.get_linewidth()

@@ -10,7 +10,7 @@ A solution block is the lines between nbgrader's markers::
 and becomes one line with the block's indentation::
 
     def mul_backward(a, b, grad):
-        raise NotImplementedError("Exercise 02.3: complete `mul_backward`, then run the check below.")
+        raise NotImplementedError("Exercise 02.3: complete `mul_backward` where it is defined, then run the check right after it.")
 
 This module is pure text processing (no nbformat), so it is easy to test on its own.
 """
@@ -33,7 +33,7 @@ def stub_line(indent: str, lesson: str, exercise: int, name: str) -> str:
     """The line that replaces a solution block in the student's notebook."""
     return (
         f'{indent}raise NotImplementedError("Exercise {lesson}.{exercise}: '
-        f'complete `{name}`, then run the check below.")'
+        f'complete `{name}` where it is defined, then run the check right after it.")'
     )
 
 

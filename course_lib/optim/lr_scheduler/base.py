@@ -14,7 +14,8 @@ honoured. Where torch also has a closed form (``lr_t = f(base_lr, t)``) it is ke
 
 Differences from torch, on purpose: learning rates are Python floats only (torch also
 accepts a Tensor ``lr``); the step order is detected from the optimizer's
-``_opt_called`` flag (set by ``course_lib.optim.Optimizer.step``) instead of wrapping
+``_opt_called`` flag (set by ``course_lib.optim.Optimizer.step``, cleared when the first
+scheduler is attached, as torch's wrapper starts counting then) instead of wrapping
 ``optimizer.step``, so torch's "``optimizer.step()`` has been overridden" warning does
 not exist here; ``state_dict()`` holds plain data only (numbers, strings, lists, tuples,
 dicts, None), so it round-trips through ``course_lib.save``/``course_lib.load``.
@@ -102,7 +103,9 @@ class LRScheduler:
     Args:
         optimizer: the optimizer whose ``param_groups[i]["lr"]`` this scheduler sets.
         last_epoch: index of the last step taken; -1 (default) starts a new schedule.
-            Any other value resumes one and requires ``initial_lr`` in every group.
+            Any other value requires ``initial_lr`` in every group and does not restore
+            the schedule's state: to resume, build the scheduler with -1 and call
+            ``scheduler.load_state_dict`` after ``optimizer.load_state_dict``.
 
     Attributes:
         base_lrs: ``[group["initial_lr"] for each group]``, the rates at step 0.
@@ -120,6 +123,11 @@ class LRScheduler:
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         _check_optimizer(optimizer)
         self.optimizer = optimizer
+        # torch starts watching optimizer.step() when the first scheduler is attached (it
+        # wraps step then): steps taken before that do not silence the order warning.
+        if not getattr(optimizer, "_watched_by_lr_scheduler", False):
+            optimizer._watched_by_lr_scheduler = True
+            optimizer._opt_called = False
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -128,9 +136,10 @@ class LRScheduler:
                 if "initial_lr" not in group:
                     raise KeyError(
                         f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        "resuming scheduler with last_epoch >= 0. help: load the "
-                        "optimizer's state_dict (which holds initial_lr) before creating "
-                        "the scheduler, or use last_epoch=-1 for a fresh run."
+                        "resuming scheduler with last_epoch >= 0. help: to resume, build "
+                        "the scheduler as for a fresh run (last_epoch=-1, the default), then "
+                        "call optimizer.load_state_dict(...) and scheduler.load_state_dict(...) "
+                        "with the saved states, in that order."
                     )
         self.base_lrs: list[float] = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
