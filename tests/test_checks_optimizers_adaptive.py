@@ -19,31 +19,28 @@ from course_lib.checks.optimizers import (
 pytestmark = pytest.mark.lesson06
 
 
-def rmsprop_update(param, grad, square_avg, lr=1e-2, alpha=0.99, eps=1e-8):
-    square_avg = (0 if square_avg is None else alpha * square_avg) + (1 - alpha) * grad * grad
-    return param - lr * grad / (np.sqrt(square_avg) + eps), square_avg
+def rmsprop_update(param, grad, state, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * state.get("square_avg", 0.0) + (1 - alpha) * grad * grad
+    new_state = {"step": state.get("step", 0) + 1, "square_avg": square_avg}
+    return param - lr * grad / (np.sqrt(square_avg) + eps), new_state
 
 
 def make_adam(mistake=None):
-    """A student's Adam, right or with one ``mistake``."""
+    """A student's Adam (pure: returns the new parameter and a new state), right or with one ``mistake``."""
     def adam_update(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         beta1, beta2 = betas
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(param), exp_avg_sq=np.zeros_like(param))
-        if mistake != "step used before increment":
-            state["step"] += 1
-        t = state["step"]
-        if mistake == "step used before increment":
-            state["step"] += 1
+        step = state.get("step", 0)
+        t = step if mistake == "step used before increment" else step + 1
         if weight_decay:
             grad = grad + weight_decay * param
-        state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * grad
-        state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
+        exp_avg = beta1 * state.get("exp_avg", 0.0) + (1 - beta1) * grad
+        exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * grad * grad
         bc1, bc2 = (1.0, 1.0) if mistake == "no bias correction" else (1 - beta1**t, 1 - beta2**t)
         with np.errstate(divide="ignore", invalid="ignore"):
-            v_hat = state["exp_avg_sq"] / bc2
+            v_hat = exp_avg_sq / bc2
             denom = np.sqrt(v_hat + eps) if mistake == "eps inside" else np.sqrt(v_hat) + eps
-            return param - lr * (state["exp_avg"] / bc1) / denom
+            new_param = param - lr * (exp_avg / bc1) / denom
+        return new_param, {"step": step + 1, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
     return adam_update
 
 
@@ -61,7 +58,8 @@ def make_adamw(mistake=None):
         if mistake == "no lr":
             return adam(param * (1 - weight_decay), grad, state, lr, betas, eps)
         if mistake == "after":
-            return adam(param, grad, state, lr, betas, eps) * (1 - lr * weight_decay)
+            new_param, new_state = adam(param, grad, state, lr, betas, eps)
+            return new_param * (1 - lr * weight_decay), new_state
         return adam(param * (1 - lr * weight_decay), grad, state, lr, betas, eps)
     return adamw_update
 
@@ -93,12 +91,15 @@ def test_checks_of_lesson06_stub_gets_friendly_message(check):
     assert "Exercise 06.2 is not done yet" in _message(check, _stub)
 
 
+def _rmsprop_eps_inside(p, g, s, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * s.get("square_avg", 0.0) + (1 - alpha) * g * g
+    return p - lr * g / np.sqrt(square_avg + eps), {"square_avg": square_avg}
+
+
 @pytest.mark.parametrize("wrong, diagnosis", [
     (lambda p, g, s, lr=1e-2, alpha=0.99, eps=1e-8:
         rmsprop_update(p, g, s, lr, 1 - alpha, eps), "alpha and 1 - alpha swapped"),
-    (lambda p, g, s, lr=1e-2, alpha=0.99, eps=1e-8: (
-        p - lr * g / np.sqrt((0 if s is None else alpha * s) + (1 - alpha) * g * g + eps),
-        (0 if s is None else alpha * s) + (1 - alpha) * g * g), "eps sits inside the square root"),
+    (_rmsprop_eps_inside, "eps sits inside the square root"),
 ])
 def test_check_rmsprop_update_diagnoses_usual_mistakes(wrong, diagnosis):
     assert diagnosis in _message(check_rmsprop_update, wrong)
@@ -115,12 +116,41 @@ def test_check_adam_update_diagnoses_usual_mistakes(mistake, diagnosis):
 
 def test_check_adam_update_wants_torch_state_names():
     def other_names(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
-        inner = state.setdefault("inner", {})
-        out = make_adam()(param, grad, inner, lr, betas, eps, weight_decay)
-        state["m"] = inner["exp_avg"]
-        return out
+        torch_names = {"step": state.get("t", 0), "exp_avg": state.get("m", 0.0), "exp_avg_sq": state.get("v", 0.0)}
+        new_param, new_state = make_adam()(param, grad, torch_names, lr, betas, eps, weight_decay)
+        return new_param, {"t": new_state["step"], "m": new_state["exp_avg"], "v": new_state["exp_avg_sq"]}
 
     assert "torch's names" in _message(check_adam_update, other_names)
+
+
+def test_check_adam_update_rejects_changing_the_state_it_was_given():
+    """The library's update functions are pure; the lesson's must be too (issue: the library is the answer key)."""
+    def mutates(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        new_param, new_state = make_adam()(param, grad, state, lr, betas, eps, weight_decay)
+        state.update(new_state)
+        return new_param, state
+
+    message = _message(check_adam_update, mutates)
+    assert "changed the state dict it was given" in message and "build a new dict" in message
+
+
+def test_check_adam_update_wants_the_new_state_returned():
+    def param_only(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        return make_adam()(param, grad, state, lr, betas, eps, weight_decay)[0]
+
+    assert "not a pair (new_param, new_state)" in _message(check_adam_update, param_only)
+
+
+def test_lesson06_reference_answers_are_the_librarys_own_functions(capsys):
+    """The answer key is the library: its own pure functions pass the lesson's checks."""
+    from course_lib.optim.adam import adam_update, amsgrad_denominator as library_amsgrad
+    from course_lib.optim.adamw import adamw_update
+    from course_lib.optim.rmsprop import rmsprop_update as library_rmsprop
+
+    for check, fn in [(check_rmsprop_update, library_rmsprop), (check_adam_update, adam_update),
+                      (check_amsgrad_denominator, library_amsgrad), (check_adamw_update, adamw_update)]:
+        check(fn)
+    assert capsys.readouterr().out.count("\u2713") == 4
 
 
 def test_check_amsgrad_denominator_diagnoses_missing_maximum():
@@ -133,9 +163,10 @@ def test_check_amsgrad_denominator_diagnoses_missing_maximum():
 def test_check_adam_update_diagnoses_wrong_state_values():
     def corrected_in_state(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
                            weight_decay=0.0):
-        out = make_adam()(param, grad, state, lr, betas, eps, weight_decay)
-        state["exp_avg"] = state["exp_avg"] / (1 - betas[0] ** state["step"])
-        return out
+        raw = {**state, "exp_avg": state.get("exp_avg_raw", 0.0)}
+        new_param, new_state = make_adam()(param, grad, raw, lr, betas, eps, weight_decay)
+        corrected = new_state["exp_avg"] / (1 - betas[0] ** new_state["step"])
+        return new_param, {**new_state, "exp_avg": corrected, "exp_avg_raw": new_state["exp_avg"]}
 
     def no_weight_decay(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8,
                         weight_decay=0.0):

@@ -21,14 +21,26 @@ def momentum_buffer_update(buf, grad, momentum, dampening):
     return grad.copy() if buf is None else momentum * buf + (1 - dampening) * grad
 
 
-def sgd_momentum_update(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                        nesterov=False, maximize=False):
+def in_state_form(update):
+    """A ``(param, grad, buf, ...) -> (param, buf)`` update written as lesson 05's (and the library's)
+    ``sgd_update(param, grad, state, ...) -> (param, state)``, so each likely mistake stays readable."""
+    def sgd_update(param, grad, state, *options, **kw):
+        new_param, buf = update(param, grad, state.get("momentum_buffer"), *options, **kw)
+        return new_param, ({} if buf is None else {"momentum_buffer": buf})
+    return sgd_update
+
+
+def _sgd_buffer_form(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                     nesterov=False, maximize=False):
     g = -grad if maximize else grad
     g = g + weight_decay * param
     if momentum == 0:
         return param - lr * g, None
     buf = momentum_buffer_update(buf, g, momentum, dampening)
     return param - lr * (g + momentum * buf if nesterov else buf), buf
+
+
+sgd_momentum_update = in_state_form(_sgd_buffer_form)
 
 
 def sutskever_update(param, grad, velocity, lr, momentum):
@@ -99,7 +111,7 @@ def test_check_sgd_momentum_update_names_nesterov_with_the_old_buffer():
         look = g + momentum * (new if buf is None else buf)
         return param - lr * (look if nesterov else new), new
 
-    assert "OLD buf: update buf first" in _message(check_sgd_momentum_update, old_buffer)
+    assert "OLD buf: update buf first" in _message(check_sgd_momentum_update, in_state_form(old_buffer))
 
 
 def test_check_sgd_momentum_update_names_maximize_negating_weight_decay():
@@ -112,7 +124,7 @@ def test_check_sgd_momentum_update_names_maximize_negating_weight_decay():
         buf = momentum_buffer_update(buf, g, momentum, dampening)
         return param - lr * (g + momentum * buf if nesterov else buf), buf
 
-    assert "negated the weight decay term too" in _message(check_sgd_momentum_update, negates_all)
+    assert "negated the weight decay term too" in _message(check_sgd_momentum_update, in_state_form(negates_all))
 
 
 def _variant(nesterov_dir=None, wd_after=False, flip_all=False):
@@ -141,15 +153,32 @@ def _variant(nesterov_dir=None, wd_after=False, flip_all=False):
     (_variant(flip_all=True), "wrong sign (or maximize flips the weight decay too)"),
 ])
 def test_check_sgd_momentum_update_diagnoses_usual_mistakes(wrong, diagnosis):
-    assert diagnosis in _message(check_sgd_momentum_update, wrong)
+    assert diagnosis in _message(check_sgd_momentum_update, in_state_form(wrong))
 
 
 def test_check_sgd_momentum_update_wants_no_buffer_without_momentum():
     def keeps_buffer(param, grad, buf, lr, momentum=0.0, *options):
-        new, buf = sgd_momentum_update(param, grad, buf, lr, momentum, *options)
+        new, buf = _sgd_buffer_form(param, grad, buf, lr, momentum, *options)
         return new, grad.copy() if buf is None else buf
 
-    assert "return (new_param, None)" in _message(check_sgd_momentum_update, keeps_buffer)
+    assert "return (new_param, {})" in _message(check_sgd_momentum_update, in_state_form(keeps_buffer))
+
+
+def test_check_sgd_momentum_update_rejects_changing_the_state_in_place():
+    def mutates(param, grad, state, lr, momentum=0.0, *options):
+        new_param, new_state = sgd_momentum_update(param, grad, state, lr, momentum, *options)
+        state.update(new_state)
+        return new_param, state
+
+    assert "changed its arguments in place" in _message(check_sgd_momentum_update, mutates)
+
+
+def test_the_librarys_sgd_update_is_lesson05s_answer(capsys):
+    from course_lib.optim.sgd import momentum_buffer_update as library_buffer, sgd_update
+
+    check_sgd_momentum_update(sgd_update)
+    check_momentum_buffer_update(library_buffer)
+    assert capsys.readouterr().out.count("\u2713") == 2
 
 
 @pytest.mark.parametrize("wrong, diagnosis", [
@@ -204,7 +233,7 @@ def test_check_sgd_momentum_update_gives_the_old_buffer_its_own_hint():
         look = g + momentum * (new if buf is None else buf)
         return param - lr * (look if nesterov else new), new
 
-    message = _message(check_sgd_momentum_update, old_buffer)
+    message = _message(check_sgd_momentum_update, in_state_form(old_buffer))
     assert "likely mistake: Nesterov uses the OLD buf" in message and "buffer alone" not in message
 
 
@@ -217,7 +246,7 @@ def test_check_sgd_momentum_update_crash_on_a_none_buffer_points_to_the_new_buff
         new = momentum_buffer_update(buf, g, momentum, dampening)
         return param - lr * (g + momentum * buf if nesterov else new), new
 
-    message = _message(check_sgd_momentum_update, old_buffer_crashes)
+    message = _message(check_sgd_momentum_update, in_state_form(old_buffer_crashes))
     assert "your code:" in message and "use the NEW buf" in message
 
 

@@ -315,9 +315,11 @@ def describe_inputs(reference_fn: Callable, args: tuple) -> str:
 
 
 def identical(a: Any, b: Any) -> bool:
-    """Exact equality of (nested tuples and lists of) arrays, Tensors and values: the purity checks."""
+    """Exact equality of (nested tuples, lists and dicts of) arrays, Tensors and values: the purity checks."""
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        return a.keys() == b.keys() and all(identical(a[k], b[k]) for k in a)
     if isinstance(a, (np.ndarray, Tensor)) or isinstance(b, (np.ndarray, Tensor)):
         try:
             return np.array_equal(_as_array(a), _as_array(b), equal_nan=True)

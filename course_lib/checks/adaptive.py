@@ -1,12 +1,18 @@
 """Checkers for lesson 06 (adaptive methods): RMSprop, Adam, AMSGrad, AdamW.
 
-The student's update runs three steps on fixed gradients next to ``course_lib.optim`` (float64),
-comparing the parameter and the state after every step; the likely mistakes (step counter from
-0, no bias correction, eps inside the square root, ...) are the run with one change, :func:`_adam_variant`.
+Each exercise is the library's own pure update function, by name and signature
+(``course_lib.optim.rmsprop.rmsprop_update``, ``adam.adam_update``, ``adam.amsgrad_denominator``,
+``adamw.adamw_update``): ``update(param, grad, state, **options) -> (new_param, new_state)``. The
+student's function runs three steps on fixed gradients next to the library's (float64), comparing
+the parameter and the state after every step and checking that the state passed in is left as it
+was; the likely mistakes (step counter from 0, no bias correction, eps inside the square root, ...)
+are the run with one change, :func:`_adam_variant`.
 """
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
+
+import copy
 
 import numpy as np
 
@@ -29,36 +35,52 @@ def _array(value: Any) -> Any:
         return value
 
 
-def _reference_run(optimizer_class: type, grads: Sequence[np.ndarray], **options: Any) -> list:
-    """``(param, state)`` (numpy) after each step of a course_lib optimizer, in float64."""
-    p = Tensor(_PARAM0.copy(), requires_grad=True)
-    opt, history = optimizer_class([p], **options), []
+def _reference_run(update: Callable, grads: Sequence[np.ndarray], **options: Any) -> list:
+    """``(param, state)`` after each step of a library update function (pure), in float64."""
+    param, state, history = _PARAM0.copy(), {}, []
     for g in grads:
-        p.grad = Tensor(np.array(g, dtype=np.float64))
-        opt.step()
-        history.append((p._data.copy(), {k: _array(v) for k, v in opt.state[p].items()}))
+        param, state = update(param, np.array(g, dtype=np.float64), state, **options)
+        history.append((param, {k: _array(v) for k, v in state.items()}))
     return history
 
 
-def _check_runs(name: str, update: Callable, optimizer_class: type, runs, state_keys: Sequence[str],
+def _state_changed(before: dict, after: dict) -> bool:
+    """Whether the dict a student's function was given differs from its copy taken before the call."""
+    return before.keys() != after.keys() or any(
+        not np.array_equal(np.asarray(before[k]), np.asarray(after[k])) for k in before)
+
+
+def _check_runs(name: str, update: Callable, reference: Callable, runs, state_keys: Sequence[str],
                 param_mistakes: Callable, state_mistakes: Callable, param_first: bool = True) -> None:
-    """Run ``update(param, grad, state, **options)`` for three steps per run and compare every step.
+    """Run ``update(param, grad, state, **options) -> (param, state)`` for three steps per run next
+    to the library's ``reference`` and compare every step.
 
     ``param_mistakes(step, reference, grads, options)`` and ``state_mistakes(key, step, reference,
     grads, options)`` give the likely mistakes of that step (``step`` counts from 0); the state is
     compared first when a wrong state explains a wrong parameter (``param_first=False``).
     """
     for grads, options in runs:
-        reference = _reference_run(optimizer_class, grads, **options)
+        library_run = _reference_run(reference, grads, **options)
         param, state = _PARAM0.copy(), {}
         for step, g in enumerate(grads):
             inputs = (f"param = {format_value(param)}, grad = {format_value(g)}, state from the previous steps, "
                       + ", ".join(f"{k} = {v!r}" for k, v in options.items()))
-            param = _array(call_student(update, param.copy(), g.copy(), state, where=f"{name} at step {step + 1}",
-                                        inputs=inputs, **options))
-            param_row = [("the parameter", param, reference[step][0], param_mistakes(step, reference, grads, options))]
-            state_rows = [(f"state[{key!r}]", _array(state.get(key)), reference[step][1][key],
-                           state_mistakes(key, step, reference, grads, options)) for key in state_keys]
+            given = copy.deepcopy(state)
+            out = call_student(update, param.copy(), g.copy(), state, where=f"{name} at step {step + 1}",
+                               inputs=inputs, **options)
+            if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+                fail(f"{name} returned {format_value(out)} at step {step + 1}, not a pair (new_param, new_state).",
+                     inputs, hint="return both: the new parameter and a new state dict under torch's names, "
+                     "e.g. return new_param, {'step': step, ...}.")
+            if _state_changed(given, state):
+                fail(f"{name} changed the state dict it was given (at step {step + 1}).", inputs,
+                     hint="build a new dict and return it; leave the one you were given as it was (the "
+                     "library's update functions are pure: arrays in, new arrays out).")
+            param, state = _array(out[0]), out[1]
+            param_row = [("the parameter", param, library_run[step][0],
+                          param_mistakes(step, library_run, grads, options))]
+            state_rows = [(f"state[{key!r}]", _array(state.get(key)), library_run[step][1][key],
+                           state_mistakes(key, step, library_run, grads, options)) for key in state_keys]
             missing = [key for key in state_keys if key not in state]
             if missing:
                 fail(f"{name}: after step {step + 1} the state has no {missing[0]!r}.", inputs, sorted(state),
@@ -66,7 +88,7 @@ def _check_runs(name: str, update: Callable, optimizer_class: type, runs, state_
                      "created on the first step.")
             for what, got, expected, mistakes in (param_row + state_rows if param_first else state_rows + param_row):
                 compare(got, expected, f"{name}: {what} after step {step + 1}", inputs, mistakes=mistakes, **_EXACT)
-    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.{optimizer_class.__name__}.")
+    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match {reference.__module__}.{reference.__name__}.")
 
 
 # ------------------------------------------------------------------- Exercise 06.1
@@ -86,19 +108,12 @@ def _rmsprop_state_mistakes(key, step, reference, grads, o) -> list:
 
 
 def check_rmsprop_update(rmsprop_update: Callable) -> None:
-    """Check ``rmsprop_update(param, grad, square_avg, lr, alpha, eps) -> (param, square_avg)`` over
-    three steps (``square_avg`` is None on the first) against ``course_lib.optim.RMSprop``."""
-    from ..optim.rmsprop import RMSprop
+    """Check ``rmsprop_update(param, grad, state, lr, alpha, eps) -> (new_param, new_state)`` (``state``
+    empty on the first step, ``new_state["square_avg"]`` after it) over three steps against the library's
+    ``course_lib.optim.rmsprop.rmsprop_update``."""
+    from ..optim.rmsprop import rmsprop_update as reference
 
-    def update(param, grad, state, **options):  # the pair the student returns, kept as torch's state
-        out = rmsprop_update(param, grad, state.get("square_avg"), **options)
-        if not isinstance(out, (tuple, list)) or len(out) != 2:
-            fail(f"rmsprop_update returned {format_value(out)}, not a pair.", hint="return both values: "
-                 "(new_param, new_square_avg).")
-        state["square_avg"] = out[1]
-        return out[0]
-
-    _check_runs("rmsprop_update", update, RMSprop, [(_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
+    _check_runs("rmsprop_update", rmsprop_update, reference, [(_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
                                                     (_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
                                                     (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))],
                 ["square_avg"], _rmsprop_param_mistakes, _rmsprop_state_mistakes, param_first=False)
@@ -190,13 +205,14 @@ def _adam_state_mistakes(decoupled: bool) -> Callable:
 
 
 def check_adam_update(adam_update: Callable) -> None:
-    """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> new param`` (``state``
-    a dict the function fills: ``step``, ``exp_avg``, ``exp_avg_sq``) over three steps against ``Adam``."""
-    from ..optim.adam import Adam
+    """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
+    (``state`` empty on the first step; ``step``, ``exp_avg``, ``exp_avg_sq`` after it; the state given is
+    never changed) over three steps against the library's ``course_lib.optim.adam.adam_update``."""
+    from ..optim.adam import adam_update as reference
     mistakes = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
                 "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
                 "weight decay after moments", "no weight decay")
-    _check_runs("adam_update", adam_update, Adam, [
+    _check_runs("adam_update", adam_update, reference, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
         (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
         (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
@@ -204,12 +220,12 @@ def check_adam_update(adam_update: Callable) -> None:
 
 
 def check_adamw_update(adamw_update: Callable) -> None:
-    """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> new param`` over
-    three steps against ``course_lib.optim.AdamW`` (decoupled weight decay)."""
-    from ..optim.adamw import AdamW
+    """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
+    over three steps against the library's ``course_lib.optim.adamw.adamw_update`` (decoupled decay)."""
+    from ..optim.adamw import adamw_update as reference
     mistakes = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
                 "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
-    _check_runs("adamw_update", adamw_update, AdamW, [
+    _check_runs("adamw_update", adamw_update, reference, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
         (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
     ], ("step", "exp_avg", "exp_avg_sq"), _adam_param_mistakes(mistakes, True), _adam_state_mistakes(True))
@@ -218,10 +234,10 @@ def check_adamw_update(adamw_update: Callable) -> None:
 # ------------------------------------------------------------------- Exercise 06.3
 def amsgrad_reference(exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: int,
                       beta2: float, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """torch's AMSGrad denominator: ``max = maximum(max, exp_avg_sq)``;
-    ``denom = sqrt(max) / sqrt(1 - beta2**step) + eps``. Returns ``(denom, max)``."""
-    new_max = np.maximum(max_exp_avg_sq, exp_avg_sq)
-    return np.sqrt(new_max) / np.sqrt(1 - beta2**step) + eps, new_max
+    """The library's ``course_lib.optim.adam.amsgrad_denominator``: ``(denom, new_max)``."""
+    from ..optim.adam import amsgrad_denominator
+
+    return amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)
 
 
 def _pair(denom: Callable | None = None, maximum: Callable | None = None) -> Callable:

@@ -81,19 +81,27 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 05.2
-def _momentum_reference(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+def _momentum_reference(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
                         nesterov=False, maximize=False):
-    return reference_sgd(param, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
-                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+    buf = reference_sgd(param, grad, state.get("momentum_buffer"), lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+    return buf[0], ({} if buf[1] is None else {"momentum_buffer": buf[1]})
+
+
+def _as_param_and_buffer(args: tuple, out: Any) -> Any:
+    """``(new_param, new_state)`` seen as ``(new_param, new_buf)`` (None when no buffer is kept)."""
+    if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict):
+        return out[0], out[1].get("momentum_buffer")
+    return out
 
 
 def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
-    p, g, buf = np.asarray(inputs["param"]), np.asarray(inputs["grad"]), inputs["buf"]
+    p, g, buf = np.asarray(inputs["param"]), np.asarray(inputs["grad"]), inputs["state"].get("momentum_buffer")
     lr, mu, d, wd, nesterov, maximize = (inputs[k] for k in ("lr", "momentum", "dampening", "weight_decay",
                                                              "nesterov", "maximize"))
     if mu == 0 and isinstance(got, (tuple, list)) and len(got) == 2 and got[1] is not None \
             and allclose(_param(got), expected[0], **EXACT):
-        return "with momentum = 0 there is no buffer: return (new_param, None)"
+        return "with momentum = 0 torch keeps no state: return (new_param, {})"
     s = -1.0 if maximize else 1.0
 
     def buffer_of(grad_used):
@@ -127,20 +135,24 @@ def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
     ], **EXACT)
 
 
-def check_sgd_momentum_update(sgd_momentum_update: Callable) -> None:
-    """Check ``sgd_momentum_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, maximize)
-    -> (new_param, new_buf)`` against ``course_lib.optim.sgd.sgd_update``. Nesterov with dampening is torch's
+def check_sgd_momentum_update(sgd_update: Callable) -> None:
+    """Check ``sgd_update(param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize)
+    -> (new_param, new_state)``: the library's own ``course_lib.optim.sgd.sgd_update`` (``state`` is
+    ``{}`` or ``{"momentum_buffer": buf}``, never changed in place). Nesterov with dampening is torch's
     formula (``torch.optim.SGD`` refuses the mix, the update rule does not): it tells a step along the old
     buffer from one along the buffer alone."""
     rng = np.random.default_rng(6)
 
     def case(buf, lr, momentum, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
-        return (_rng_case(rng), _rng_case(rng), buf, lr, momentum, dampening, weight_decay, nesterov, maximize)
+        state = {} if buf is None else {"momentum_buffer": buf}
+        return (_rng_case(rng), _rng_case(rng), state, lr, momentum, dampening, weight_decay, nesterov, maximize)
 
-    crashes = [(TypeError, "NoneType", "buf is None on the first step: update the buffer first (a copy of grad), "
-                                       "then use the NEW buf, grad + momentum * buf for Nesterov.")]
-    run_cases("sgd_momentum_update", sgd_momentum_update, _momentum_reference, {
-        "no momentum (buffer stays None)": case(None, 0.1, 0.0),
+    crashes = [(KeyError, "momentum_buffer", "before the first step the state is empty: start the buffer from "
+                                              "a copy of grad (state.get('momentum_buffer') is None)."),
+               (TypeError, "NoneType", "there is no buffer before the first step: update the buffer first (a copy "
+                                       "of grad), then use the NEW buf, grad + momentum * buf for Nesterov.")]
+    run_cases("sgd_update", sgd_update, _momentum_reference, {
+        "no momentum (no state kept)": case(None, 0.1, 0.0),
         "first step": case(None, 0.1, 0.9),
         "later step": case(_rng_case(rng), 0.1, 0.9),
         "dampening": case(_rng_case(rng), 0.1, 0.9, dampening=0.3),
@@ -150,7 +162,9 @@ def check_sgd_momentum_update(sgd_momentum_update: Callable) -> None:
         "Nesterov, later step": case(_rng_case(rng), 0.1, 0.9, nesterov=True),
         "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2, nesterov=True),
         "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
-    }, diagnose=_momentum_diagnose, crashes=crashes, **EXACT)
+    }, diagnose=_momentum_diagnose, crashes=crashes, observe=_as_param_and_buffer,
+        pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's "
+             "update functions are pure).", **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 05.3

@@ -41,7 +41,7 @@ from ._moments import effective_gradient, zeros_or
 from ._validation import check_betas, check_eps, check_lr, check_weight_decay
 from .optimizer import Optimizer, _check_unsupported
 
-__all__ = ["Adam", "adam_denominator", "adam_moments", "adam_update"]
+__all__ = ["Adam", "adam_denominator", "adam_moments", "adam_update", "amsgrad_denominator"]
 
 
 def adam_update(
@@ -112,6 +112,20 @@ def adam_denominator(state: dict[str, Any], beta2: float, eps: float) -> np.ndar
     """
     v = state.get("max_exp_avg_sq", state["exp_avg_sq"])
     return np.sqrt(v) / (1 - beta2 ** state["step"]) ** 0.5 + eps
+
+
+def amsgrad_denominator(
+    exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: float, beta2: float, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """AMSGrad's ``(denom, new_max_exp_avg_sq)`` at step number ``step`` (from 1); pure.
+
+    ``new_max = maximum(max_exp_avg_sq, exp_avg_sq)`` (of the raw ``v``), then the bias
+    correction: ``denom = sqrt(new_max) / sqrt(1 - beta2**step) + eps``. Lesson 06's exercise;
+    :func:`adam_update` computes the same through :func:`adam_moments` and :func:`adam_denominator`.
+    """
+    new_max = np.maximum(max_exp_avg_sq, exp_avg_sq)
+    state = {"step": step, "exp_avg_sq": exp_avg_sq, "max_exp_avg_sq": new_max}
+    return adam_denominator(state, beta2, eps), new_max
 
 
 class Adam(Optimizer):
