@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
-LESSON_NUMBERS = [f"{n:02d}" for n in range(12)]
+LESSON_NUMBERS = [f"{n:02d}" for n in range(14)]  # 00-13, as DESIGN.md lists
 
 
 def pytest_configure(config):

@@ -4,12 +4,13 @@ Each optimizer file holds the algorithm as pseudo-code (module docstring), one p
 function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons and checkers
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
-from . import adadelta, adagrad, adam, adamax, adamw, nadam, optimizer, radam, rmsprop, sgd
+from . import adadelta, adagrad, adam, adamax, adamw, muon, nadam, optimizer, radam, rmsprop, sgd
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -24,6 +25,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "Muon",
     "NAdam",
     "Optimizer",
     "RAdam",
@@ -35,6 +37,7 @@ __all__ = [
     "adamax",
     "adamw",
     "lr_scheduler",
+    "muon",
     "nadam",
     "optimizer",
     "radam",
