@@ -4,12 +4,13 @@ Each optimizer file holds the algorithm as pseudo-code (module docstring), one p
 function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons and checkers
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
-from . import adadelta, adagrad, adam, adamax, adamw, muon, nadam, optimizer, radam, rmsprop, sgd
+from . import adadelta, adagrad, adam, adamax, adamw, lbfgs, muon, nadam, optimizer, radam, rmsprop, sgd
 from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .lbfgs import LBFGS
 from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
@@ -25,6 +26,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "LBFGS",
     "Muon",
     "NAdam",
     "Optimizer",
@@ -36,6 +38,7 @@ __all__ = [
     "adam",
     "adamax",
     "adamw",
+    "lbfgs",
     "lr_scheduler",
     "muon",
     "nadam",
