@@ -324,6 +324,7 @@ PURE_FUNCTIONS = {
     "adamax": ("adamax_update", "Adamax", ["exp_avg", "exp_inf"]),
     "nadam": ("nadam_update", "NAdam", ["exp_avg", "exp_avg_sq", "mu_product"]),
     "radam": ("radam_update", "RAdam", ["exp_avg", "exp_avg_sq"]),
+    "muon": ("muon_update", "Muon", ["momentum_buffer"]),
 }
 
 

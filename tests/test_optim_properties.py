@@ -3,7 +3,7 @@
 * pure: the inputs (parameter, gradient, state arrays) are bit-identical after a call, and
   every array returned is a fresh one that shares no memory with an input;
 * elementwise: updating two halves of the arrays separately gives exactly the numbers of one
-  update of the whole;
+  update of the whole (not Muon, whose update orthogonalises a whole matrix);
 * dtype: float32 arrays and Python-float options stay float32 (torch computes in the
   parameter's dtype);
 * a zero learning rate never moves the parameter (decoupled weight decay included).
@@ -15,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course_lib.optim import adadelta, adagrad, adam, adamax, adamw, nadam, radam, rmsprop, sgd
+from course_lib.optim import adadelta, adagrad, adam, adamax, adamw, muon, nadam, radam, rmsprop, sgd
+from course_lib.optim.lbfgs import lbfgs_direction, lbfgs_memory_update
 
 pytestmark = [pytest.mark.lesson05, pytest.mark.lesson06]
 
@@ -60,19 +61,28 @@ UPDATES = {
         "lr": positive, "betas": st.tuples(unit, st.floats(0.9, 0.999)), "eps": positive,
         "weight_decay": unit, "decoupled_weight_decay": flag, "maximize": flag,
     })),
+    "muon": (muon.muon_update, ("momentum_buffer",), st.fixed_dictionaries({
+        "lr": positive, "weight_decay": unit, "momentum": unit, "nesterov": flag,
+        "ns_coefficients": st.sampled_from([(3.4445, -4.775, 2.0315), (3.4, -4.7, 2.0), (1.5, -0.5, 0.0)]),
+        "ns_steps": st.integers(0, 6), "adjust_lr_fn": st.sampled_from([None, "original", "match_rms_adamw"]),
+    })),
 }
+# Updates of whole matrices: their arrays are (n, 3), and they are not elementwise.
+MATRIX_UPDATES = {"muon"}
+ELEMENTWISE = sorted(set(UPDATES) - MATRIX_UPDATES)
 
 
 def arrays(seed: int, n: int, dtype, name: str):
     """Parameter, gradient and a state as after a few steps (non-negative arrays)."""
     rng = np.random.default_rng(seed)
-    p, g = rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
+    shape = (n, 3) if name in MATRIX_UPDATES else (n,)
+    p, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
     state = {"step": 3.0}
     for key in UPDATES[name][1]:
-        state[key] = np.abs(rng.standard_normal(n)).astype(dtype)
+        state[key] = np.abs(rng.standard_normal(shape)).astype(dtype)
     if name == "nadam":
         state["mu_product"] = np.array(0.7, dtype=np.float32)
-    if name == "sgd":
+    if name in ("sgd", "muon"):
         del state["step"]
     return p, g, state
 
@@ -101,7 +111,7 @@ def test_update_is_pure(name, data, seed, first_step):
         assert not any(np.shares_memory(out, a) for a in inputs), f"{name} returned an input array"
 
 
-@pytest.mark.parametrize("name", sorted(UPDATES))
+@pytest.mark.parametrize("name", ELEMENTWISE)
 @settings(max_examples=20, deadline=None)
 @given(data=st.data(), seed=st.integers(0, 2**16), n=st.integers(2, 40), cut=st.integers(1, 39))
 def test_update_is_elementwise(name, data, seed, n, cut):
@@ -146,3 +156,22 @@ def test_nadam_multiplies_mu_product_once_per_call():
     mu1 = 0.9 * (1.0 - 0.5 * 0.96 ** (1.0 * 4e-3))
     assert state["mu_product"].dtype == np.float32
     assert state["mu_product"] == np.float32(mu1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 8), pairs=st.integers(0, 4), history_size=st.integers(1, 4))
+def test_lbfgs_direction_and_memory_update_are_pure(seed, n, pairs, history_size):
+    """L-BFGS's two pure functions leave their arrays and lists as they were."""
+    rng = np.random.default_rng(seed)
+    old_dirs = [rng.standard_normal(n) for _ in range(pairs)]
+    old_stps = [rng.standard_normal(n) for _ in range(pairs)]
+    ro = [float(rng.uniform(0.1, 2.0)) for _ in range(pairs)]
+    g, y, s = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
+    frozen = [a.copy() for a in (g, y, s, *old_dirs, *old_stps)], list(ro), len(old_dirs)
+    d, al = lbfgs_direction(g, old_dirs, old_stps, ro, 0.7)
+    memory = lbfgs_memory_update(old_dirs, old_stps, ro, 0.7, y, s, history_size=max(history_size, pairs))
+    for before, after in zip(frozen[0], (g, y, s, *old_dirs, *old_stps)):
+        np.testing.assert_array_equal(before, after)
+    assert ro == frozen[1] and len(old_dirs) == frozen[2]
+    assert not any(np.shares_memory(d, a) for a in (g, *old_dirs, *old_stps))
+    assert memory[0] is not old_dirs and len(al) == pairs
