@@ -143,8 +143,10 @@ def _addmm(C: np.ndarray, A: np.ndarray, B: np.ndarray, beta: float, alpha: floa
     that cancels to an exact tie between two bfloat16 values).
     """
     dtype = C.dtype.type
-    product = dtype(alpha) * (A @ B)
-    return (np.float64(dtype(beta)) * C.astype(np.float64) + product).astype(C.dtype)
+    product = A @ B if alpha == 1 else dtype(alpha) * (A @ B)
+    result = np.multiply(C, np.float64(dtype(beta)), dtype=np.float64)
+    result += product
+    return result.astype(C.dtype)
 
 
 def adjust_lr(lr: float, adjust_lr_fn: str | None, shape: tuple[int, ...]) -> float:
