@@ -11,7 +11,7 @@ of :func:`lbfgs_direction` and :func:`lbfgs_memory_update` (as ``torch.optim.LBF
            n_iter = 0, func_evals = 0
     loss, flat_grad = closure()
     if max|flat_grad| <= tolerance_grad: return loss                    # already optimal
-    for t = 1, 2, ..., max_iter:
+    repeat up to max_iter times:
         n_iter = n_iter + 1
         if n_iter == 1:                                                 # the very first one
             d = -flat_grad; old_dirs, old_stps, ro, H_diag = [], [], [], 1
@@ -55,8 +55,10 @@ exactly where torch's does.
 
 Differences from torch, on purpose: a closure that raises leaves the parameters and the
 state as they were before the step (torch leaves them half-way); an unknown
-``line_search_fn`` is refused before the closure first runs; Tensor learning rates and
-complex or sparse parameters are not supported.
+``line_search_fn`` is refused before the closure first runs; ``step()`` without a closure
+raises torch's TypeError with a hint (``closure`` defaults to None only to give it); a group
+added after construction makes ``step`` raise a RuntimeError (torch: AssertionError); Tensor
+learning rates and complex or sparse parameters are not supported.
 """
 from __future__ import annotations
 
