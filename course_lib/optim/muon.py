@@ -57,7 +57,6 @@ from typing import Any, Iterable
 import numpy as np
 
 from ..tensor import Tensor
-from ._validation import check_non_negative
 from .optimizer import Optimizer
 
 __all__ = ["Muon", "adjust_lr", "muon_update", "newton_schulz", "to_bfloat16"]
