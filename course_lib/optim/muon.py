@@ -74,7 +74,13 @@ def to_bfloat16(x: np.ndarray) -> np.ndarray:
     input is first rounded to float32 (``c10::BFloat16`` converts from float). Pure.
     """
     bits = np.asarray(x, dtype=np.float32).view(np.uint32)
-    rounded = (bits + np.uint32(0x7FFF) + ((bits >> np.uint32(16)) & np.uint32(1))) & np.uint32(0xFFFF0000)
+    # bits + 0x7FFF + (lowest kept bit), then drop the low 16 bits; in place on one new
+    # array, since this runs on every product of the Newton-Schulz iteration
+    rounded = bits >> np.uint32(16)
+    rounded &= np.uint32(1)
+    rounded += np.uint32(0x7FFF)
+    rounded += bits
+    rounded &= np.uint32(0xFFFF0000)
     return rounded.view(np.float32)
 
 
