@@ -52,7 +52,7 @@ API_NAMES = {
     "course_lib.nn.utils": ["clip_grad_norm_", "clip_grad_value_"],
     "course_lib.optim": [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-        "NAdam", "RAdam", "Rprop", "ASGD", "Adafactor", "lr_scheduler",
+        "NAdam", "RAdam", "Rprop", "ASGD", "Adafactor", "Muon", "LBFGS", "lr_scheduler",
     ],
     "course_lib.optim.swa_utils": [
         "AveragedModel", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn", "get_ema_avg_fn",
@@ -653,10 +653,16 @@ def test_optimizer_groups_and_state_use_torchs_keys():
     for name in API_NAMES["course_lib.optim"][1:-1]:
         found = []
         for lib in (course_lib, torch):
-            p = lib.tensor([1.0, -2.0], requires_grad=True)
+            p = lib.tensor([[1.0, -2.0]] if name == "Muon" else [1.0, -2.0], requires_grad=True)
             opt = getattr(lib.optim, name)([p], lr=0.1)
-            (p * p).sum().backward()
-            opt.step()
+
+            def closure():  # LBFGS needs one; the others run it once before their update
+                opt.zero_grad()
+                loss = (p * p).sum()
+                loss.backward()
+                return loss
+
+            opt.step(closure)
             sd = opt.state_dict()
             found.append((sorted(opt.param_groups[0]), sorted(opt.state[p]), sorted(sd["state"]),
                           sorted(sd["param_groups"][0]), sd["param_groups"][0]["params"]))

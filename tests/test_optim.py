@@ -331,6 +331,7 @@ PURE_FUNCTIONS = {
     "rprop": ("rprop_update", "Rprop", ["prev", "step_size"]),
     "asgd": ("asgd_update", "ASGD", ["eta", "mu", "ax"]),
     "adafactor": ("adafactor_update", "Adafactor", ["row_var", "col_var", "variance"]),
+    "muon": ("muon_update", "Muon", ["momentum_buffer"]),
 }
 
 

@@ -3,7 +3,8 @@
 * pure: the inputs (parameter, gradient, state arrays) are bit-identical after a call, and
   every array returned is a fresh one that shares no memory with an input;
 * elementwise: updating two halves of the arrays separately gives exactly the numbers of one
-  update of the whole (all but Adafactor, whose step depends on RMS norms of the whole);
+  update of the whole (all but Adafactor, whose step depends on RMS norms of the whole, and
+  Muon, whose update orthogonalises a whole matrix);
 * dtype: float32 arrays and Python-float options stay float32 (torch computes in the
   parameter's dtype);
 * a zero learning rate never moves the parameter (decoupled weight decay included; for Rprop
@@ -18,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_lib.optim import (
-    adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, lion, nadam, radam, rmsprop, rprop,
+    adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, lion, muon, nadam, radam, rmsprop, rprop,
     schedule_free, sgd,
 )
+from course_lib.optim.lbfgs import lbfgs_direction, lbfgs_memory_update
 
 pytestmark = [pytest.mark.lesson05, pytest.mark.lesson06]
 
@@ -88,10 +90,18 @@ UPDATES = {
         "eps": st.tuples(st.one_of(st.none(), st.floats(0.0, 1e-3)), st.floats(0.0, 1e-2)),
         "d": st.floats(1.0, 3.0), "weight_decay": unit, "maximize": flag,
     })),
+    "muon": (muon.muon_update, ("momentum_buffer",), st.fixed_dictionaries({
+        "lr": positive, "weight_decay": unit, "momentum": unit, "nesterov": flag,
+        "ns_coefficients": st.sampled_from([(3.4445, -4.775, 2.0315), (3.4, -4.7, 2.0), (1.5, -0.5, 0.0)]),
+        "ns_steps": st.integers(0, 6), "adjust_lr_fn": st.sampled_from([None, "original", "match_rms_adamw"]),
+    })),
 }
-# Adafactor is not elementwise: its step scales by the RMS of the whole parameter (alpha) and
-# is clipped by the RMS of the whole update (denom), so splitting a vector changes both.
-ELEMENTWISE = sorted(set(UPDATES) - {"adafactor"})
+# Updates of whole matrices: their arrays are (n, 3), and they are not elementwise.
+MATRIX_UPDATES = {"muon"}
+# Adafactor is not elementwise either: its step scales by the RMS of the whole parameter
+# (alpha) and is clipped by the RMS of the whole update (denom), so splitting a vector
+# changes both.
+ELEMENTWISE = sorted(set(UPDATES) - MATRIX_UPDATES - {"adafactor"})
 # Rprop moves by at least step_size_min even with lr=0 (lr only fills the first step sizes),
 # as torch does; the zero-lr property is tested for it with step_size_min = 0 below.
 ZERO_LR_OPTIONS = {"rprop": {"step_sizes": (0.0, 50.0)}}
@@ -103,16 +113,17 @@ LR_READ_AT_FIRST_STEP = {"rprop", "asgd"}
 def arrays(seed: int, n: int, dtype, name: str):
     """Parameter, gradient and a state as after a few steps (non-negative arrays)."""
     rng = np.random.default_rng(seed)
-    p, g = rng.standard_normal(n).astype(dtype), rng.standard_normal(n).astype(dtype)
+    shape = (n, 3) if name in MATRIX_UPDATES else (n,)
+    p, g = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
     state = {"step": 3.0}
     for key in UPDATES[name][1]:
-        state[key] = np.abs(rng.standard_normal(n)).astype(dtype)
+        state[key] = np.abs(rng.standard_normal(shape)).astype(dtype)
     if name == "nadam":
         state["mu_product"] = np.array(0.7, dtype=np.float32)
     if name == "asgd":  # float32 scalars whatever the dtype, as torch keeps them
         state["eta"] = np.array(0.01, dtype=np.float32)
         state["mu"] = np.array(0.5, dtype=np.float32)
-    if name == "sgd":
+    if name in ("sgd", "muon"):
         del state["step"]
     return p, g, state
 
@@ -189,3 +200,22 @@ def test_nadam_multiplies_mu_product_once_per_call():
     mu1 = 0.9 * (1.0 - 0.5 * 0.96 ** (1.0 * 4e-3))
     assert state["mu_product"].dtype == np.float32
     assert state["mu_product"] == np.float32(mu1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 8), pairs=st.integers(0, 4), history_size=st.integers(1, 4))
+def test_lbfgs_direction_and_memory_update_are_pure(seed, n, pairs, history_size):
+    """L-BFGS's two pure functions leave their arrays and lists as they were."""
+    rng = np.random.default_rng(seed)
+    old_dirs = [rng.standard_normal(n) for _ in range(pairs)]
+    old_stps = [rng.standard_normal(n) for _ in range(pairs)]
+    ro = [float(rng.uniform(0.1, 2.0)) for _ in range(pairs)]
+    g, y, s = rng.standard_normal(n), rng.standard_normal(n), rng.standard_normal(n)
+    frozen = [a.copy() for a in (g, y, s, *old_dirs, *old_stps)], list(ro), len(old_dirs)
+    d, al = lbfgs_direction(g, old_dirs, old_stps, ro, 0.7)
+    memory = lbfgs_memory_update(old_dirs, old_stps, ro, 0.7, y, s, history_size=max(history_size, pairs))
+    for before, after in zip(frozen[0], (g, y, s, *old_dirs, *old_stps)):
+        np.testing.assert_array_equal(before, after)
+    assert ro == frozen[1] and len(old_dirs) == frozen[2]
+    assert not any(np.shares_memory(d, a) for a in (g, *old_dirs, *old_stps))
+    assert memory[0] is not old_dirs and len(al) == pairs

@@ -13,7 +13,9 @@ from . import (
     adamax,
     adamw,
     asgd,
+    lbfgs,
     lion,
+    muon,
     nadam,
     optimizer,
     radam,
@@ -29,7 +31,9 @@ from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .asgd import ASGD
+from .lbfgs import LBFGS
 from .lion import Lion
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -50,7 +54,9 @@ __all__ = [
     "AdamW",
     "AdamWScheduleFree",
     "Adamax",
+    "LBFGS",
     "Lion",
+    "Muon",
     "NAdam",
     "Optimizer",
     "RAdam",
@@ -64,8 +70,10 @@ __all__ = [
     "adamax",
     "adamw",
     "asgd",
+    "lbfgs",
     "lion",
     "lr_scheduler",
+    "muon",
     "nadam",
     "optimizer",
     "radam",
