@@ -17,18 +17,14 @@ prints the median of each and the ratio course_lib / torch.
 """
 from __future__ import annotations
 
-import os
+import argparse
+import statistics
 
-for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[_var] = "1"  # before numpy (and torch) start their thread pools
+from _timing import alternate_ms, header, report, torch_or_none  # first: one thread for numpy
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import course_lib  # noqa: E402
+import course_lib
 
 
 def muon_step(lib):
@@ -66,51 +62,28 @@ def lbfgs_run(lib, X_np, y_np, line_search_fn):
     return optimizer.state[w]["n_iter"]
 
 
-def alternate(fns: list, repeats: int) -> list[list[float]]:
-    """Seconds per call of each function, calling them in turn ``repeats`` times."""
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(repeats):
-        for fn, times in zip(fns, samples):
-            start = time.perf_counter()
-            fn()
-            times.append(time.perf_counter() - start)
-    return samples
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=30)
     args = parser.parse_args()
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
-        print("torch is not installed: course_lib times only")
+    torch = torch_or_none()
     libs = [course_lib] + ([torch] if torch is not None else [])
 
-    print(f"{'case':<44}{'course_lib ms':>14}{'torch ms':>10}{'ratio':>8}{'goal':>7}")
-
-    def report(label: str, times: list[float]) -> None:
-        if len(times) == 2:
-            print(f"{label:<44}{times[0]:>14.3f}{times[1]:>10.3f}{times[0] / times[1]:>7.2f}x{1.5:>6.1f}x")
-        else:
-            print(f"{label:<44}{times[0]:>14.3f}{'-':>10}{'-':>8}{1.5:>6.1f}x")
+    header("case", width=44)
 
     fns = [muon_step(lib) for lib in libs]
-    alternate(fns, 2)  # warm up
-    report("Muon step, 512 x 512 (ms/step)", [statistics.median(s) * 1e3 for s in alternate(fns, args.repeats)])
+    alternate_ms(fns, 2)  # warm up
+    report("Muon step, 512 x 512 (ms/step)", [statistics.median(s) for s in alternate_ms(fns, args.repeats)], 1.5, 44)
 
     for n, d in ((40, 4), (2000, 100)):
         X, y = logistic_data(n, d)
         for line_search_fn in (None, "strong_wolfe"):
             iterations = [lbfgs_run(lib, X, y, line_search_fn) for lib in libs]
             fns = [lambda lib=lib: lbfgs_run(lib, X, y, line_search_fn) for lib in libs]
-            alternate(fns, 2)
-            per_iter = [statistics.median(s) * 1e3 / it for s, it in zip(alternate(fns, args.repeats), iterations)]
+            alternate_ms(fns, 2)
+            per_iter = [statistics.median(s) / it for s, it in zip(alternate_ms(fns, args.repeats), iterations)]
             label = f"L-BFGS {n} x {d}, {line_search_fn or 'no line search'} (ms/iter)"
-            report(label, per_iter)
+            report(label, per_iter, 1.5, 44)
             if len(set(iterations)) > 1:
                 print(f"    iterations per step differ: {iterations}")
 

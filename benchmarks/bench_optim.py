@@ -12,18 +12,13 @@ Goals (issue: the library is the answer key): one big tensor <= 1.5x torch, many
 """
 from __future__ import annotations
 
-import os
+import argparse
 
-for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[_var] = "1"  # before numpy (and torch) start their thread pools
+from _timing import header, median_ms, report, torch_or_none  # first: one thread for numpy
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import course_lib  # noqa: E402
+import course_lib
 
 SHAPES = {"1 x 1,000,000": [(1_000_000,)], "100 x 1,000": [(1_000,)] * 100}
 OPTIMIZERS = {
@@ -51,43 +46,16 @@ def step_fn(lib, optimizer_name, kwargs, shapes):
     return optimizer.step
 
 
-def median_ms(fns: list, steps: int) -> list[float]:
-    """Median ms per call of each function, calling them in turn ``steps`` times."""
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(steps):
-        for fn, times in zip(fns, samples):
-            start = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - start) * 1e3)
-    return [statistics.median(times) for times in samples]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=200)
     args = parser.parse_args()
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
-        print("torch is not installed: course_lib times only")
-
-    print(f"{'optimizer':<20}{'parameters':<16}{'course_lib ms':>14}{'torch ms':>10}{'ratio':>8}{'goal':>7}")
+    torch = torch_or_none()
+    header("optimizer, parameters")
     for label, (name, kwargs) in OPTIMIZERS.items():
         for shape_label, shapes in SHAPES.items():
-            goal = 1.5 if len(shapes) == 1 else 1.0
-            fns = [step_fn(course_lib, name, kwargs, shapes)]
-            if torch is not None:
-                fns.append(step_fn(torch, name, kwargs, shapes))
-            median_ms(fns, 5)  # warm up caches and allocators
-            times = median_ms(fns, args.steps)
-            if torch is not None:
-                ratio = times[0] / times[1]
-                print(f"{label:<20}{shape_label:<16}{times[0]:>14.3f}{times[1]:>10.3f}{ratio:>7.2f}x{goal:>6.1f}x")
-            else:
-                print(f"{label:<20}{shape_label:<16}{times[0]:>14.3f}{'-':>10}{'-':>8}{goal:>6.1f}x")
+            fns = [step_fn(lib, name, kwargs, shapes) for lib in (course_lib, torch) if lib is not None]
+            report(f"{label}, {shape_label}", median_ms(fns, args.steps), goal=1.5 if len(shapes) == 1 else 1.0)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ One float32 parameter of 1,000,000 elements (a vector: Adafactor keeps its full 
 and for Adafactor also a 1,000 x 1,000 matrix (its factored row and column variance).
 Gradients are fixed; only ``optimizer.step()`` is timed, on one thread, course_lib's and
 torch's steps alternating so that a busy machine slows both alike (the helpers of
-``bench_optim.py``). Prints the median ms/step of each and the ratio course_lib / torch
+``_timing.py``). Prints the median ms/step of each and the ratio course_lib / torch
 (goal: <= 1.5x torch), and the ratio of the fastest steps, which a machine shared with other
 jobs disturbs least.
 
@@ -12,22 +12,13 @@ jobs disturbs least.
 """
 from __future__ import annotations
 
-import importlib.util
-import os
+import argparse
+import statistics
 
-for _var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-    os.environ[_var] = "1"  # before numpy (and torch) start their thread pools
+from _timing import alternate_ms, header, torch_or_none  # first: one thread for numpy
+from bench_optim import step_fn
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import course_lib  # noqa: E402
-
-_spec = importlib.util.spec_from_file_location("bench_optim", Path(__file__).with_name("bench_optim.py"))
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+import course_lib
 
 GOAL = 1.5
 # (label, optimizer, kwargs, parameter shapes)
@@ -40,45 +31,23 @@ CASES = [
 ]
 
 
-def samples_ms(fns: list, steps: int) -> list[list[float]]:
-    """ms of each call of each function, calling them in turn ``steps`` times."""
-    samples: list[list[float]] = [[] for _ in fns]
-    for _ in range(steps):
-        for fn, times in zip(fns, samples):
-            start = time.perf_counter()
-            fn()
-            times.append((time.perf_counter() - start) * 1e3)
-    return samples
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=100)
     args = parser.parse_args()
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:
-        torch = None
-        print("torch is not installed: course_lib times only")
-
-    print(f"{'optimizer':<16}{'parameters':<16}{'course_lib ms':>14}{'torch ms':>10}{'ratio':>8}{'goal':>7}"
-          f"{'min ratio':>11}")
+    torch = torch_or_none()
+    header("optimizer, parameters")
     for label, name, kwargs, shape_label, shapes in CASES:
-        fns = [bench.step_fn(course_lib, name, kwargs, shapes)]
-        if torch is not None:
-            fns.append(bench.step_fn(torch, name, kwargs, shapes))
-        bench.median_ms(fns, 5)  # warm up caches and allocators
-        samples = samples_ms(fns, args.steps)
+        fns = [step_fn(lib, name, kwargs, shapes) for lib in (course_lib, torch) if lib is not None]
+        alternate_ms(fns, 5)  # warm up caches and allocators
+        samples = alternate_ms(fns, args.steps)
         times = [statistics.median(s) for s in samples]
-        if torch is not None:
-            ratio = times[0] / times[1]
-            fastest = min(samples[0]) / min(samples[1])
-            print(f"{label:<16}{shape_label:<16}{times[0]:>14.3f}{times[1]:>10.3f}{ratio:>7.2f}x{GOAL:>6.1f}x"
-                  f"{fastest:>10.2f}x")
-        else:
-            print(f"{label:<16}{shape_label:<16}{times[0]:>14.3f}{'-':>10}{'-':>8}{GOAL:>6.1f}x")
+        row = f"{label + ', ' + shape_label:<36}{times[0]:>14.3f}"
+        if torch is None:
+            print(row + f"{'-':>10}{'-':>8}{GOAL:>6.1f}x")
+            continue
+        fastest = min(samples[0]) / min(samples[1])
+        print(row + f"{times[1]:>10.3f}{times[0] / times[1]:>7.2f}x{GOAL:>6.1f}x   fastest steps: {fastest:.2f}x")
 
 
 if __name__ == "__main__":
