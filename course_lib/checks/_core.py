@@ -350,6 +350,8 @@ def _same(a: Any, b: Any) -> bool:
     """Exact equality of (nested) arguments, for the purity check."""
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
         return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, Mapping) and isinstance(b, Mapping):  # a state dict of arrays
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
     if isinstance(a, (np.ndarray, Tensor)) or isinstance(b, (np.ndarray, Tensor)):
         try:
             return np.array_equal(_as_array(a), _as_array(b), equal_nan=True)
