@@ -16,7 +16,7 @@ from ..optim.schedule_free import schedule_free_adamw_update, schedule_free_weig
 from ._core import EXACT, run_cases
 
 __all__ = ["check_state_bytes", "check_factored_second_moment", "check_adafactor_step", "check_lion_update",
-           "check_schedule_free_step"]
+           "check_newton_schulz", "check_schedule_free_step"]
 
 _PURE = ("your function changed its arguments in place (the state dict or an array in it); build and return a "
          "new state dict instead, e.g. `new_state = {...}`: the caller may still need the old one.")
@@ -235,7 +235,7 @@ def check_lion_update(lion_update_fn) -> None:
     run_cases("lion_update", lion_update_fn, lion_update, _lion_cases(), mistakes=LION_MISTAKES, pure=_PURE, **EXACT)
 
 
-# ------------------------------------------------------------------- Exercise 12.6
+# ------------------------------------------------------------------- Exercise 12.6 (schedule-free)
 def reference_schedule_free_step(param, grad, state, step, scheduled_lr, ckp1, betas=(0.9, 0.999), eps=1e-8,
                                  weight_decay=0.0):
     """``schedule_free_adamw_update`` with the weight decay at ``y`` (the exercise's signature)."""
@@ -301,3 +301,61 @@ def check_schedule_free_step(schedule_free_step) -> None:
     ``-> (new_param, new_state)`` against ``course_lib.optim.schedule_free.schedule_free_adamw_update``."""
     run_cases("schedule_free_step", schedule_free_step, reference_schedule_free_step, _schedule_free_cases(),
               mistakes=SCHEDULE_FREE_MISTAKES, pure=_PURE, **EXACT)
+
+
+# ------------------------------------------------------------------- Exercise 12.5 (Muon)
+def reference_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+    """The textbook Newton-Schulz iteration in ``G``'s dtype (torch runs it in bfloat16)."""
+    from ..optim.muon import newton_schulz
+
+    return newton_schulz(G, steps, coefficients, eps, bfloat16=False)
+
+
+def _newton_schulz_variant(mistake: str):
+    """The Newton-Schulz iteration with one likely ``mistake``."""
+    def ns(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+        a, b, c = coefficients[::-1] if mistake == "reversed" else coefficients
+        tall = G.shape[0] > G.shape[1]
+        X = G.T if tall else G
+        norm = {"spectral": np.linalg.norm(X, 2), "none": 1.0}.get(mistake, np.linalg.norm(X))
+        X = X / (norm if mistake in ("none", "no eps") else max(norm, eps))
+        for _ in range(steps - 1 if mistake == "one short" else steps):
+            gram = X.T @ X if mistake == "wrong side" else X @ X.T
+            gram_update = b * gram + c * (gram if mistake == "c times gram" else gram @ gram)
+            X = a * X + gram_update @ X
+        return X.T if tall else X
+    return ns
+
+
+NEWTON_SCHULZ_MISTAKES = [
+    ("divide G by its Frobenius norm first (np.linalg.norm(G), at least eps): then every singular value is "
+     "at most 1, where the polynomial pushes it towards 1", _newton_schulz_variant("none")),
+    ("you divided by the spectral norm (the largest singular value); Muon divides by the Frobenius norm, "
+     "np.linalg.norm(G), which is cheaper and gives other numbers", _newton_schulz_variant("spectral")),
+    ("the coefficients are (a, b, c) of a*X + b*(X X^T) X + c*(X X^T)^2 X; yours look reversed",
+     _newton_schulz_variant("reversed")),
+    ("the c term multiplies (X X^T)^2 = gram @ gram, not gram", _newton_schulz_variant("c times gram")),
+    ("the Gram matrix is X @ X.T, multiplied on the left: X = a*X + (b*gram + c*gram@gram) @ X",
+     _newton_schulz_variant("wrong side")),
+    ("the loop runs one step short: run exactly `steps` iterations", _newton_schulz_variant("one short")),
+    ("guard the division: X = G / max(norm(G), eps), so that a zero matrix gives zeros, not nan",
+     _newton_schulz_variant("no eps")),
+]
+NEWTON_SCHULZ_CRASHES = [
+    (ValueError, "mismatch", "for a wide X (A <= B), gram = X @ X.T is (A, A); multiply it on the left: "
+                             "gram_update @ X (transpose a tall G first, and back at the end)"),
+]
+
+
+def check_newton_schulz(newton_schulz) -> None:
+    """Check ``newton_schulz(G, steps, coefficients, eps) -> (A, B) array`` against the textbook
+    iteration of ``course_lib.optim.muon.newton_schulz`` (``bfloat16=False``), in float64."""
+    rng = np.random.default_rng(7)
+    run_cases("newton_schulz", newton_schulz, reference_newton_schulz, {
+        "a square 4x4 matrix": (rng.normal(size=(4, 4)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+        "a wide 3x5 matrix": (rng.normal(size=(3, 5)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+        "a tall 6x2 matrix, 3 steps": (rng.normal(size=(6, 2)) * 10, 3, (3.4445, -4.775, 2.0315), 1e-7),
+        "the cubic iteration (1.5, -0.5, 0), 8 steps": (rng.normal(size=(3, 3)), 8, (1.5, -0.5, 0.0), 1e-7),
+        "a zero matrix": (np.zeros((2, 3)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+    }, mistakes=NEWTON_SCHULZ_MISTAKES, crashes=NEWTON_SCHULZ_CRASHES, pure="newton_schulz must not change G.",
+        rtol=1e-9, atol=1e-12)
