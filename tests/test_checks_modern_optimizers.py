@@ -10,10 +10,12 @@ from course_lib.checks.modern_optimizers import (
     check_adafactor_step,
     check_factored_second_moment,
     check_lion_update,
+    check_newton_schulz,
     check_schedule_free_step,
     check_state_bytes,
     reference_adafactor_step,
     reference_factored_second_moment,
+    reference_newton_schulz,
     reference_schedule_free_step,
 )
 from course_lib.optim.lion import lion_update
@@ -27,6 +29,7 @@ test_checks_accept_the_reference, test_checks_name_an_unfinished_exercise = chec
     (check_factored_second_moment, reference_factored_second_moment, "factored_second_moment", "12.2"),
     (check_adafactor_step, reference_adafactor_step, "adafactor_step", "12.3"),
     (check_lion_update, lion_update, "lion_update", "12.4"),
+    (check_newton_schulz, reference_newton_schulz, "newton_schulz", "12.5"),
     (check_schedule_free_step, reference_schedule_free_step, "schedule_free_step", "12.6"),
 ])
 
@@ -247,3 +250,76 @@ def test_check_schedule_free_step_names_missing_keys():
         return p, s
 
     fails_with(check_schedule_free_step, no_y, "your result has keys ['exp_avg_sq', 'x', 'z'], expected")
+
+
+# ------------------------------------------------------------------- 12.5 newton_schulz
+def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7, mistake=None):
+    a, b, c = coefficients
+    if mistake == "reversed":
+        a, b, c = c, b, a
+    transpose = G.shape[0] > G.shape[1] and mistake != "no transpose"
+    X = G.T.copy() if transpose else G.copy()
+    if mistake == "spectral":
+        X /= max(np.linalg.svd(X, compute_uv=False)[0], eps)
+    elif mistake != "no normalisation":
+        X /= max(np.sqrt((X * X).sum()), eps)
+    for _ in range(steps if mistake != "one short" else steps - 1):
+        A = X @ X.T
+        X = a * X + b * A @ X + c * (A @ X if mistake == "c times gram" else A @ (A @ X))
+    return X.T if transpose else X
+
+
+@pytest.mark.parametrize("mistake, words", [
+    ("no normalisation", "divide G by its Frobenius norm first"),
+    ("spectral", "you divided by the spectral norm"),
+    ("reversed", "yours look reversed"),
+    ("c times gram", "the c term multiplies (X X^T)^2"),
+    ("one short", "one step short"),
+])
+def test_check_newton_schulz_names_mistakes(mistake, words):
+    with np.errstate(all="ignore"):
+        fails_with(check_newton_schulz, lambda *a, **k: student_newton_schulz(*a, **k, mistake=mistake), words)
+
+
+def test_check_newton_schulz_accepts_other_correct_answers(capsys):
+    check_newton_schulz(student_newton_schulz)
+    # no transpose for tall matrices: a bigger Gram matrix, the same polynomial, the same numbers
+    check_newton_schulz(lambda *a, **k: student_newton_schulz(*a, **k, mistake="no transpose"))
+    assert capsys.readouterr().out.count("5 cases match") == 2
+
+
+def test_check_newton_schulz_names_gram_on_the_wrong_side_and_no_eps_and_no_transpose_back():
+    def wrong_side(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+        a, b, c = coefficients
+        X = G / max(np.linalg.norm(G), eps)
+        for _ in range(steps):
+            A = X.T @ X
+            X = a * X + (b * A + c * A @ A) @ X
+        return X
+
+    def no_eps(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+        with np.errstate(all="ignore"):
+            return student_newton_schulz(G / np.linalg.norm(G) if np.linalg.norm(G) else G * np.nan, steps,
+                                         coefficients, eps)
+
+    with np.errstate(all="ignore"):
+        fails_with(check_newton_schulz, wrong_side, "raised ValueError", "gram = X @ X.T is (A, A)")
+    fails_with(check_newton_schulz, no_eps, "guard the division")
+
+    def not_back(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+        X = student_newton_schulz(G, steps, coefficients, eps)
+        return X.T if G.shape[0] > G.shape[1] else X
+
+    fails_with(check_newton_schulz, not_back, "must be transposed back")
+
+
+def test_check_newton_schulz_explains_a_shape_crash():
+    def crash(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+        a, b, c = coefficients
+        X = G / max(np.linalg.norm(G), eps)
+        for _ in range(steps):
+            A = X @ X.T
+            X = a * X + X @ (b * A + c * A @ A)
+        return X
+
+    fails_with(check_newton_schulz, crash, "raised ValueError", "multiply it on the left")

@@ -320,10 +320,10 @@ def _newton_schulz_variant(mistake: str):
         norm = {"spectral": np.linalg.norm(X, 2), "none": 1.0}.get(mistake, np.linalg.norm(X))
         X = X / (norm if mistake in ("none", "no eps") else max(norm, eps))
         for _ in range(steps - 1 if mistake == "one short" else steps):
-            gram = X.T @ X if mistake == "wrong side" else X @ X.T
+            gram = X @ X.T
             gram_update = b * gram + c * (gram if mistake == "c times gram" else gram @ gram)
             X = a * X + gram_update @ X
-        return X.T if tall else X
+        return X.T if tall and mistake != "not back" else X
     return ns
 
 
@@ -335,8 +335,8 @@ NEWTON_SCHULZ_MISTAKES = [
     ("the coefficients are (a, b, c) of a*X + b*(X X^T) X + c*(X X^T)^2 X; yours look reversed",
      _newton_schulz_variant("reversed")),
     ("the c term multiplies (X X^T)^2 = gram @ gram, not gram", _newton_schulz_variant("c times gram")),
-    ("the Gram matrix is X @ X.T, multiplied on the left: X = a*X + (b*gram + c*gram@gram) @ X",
-     _newton_schulz_variant("wrong side")),
+    ("a tall G is transposed first, so the result must be transposed back: return X.T, of G's shape",
+     _newton_schulz_variant("not back")),
     ("the loop runs one step short: run exactly `steps` iterations", _newton_schulz_variant("one short")),
     ("guard the division: X = G / max(norm(G), eps), so that a zero matrix gives zeros, not nan",
      _newton_schulz_variant("no eps")),
@@ -352,8 +352,8 @@ def check_newton_schulz(newton_schulz) -> None:
     iteration of ``course_lib.optim.muon.newton_schulz`` (``bfloat16=False``), in float64."""
     rng = np.random.default_rng(7)
     run_cases("newton_schulz", newton_schulz, reference_newton_schulz, {
-        "a square 4x4 matrix": (rng.normal(size=(4, 4)), 5, (3.4445, -4.775, 2.0315), 1e-7),
         "a wide 3x5 matrix": (rng.normal(size=(3, 5)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+        "a square 4x4 matrix": (rng.normal(size=(4, 4)), 5, (3.4445, -4.775, 2.0315), 1e-7),
         "a tall 6x2 matrix, 3 steps": (rng.normal(size=(6, 2)) * 10, 3, (3.4445, -4.775, 2.0315), 1e-7),
         "the cubic iteration (1.5, -0.5, 0), 8 steps": (rng.normal(size=(3, 3)), 8, (1.5, -0.5, 0.0), 1e-7),
         "a zero matrix": (np.zeros((2, 3)), 5, (3.4445, -4.775, 2.0315), 1e-7),
