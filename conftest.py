@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
-# one marker per lesson in solutions/ (lesson12, lesson13, ... register themselves)
-LESSON_NUMBERS = sorted({path.name[:2] for path in (ROOT / "solutions").glob("[0-9][0-9]_*.ipynb")})
+LESSON_NUMBERS = [f"{n:02d}" for n in range(14)]  # 00-13, as DESIGN.md lists
 
 
 def pytest_configure(config):
