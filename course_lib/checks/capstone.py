@@ -1,12 +1,6 @@
-"""Lesson 10 (capstone): the checkers of its four exercises.
-
-The answer keys live in :mod:`course_lib.training` (``train_one_epoch``, ``evaluate``,
-``fit``, ``CONFIGS``, ``make_optimizer_and_scheduler``). Each check runs the student's
-version next to the reference on a tiny seeded classification problem and names the
-likely mistake: gradients never zeroed, the scheduler not stepped (or stepped before the
-optimizer), batch means averaged without their sizes, evaluation without ``model.eval()``
-or ``no_grad``, a schedule of the wrong length.
-"""
+"""Lesson 10 (capstone): checks of ``train_one_epoch``, ``evaluate``, ``make_optimizer_and_scheduler``
+and ``fit`` (answer keys in :mod:`course_lib.training`), each next to the reference on a tiny
+seeded classification problem."""
 from __future__ import annotations
 
 import warnings
@@ -26,7 +20,7 @@ from ..training import CONFIGS
 from ..training import evaluate as _reference_evaluate
 from ..training import fit as _reference_fit
 from ..training import make_optimizer_and_scheduler as _reference_make
-from ._core import call_student, compare, fail, format_value, report_success
+from ._core import call_student, compare, fail, format_value, report_success, require
 
 __all__ = ["check_train_one_epoch", "check_evaluate", "check_make_optimizer_and_scheduler", "check_fit"]
 
@@ -124,13 +118,12 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                                           for kind, text in TRAIN_MISTAKES.items()
                                           if with_scheduler or kind not in ("no_scheduler_step", "scheduler_first")],
                 hint=hint, rtol=1e-6, atol=1e-7)
-        if with_scheduler and scheduler.last_epoch != len(loader):
-            fail(f"train_one_epoch stepped the scheduler {scheduler.last_epoch} times for {len(loader)} batches "
-                 f"({label}).", inputs, hint="call scheduler.step() exactly once per batch, right after "
-                 "optimizer.step(), and nowhere else.")
-        if any(not training for training, _ in model.seen):
-            fail("train_one_epoch ran the model in eval mode.", inputs, hint="call model.train() at the start: "
-                 "evaluate() leaves the model in eval mode, where dropout is switched off.")
+        require([(with_scheduler and scheduler.last_epoch != len(loader), f"train_one_epoch stepped the scheduler "
+                  f"{scheduler and scheduler.last_epoch} times for {len(loader)} batches ({label}).", "call "
+                  "scheduler.step() exactly once per batch, right after optimizer.step(), and nowhere else."),
+                 (any(not training for training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
+                  "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off.")],
+                inputs)
     report_success("train_one_epoch", len(cases))
 
 
@@ -144,15 +137,13 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
         got, _ = _call(evaluate, f"evaluate on {label}", model, loader, loss_fn)
         expected = _reference_evaluate(_Spy(), loader, loss_fn)
         inputs = f"a linear classifier on 40 samples, {label}"
-        if any(training for training, _ in model.seen):
-            fail("evaluate ran the model in training mode.", inputs, hint="call model.eval() first: in training mode "
-                 "dropout drops units and batch norm uses the batch statistics.")
-        if any(grad_on for _, grad_on in model.seen):
-            fail("evaluate recorded the autograd graph.", inputs, hint="wrap the loop in `with course_lib.no_grad():`; "
-                 "evaluation needs no gradients, and the graph costs memory and time.")
-        spy = _Spy()
-        spy.eval()
+        require([(any(training for training, _ in model.seen), "evaluate ran the model in training mode.", "call "
+                  "model.eval() first: in training mode dropout drops units and batch norm uses the batch statistics."),
+                 (any(grad_on for _, grad_on in model.seen), "evaluate recorded the autograd graph.", "wrap the loop in "
+                  "`with course_lib.no_grad():`; evaluation needs no gradients, and the graph costs memory and time.")],
+                inputs)
         with no_grad():
+            spy = _Spy().eval()
             batch_losses = [loss_fn(spy(x), t).item() for x, t in loader]
         got = tuple(float(v) for v in got) if isinstance(got, tuple) and len(got) == 2 else got
         compare(got, tuple(expected), f"evaluate returns a wrong (loss, accuracy) ({inputs}).", mistakes=[
