@@ -3,10 +3,12 @@
 * pure: the inputs (parameter, gradient, state arrays) are bit-identical after a call, and
   every array returned is a fresh one that shares no memory with an input;
 * elementwise: updating two halves of the arrays separately gives exactly the numbers of one
-  update of the whole;
+  update of the whole (all but Adafactor, whose step depends on RMS norms of the whole);
 * dtype: float32 arrays and Python-float options stay float32 (torch computes in the
   parameter's dtype);
-* a zero learning rate never moves the parameter (decoupled weight decay included).
+* a zero learning rate never moves the parameter (decoupled weight decay included; for Rprop
+  and ASGD, which read lr only when their state is created, on the first step, and for Rprop
+  with step_size_min = 0).
 """
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ The algorithm, per parameter, in the symbols of :func:`adafactor_update` (as
             row_var = lerp(row_var, row_mean, one_minus_beta2_t)
             col_mean = norm(grad, dim=-2) ** 2 / n                # mean of grad**2 per column
             col_var = lerp(col_var, col_mean, one_minus_beta2_t)
-            var_estimate = row_var @ col_var                      # outer product, [..., n, m]
+            var_estimate = row_var * col_var    # outer product, [..., n, m] (torch: row_var @ col_var)
             var_estimate = var_estimate / clamp(mean(row_var, dim=-2), min=eps1)
         else:
             variance = lerp(variance, grad * grad, one_minus_beta2_t)
@@ -40,6 +40,10 @@ The algorithm, per parameter, in the symbols of :func:`adafactor_update` (as
 ``rho_t`` (the paper fixes the cap at 0.01, torch's default ``lr``) and scales the decoupled
 weight decay; ``eps1`` guards the variance estimate and the update, not the row and column
 sums; the sums are means (the same up to the factor the ratio cancels).
+
+One difference from torch, on purpose: with ``eps1=None`` each parameter uses its own dtype's
+machine epsilon; torch's loop sets ``eps1`` from the first parameter of a group and keeps it
+for the rest, which differs only in a group that mixes float32 and float64 parameters.
 """
 from __future__ import annotations
 
@@ -77,7 +81,8 @@ def factored_variance(row_var: np.ndarray, col_var: np.ndarray, eps1: float) -> 
     the row means). Exact when the matrix of squares has rank 1; lesson 12 has students
     write it.
     """
-    return row_var @ col_var / np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
+    # torch's row_var @ col_var, an outer product: by broadcasting, the same bits
+    return row_var * col_var / np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
 
 
 def adafactor_update(

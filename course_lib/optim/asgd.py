@@ -78,7 +78,7 @@ def asgd_update(
         ax = zeros_or(state, "ax", param)
         ax = ax + (param - ax) * mu
     else:
-        ax = param.copy()
+        ax = param  # one array for both: nothing writes into an update function's results
     # torch stores each new value through a float32 tensor (its default dtype), then in eta's
     new_eta = np.asarray(np.float32(lr / ((1 + lambd * lr * step) ** alpha)), dtype=eta.dtype)
     new_mu = np.asarray(np.float32(1 / max(1, step - t0)), dtype=mu.dtype)
