@@ -127,8 +127,11 @@ def student_adafactor(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 
         row, col = w * row_new, w * col_new
     v_hat = (row * col) / max(row.mean(), eps1)
     u = grad / np.sqrt(np.maximum(v_hat, eps1**2))
+    if mistake == "no sqrt":
+        u = grad / np.maximum(v_hat, eps1**2)
     rho = min(lr, t**-0.5) if mistake != "no cap" else t**-0.5
-    scale = max(eps[1], np.sqrt((param**2).mean())) if mistake != "not relative" else 1.0
+    rms = np.sqrt((param**2).mean())
+    scale = {"not relative": 1.0, "no eps2": rms}.get(mistake, max(eps[1], rms))
     clip = 1.0 if mistake == "no clipping" else max(1.0, np.sqrt((u**2).mean()) / d)
     return param - scale * rho * u / clip, {"step": t, "row_var": row, "col_var": col}
 
@@ -139,6 +142,8 @@ def student_adafactor(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 
     ("no cap", "rho_t must be capped by lr"),
     ("weight swapped", "is the weight of the NEW grad**2"),
     ("sums", "means of grad**2"),
+    ("no eps2", "eps2 is missing"),
+    ("no sqrt", "divides by the SQUARE ROOT"),
 ])
 def test_check_adafactor_step_names_mistakes(mistake, words):
     fails_with(check_adafactor_step, lambda *a, **k: student_adafactor(*a, **k, mistake=mistake), words)
@@ -215,9 +220,14 @@ def student_schedule_free(param, grad, state, step, scheduled_lr, ckp1, betas=(0
     z = z - scheduled_lr * weight_decay * (z if mistake == "decay at z" else y)
     v = state.get("exp_avg_sq", 0.0) * beta2 + (1 - beta2) * grad**2
     correction = 1.0 if mistake == "no bias correction" else 1 - beta2**step
-    z_new = z - scheduled_lr * grad / (np.sqrt(v / correction) + eps)
+    if mistake == "eps inside":
+        z_new = z - scheduled_lr * grad / np.sqrt(v / correction + eps)
+    else:
+        z_new = z - scheduled_lr * grad / (np.sqrt(v / correction) + eps)
     if mistake == "weights swapped":
         x = ckp1 * x + (1 - ckp1) * z_new
+    elif mistake == "old z":
+        x = x + ckp1 * (z - x)
     else:
         x = x + ckp1 * (z_new - x)
     y = z_new + beta1 * (x - z_new)
@@ -233,6 +243,8 @@ def student_schedule_free(param, grad, state, step, scheduled_lr, ckp1, betas=(0
     ("weights swapped", "ckp1 is the weight of the NEW z"),
     ("no bias correction", "the bias correction of exp_avg_sq is missing"),
     ("decay at z", "the weight decay is computed at y"),
+    ("old z", "x must average the z of THIS step"),
+    ("eps inside", "eps sits inside the square root"),
 ])
 def test_check_schedule_free_step_names_mistakes(mistake, words):
     fails_with(check_schedule_free_step, lambda *a, **k: student_schedule_free(*a, **k, mistake=mistake), words)
