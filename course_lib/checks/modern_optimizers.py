@@ -12,6 +12,7 @@ import numpy as np
 from ..optim.adafactor import adafactor_update, factored_variance
 from ..optim.lion import lion_update
 from ..optim.memory import state_bytes as reference_state_bytes
+from ..optim.muon import newton_schulz as _newton_schulz
 from ..optim.schedule_free import schedule_free_adamw_update, schedule_free_weights
 from ._core import EXACT, run_cases
 
@@ -28,8 +29,8 @@ def _arrays(state_dict: dict) -> list:
 
 
 def _nbytes_where(keep):
-    """``state_bytes`` counting only the tensors ``keep(key, tensor)`` accepts (a likely mistake)."""
-    return lambda sd: sum(v.numpy().nbytes for per in sd["state"].values() for k, v in per.items() if keep(k, v))
+    """``state_bytes`` counting only the tensors ``keep(tensor)`` accepts (a likely mistake)."""
+    return lambda sd: sum(v.numpy().nbytes for per in sd["state"].values() for v in per.values() if keep(v))
 
 
 STATE_BYTES_MISTAKES = [
@@ -38,9 +39,10 @@ STATE_BYTES_MISTAKES = [
     ("you assumed 4 bytes per element (float32); a float64 state takes 8: use t.numpy().nbytes, which "
      "knows the dtype", lambda sd: sum(4 * v.numel() for v in _arrays(sd))),
     ("the 0-d tensors (state['step']) are missing: they take 4 bytes each, count them too",
-     _nbytes_where(lambda key, v: v.dim() > 0)),
+     _nbytes_where(lambda v: v.dim() > 0)),
     ("only the first buffer of each parameter is counted: add up every key of state[i] (exp_avg AND "
-     "exp_avg_sq, ...)", lambda sd: sum(next(iter(per.values())).numpy().nbytes for per in sd["state"].values() if per)),
+     "exp_avg_sq, ...)",
+     lambda sd: sum(next(iter(per.values())).numpy().nbytes for per in sd["state"].values() if per)),
     ("only the first parameter's state is counted: loop over every entry of state_dict['state']",
      lambda sd: sum(v.numpy().nbytes for v in next(iter(sd["state"].values()), {}).values())),
 ]
@@ -306,9 +308,7 @@ def check_schedule_free_step(schedule_free_step) -> None:
 # ------------------------------------------------------------------- Exercise 12.5 (Muon)
 def reference_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
     """The textbook Newton-Schulz iteration in ``G``'s dtype (torch runs it in bfloat16)."""
-    from ..optim.muon import newton_schulz
-
-    return newton_schulz(G, steps, coefficients, eps, bfloat16=False)
+    return _newton_schulz(G, steps, coefficients, eps, bfloat16=False)
 
 
 def _newton_schulz_variant(mistake: str):
