@@ -28,7 +28,9 @@ from .tensor import Tensor
 WIDE = (7.0, 3.5)  # one panel, full notebook width
 SQUARE = (5.5, 4.5)  # a loss surface
 __all__ = [
+    "plot_bars",
     "plot_functions",
+    "plot_heatmaps",
     "plot_images",
     "plot_loss_surface",
     "plot_losses",
@@ -389,3 +391,70 @@ def plot_images(
             if titles is not None:
                 ax.set_title(str(titles[index]), fontsize=8)
     return fig, tuple(axes.flat)
+
+
+def plot_bars(
+    values: Mapping[str, float],
+    xlabel: str | None = None,
+    title: str | None = None,
+    fmt: str = "{:.2f}",
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = WIDE,
+) -> tuple[Figure, Axes]:
+    """Horizontal bars, one per name, top to bottom in the mapping's order, each labelled with its value.
+
+    Args:
+        values: ``{name: value}``, e.g. bytes of optimizer state per parameter.
+        fmt: how each bar's value is written at its end.
+    """
+    fig, ax = _figure(ax, figsize)
+    names = list(values)
+    numbers = _array([values[n] for n in names])
+    positions = np.arange(len(names))[::-1]
+    bars = ax.barh(positions, numbers, color=[f"C{i % 10}" for i in range(len(names))])
+    ax.bar_label(bars, labels=[fmt.format(v) for v in numbers], padding=3)
+    ax.set_yticks(positions, names)
+    ax.set_xlim(0, max(float(numbers.max()), 1e-12) * 1.15)
+    ax.set(xlabel=xlabel, title=title)
+    ax.grid(alpha=0.3, axis="x")
+    return fig, ax
+
+
+def plot_heatmaps(
+    matrices: Mapping[str, Any],
+    shared_scale: bool = True,
+    log_scale: bool = False,
+    panel_size: tuple[float, float] = (3.6, 3.2),
+) -> tuple[Figure, tuple[Axes, ...]]:
+    """Matrices side by side as heat maps, e.g. Adam's full second moment and Adafactor's estimate.
+
+    Args:
+        matrices: ``{title: 2-D array}``.
+        shared_scale: one colour scale for every panel (so that equal values look equal).
+        log_scale: colours by ``log10`` of the values (for second moments spanning decades);
+            values <= 0 are shown at the smallest positive value.
+        panel_size: size of each panel; the figure is ``len(matrices)`` panels wide.
+    """
+    arrays = {name: _array(m) for name, m in matrices.items()}
+    for name, array in arrays.items():
+        if array.ndim != 2:
+            raise ValueError(f"heat map {name!r} needs a 2-D array, got shape {array.shape}")
+    if log_scale:
+        positive = [a[a > 0] for a in arrays.values() if (a > 0).any()]
+        floor = min(float(p.min()) for p in positive) if positive else 1.0
+        arrays = {name: np.log10(np.maximum(a, floor)) for name, a in arrays.items()}
+    low = min(float(a.min()) for a in arrays.values())
+    high = max(float(a.max()) for a in arrays.values())
+    width, height = panel_size
+    fig, axes = plt.subplots(1, len(arrays), figsize=(width * len(arrays), height), layout="constrained",
+                             squeeze=False)
+    axes = tuple(axes[0])
+    for ax, (name, array) in zip(axes, arrays.items()):
+        scale = {"vmin": low, "vmax": high} if shared_scale else {}
+        image = ax.imshow(array, cmap="viridis", interpolation="nearest", **scale)
+        ax.set_title(name, fontsize=10)
+        if not shared_scale:
+            fig.colorbar(image, ax=ax, shrink=0.8)
+    if shared_scale:
+        fig.colorbar(image, ax=axes, shrink=0.8, label="log10" if log_scale else None)
+    return fig, axes

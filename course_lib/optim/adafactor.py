@@ -56,7 +56,7 @@ from ._moments import zeros_or
 from ._validation import check_option
 from .optimizer import Optimizer, _check_unsupported
 
-__all__ = ["Adafactor", "adafactor_update", "lerp"]
+__all__ = ["Adafactor", "adafactor_update", "factored_variance", "lerp"]
 
 
 def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
@@ -71,6 +71,18 @@ def lerp(start: np.ndarray, end: np.ndarray, weight: float) -> np.ndarray:
     if abs(weight) < 0.5:
         return start + weight * (end - start)
     return end - (end - start) * (1 - weight)
+
+
+def factored_variance(row_var: np.ndarray, col_var: np.ndarray, eps1: float) -> np.ndarray:
+    """Adafactor's estimate of every element's ``grad**2`` from its row and column means.
+
+    ``row_var @ col_var / max(mean(row_var), eps1)``: the outer product of the row means
+    ``[..., n, 1]`` and the column means ``[..., 1, m]``, over the overall mean (the mean of
+    the row means). Exact when the matrix of squares has rank 1; lesson 12 has students
+    write it.
+    """
+    # torch's row_var @ col_var, an outer product: by broadcasting, the same bits
+    return row_var * col_var / np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
 
 
 def adafactor_update(
@@ -114,8 +126,7 @@ def adafactor_update(
         row_var = lerp(zeros_or(state, "row_var", row_mean), row_mean, one_minus_beta2_t)
         col_mean = np.linalg.norm(grad, axis=-2, keepdims=True) ** 2 / grad.shape[-2]
         col_var = lerp(zeros_or(state, "col_var", col_mean), col_mean, one_minus_beta2_t)
-        var_estimate = row_var * col_var  # torch's row_var @ col_var: an outer product, same bits
-        var_estimate = var_estimate / np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
+        var_estimate = factored_variance(row_var, col_var, eps1)
         new_state = {"step": step, "row_var": row_var, "col_var": col_var}
     else:
         variance = lerp(zeros_or(state, "variance", grad), grad * grad, one_minus_beta2_t)

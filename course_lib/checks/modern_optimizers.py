@@ -1,0 +1,361 @@
+"""Checkers for lesson 12 (modern optimizers): memory, Adafactor, Lion, Muon, schedule-free AdamW.
+
+Every exercise is a pure function, checked with :func:`~course_lib.checks._core.run_cases`
+against the reference in ``course_lib.optim`` (float64 cases; the states come from a few
+steps of the reference, so that every buffer is non-zero), with a table of likely mistakes:
+each row is the reference computed with one change.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..optim.adafactor import adafactor_update, factored_variance
+from ..optim.lion import lion_update
+from ..optim.memory import state_bytes as reference_state_bytes
+from ..optim.muon import newton_schulz as _newton_schulz
+from ..optim.schedule_free import schedule_free_adamw_update, schedule_free_weights
+from ._core import EXACT, run_cases
+
+__all__ = ["check_state_bytes", "check_factored_second_moment", "check_adafactor_step", "check_lion_update",
+           "check_newton_schulz", "check_schedule_free_step"]
+
+_PURE = ("your function changed its arguments in place (the state dict or an array in it); build and return a "
+         "new state dict instead, e.g. `new_state = {...}`: the caller may still need the old one.")
+
+
+# ------------------------------------------------------------------- Exercise 12.1
+def _arrays(state_dict: dict) -> list:
+    return [v for per_param in state_dict["state"].values() for v in per_param.values()]
+
+
+def _nbytes_where(keep):
+    """``state_bytes`` counting only the tensors ``keep(tensor)`` accepts (a likely mistake)."""
+    return lambda sd: sum(v.numpy().nbytes for per in sd["state"].values() for v in per.values() if keep(v))
+
+
+STATE_BYTES_MISTAKES = [
+    ("you counted elements, not bytes: multiply each tensor's numel() by the bytes of one element "
+     "(t.numpy().nbytes does both)", lambda sd: sum(v.numel() for v in _arrays(sd))),
+    ("you assumed 4 bytes per element (float32); a float64 state takes 8: use t.numpy().nbytes, which "
+     "knows the dtype", lambda sd: sum(4 * v.numel() for v in _arrays(sd))),
+    ("the 0-d tensors (state['step']) are missing: they take 4 bytes each, count them too",
+     _nbytes_where(lambda v: v.dim() > 0)),
+    ("only the first buffer of each parameter is counted: add up every key of state[i] (exp_avg AND "
+     "exp_avg_sq, ...)",
+     lambda sd: sum(next(iter(per.values())).numpy().nbytes for per in sd["state"].values() if per)),
+    ("only the first parameter's state is counted: loop over every entry of state_dict['state']",
+     lambda sd: sum(v.numpy().nbytes for v in next(iter(sd["state"].values()), {}).values())),
+]
+
+
+def _state_dict_after_one_step(make_optimizer, dtype) -> dict:
+    """The state_dict of an optimizer after one step on a weight (2, 3) and a bias (2,)."""
+    from ..tensor import Tensor
+
+    rng = np.random.default_rng(3)
+    params = [Tensor(rng.normal(size=shape).astype(dtype), requires_grad=True) for shape in ((2, 3), (2,))]
+    optimizer = make_optimizer(params)
+    for p in params:
+        p.grad = Tensor(rng.normal(size=p.shape).astype(dtype))
+    optimizer.step()
+    return optimizer.state_dict()
+
+
+def check_state_bytes(state_bytes) -> None:
+    """Check ``state_bytes(state_dict) -> int``: the bytes of every tensor in ``state_dict['state']``."""
+    from .. import optim
+
+    run_cases("state_bytes", state_bytes, reference_state_bytes, {
+        "SGD, no state": (_state_dict_after_one_step(lambda ps: optim.SGD(ps, lr=0.1), np.float32),),
+        "SGD with momentum": (_state_dict_after_one_step(lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), np.float32),),
+        "Adam": (_state_dict_after_one_step(lambda ps: optim.Adam(ps), np.float32),),
+        "Adam(amsgrad=True) in float64": (_state_dict_after_one_step(lambda ps: optim.Adam(ps, amsgrad=True),
+                                                                     np.float64),),
+        "Adafactor": (_state_dict_after_one_step(lambda ps: optim.Adafactor(ps), np.float32),),
+    }, mistakes=STATE_BYTES_MISTAKES, pure="state_bytes must only read the state_dict, not change it.", rtol=0, atol=0)
+
+
+# ------------------------------------------------------------------- Exercise 12.2
+def reference_factored_second_moment(V: np.ndarray) -> np.ndarray:
+    """Adafactor's rank-1 estimate of ``V`` from its row and column means (``factored_variance``)."""
+    return factored_variance(V.mean(axis=-1, keepdims=True), V.mean(axis=-2, keepdims=True), 0.0)
+
+
+FACTORED_MISTAKES = [
+    ("the outer product of the row and column means must be divided by the overall mean of V "
+     "(row @ col / V.mean()); without it the estimate is too large by that factor",
+     lambda V: V.mean(axis=1, keepdims=True) @ V.mean(axis=0, keepdims=True)),
+    ("with row and column MEANS, divide by the overall MEAN, not the total sum (sums / sum or means / mean)",
+     lambda V: V.mean(axis=1, keepdims=True) @ V.mean(axis=0, keepdims=True) / V.sum()),
+    ("the outer product of the row and column SUMS must be divided by the total sum, not the mean",
+     lambda V: V.sum(axis=1, keepdims=True) @ V.sum(axis=0, keepdims=True) / V.mean()),
+    ("you divided by the squared mean; the outer product of two means is divided by the mean once",
+     lambda V: V.mean(axis=1, keepdims=True) @ V.mean(axis=0, keepdims=True) / V.mean() ** 2),
+    ("rows and columns are swapped: the row means are V.mean(axis=1) (one per row, shape (n, 1)), the column "
+     "means V.mean(axis=0) (shape (1, m))",
+     lambda V: np.outer(V.mean(axis=0), V.mean(axis=1)) / V.mean()),
+]
+
+
+def check_factored_second_moment(factored_second_moment) -> None:
+    """Check ``factored_second_moment(V) -> V_hat`` (shape of ``V``) against ``factored_variance``."""
+    rng = np.random.default_rng(12)
+    run_cases("factored_second_moment", factored_second_moment, reference_factored_second_moment, {
+        "rank 1 (recovered exactly)": (np.outer([1.0, 2.0, 0.5], [4.0, 1.0, 3.0, 2.0]),),
+        "squared gradients of a 3x4 matrix": (rng.normal(size=(3, 4)) ** 2,),
+        "a tall 5x2 matrix": (rng.normal(size=(5, 2)) ** 2 + 0.1,),
+        "a square 3x3 matrix": (rng.normal(size=(3, 3)) ** 2,),
+    }, mistakes=FACTORED_MISTAKES, pure="factored_second_moment must not change V.", **EXACT)
+
+
+# ------------------------------------------------------------------- Exercise 12.3
+def reference_adafactor_step(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0):
+    """``adafactor_update`` for a matrix, without weight decay (the exercise's signature)."""
+    return adafactor_update(param, grad, state, lr=lr, beta2_decay=beta2_decay, eps=eps, d=d)
+
+
+def _adafactor_variant(mistake: str):
+    """``adafactor_step`` with one likely ``mistake``, for a matrix, in float64."""
+    def step_fn(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0):
+        eps1 = float(np.finfo(param.dtype).eps) if eps[0] is None else eps[0]
+        step = state.get("step", 0.0) + 1
+        w = step**beta2_decay
+        if mistake == "weight swapped":
+            w = 1 - w
+        rho = 1 / step**0.5 if mistake == "no lr cap" else min(lr, 1 / step**0.5)
+        rms = float(np.sqrt(np.mean(param**2)))
+        alpha = {"not relative": rho, "no eps2 floor": rms * rho}.get(mistake, max(eps[1], rms) * rho)
+        reduce = np.sum if mistake == "sums" else np.mean
+        row_mean, col_mean = reduce(grad**2, axis=-1, keepdims=True), reduce(grad**2, axis=-2, keepdims=True)
+        row_var = state.get("row_var", np.zeros_like(row_mean)) * (1 - w) + w * row_mean
+        col_var = state.get("col_var", np.zeros_like(col_mean)) * (1 - w) + w * col_mean
+        var = row_var @ col_var / np.maximum(row_var.mean(axis=-2, keepdims=True), eps1)
+        update = grad / np.sqrt(np.maximum(var, eps1 * eps1))
+        if mistake == "no sqrt":
+            update = grad / np.maximum(var, eps1 * eps1)
+        denom = 1.0 if mistake == "no clipping" else max(1.0, float(np.sqrt(np.mean(update**2))) / d)
+        new_state = {"step": step, "row_var": row_var, "col_var": col_var}
+        if mistake == "flat state":
+            new_state = {"step": step, "row_var": row_var.reshape(-1), "col_var": col_var.reshape(-1)}
+        return param - alpha / denom * update, new_state
+    return step_fn
+
+
+ADAFACTOR_MISTAKES = [
+    ("the step is not relative to the parameter's size: alpha = max(eps2, RMS(param)) * rho_t, with "
+     "RMS(param) = norm(param) / sqrt(numel)", _adafactor_variant("not relative")),
+    ("eps2 is missing: alpha = max(eps2, RMS(param)) * rho_t, so that a parameter near 0 still moves",
+     _adafactor_variant("no eps2 floor")),
+    ("the update is not clipped: divide it by max(1, RMS(update) / d)", _adafactor_variant("no clipping")),
+    ("rho_t must be capped by lr: rho_t = min(lr, 1 / sqrt(step))", _adafactor_variant("no lr cap")),
+    ("step ** beta2_decay is the weight of the NEW grad**2 (1 at step 1): "
+     "row_var = (1 - w) * row_var + w * row_mean with w = step ** beta2_decay", _adafactor_variant("weight swapped")),
+    ("the row and column statistics are means of grad**2 (divide the sums by m and by n)",
+     _adafactor_variant("sums")),
+    ("the update divides by the SQUARE ROOT of the estimated second moment: grad / sqrt(var_estimate)",
+     _adafactor_variant("no sqrt")),
+    ("keep torch's shapes in the state: row_var (n, 1) and col_var (1, m) (keepdims=True)",
+     _adafactor_variant("flat state")),
+]
+
+
+def _adafactor_cases() -> dict:
+    rng = np.random.default_rng(5)
+    param, grads = rng.normal(size=(3, 4)), [rng.normal(size=(3, 4)) for _ in range(3)]
+    state, p = {}, param
+    for g in grads[:2]:
+        p, state = adafactor_update(p, g, state)
+    tiny = param * 1e-5
+    return {
+        "first step": (param, grads[0], {}),
+        "third step (state from two steps)": (p, grads[2], state),
+        "a tiny parameter (eps2 matters)": (tiny, grads[0], {}, 1e-2, -0.8, (None, 1e-3), 1.0),
+        "lr = 0.5, d = 4, a 4x2 matrix": (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)) * [[1.0, 30.0]],
+                                           {"step": 2.0, "row_var": rng.random((4, 1)), "col_var": rng.random((1, 2))},
+                                           0.5, -0.8, (None, 1e-3), 4.0),
+    }
+
+
+def check_adafactor_step(adafactor_step) -> None:
+    """Check ``adafactor_step(param, grad, state, lr, beta2_decay, eps, d) -> (new_param, new_state)``
+    for a matrix against ``course_lib.optim.adafactor.adafactor_update``."""
+    run_cases("adafactor_step", adafactor_step, reference_adafactor_step, _adafactor_cases(),
+              mistakes=ADAFACTOR_MISTAKES, pure=_PURE, **EXACT)
+
+
+# ------------------------------------------------------------------- Exercise 12.4
+def _lion_variant(mistake: str):
+    """``lion_update`` with one likely ``mistake``."""
+    def update_fn(param, grad, state, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0):
+        beta1, beta2 = betas[::-1] if mistake == "betas swapped" else betas
+        m = state.get("exp_avg", np.zeros_like(param))
+        new_m = beta2 * m + (1 - beta2) * grad
+        if mistake == "L2":
+            grad = grad + weight_decay * param
+        elif mistake != "decay after":
+            param = param * (1 - (weight_decay if mistake == "decay without lr" else lr * weight_decay))
+        direction = beta1 * (new_m if mistake == "momentum first" else m) + (1 - beta1) * grad
+        param = param - lr * (direction if mistake == "no sign" else np.sign(direction))
+        if mistake == "decay after":
+            param = param * (1 - lr * weight_decay)
+        return param, {"exp_avg": new_m}
+    return update_fn
+
+
+LION_MISTAKES = [
+    ("the momentum is updated before the step; Lion takes the sign of beta1 * OLD exp_avg + (1 - beta1) * grad, "
+     "and updates exp_avg (with beta2) afterwards", _lion_variant("momentum first")),
+    ("beta1 and beta2 are swapped: beta1 interpolates this step's direction, beta2 (closer to 1) updates "
+     "exp_avg", _lion_variant("betas swapped")),
+    ("the sign is missing: every coordinate moves by exactly lr * sign(beta1 * exp_avg + (1 - beta1) * grad)",
+     _lion_variant("no sign")),
+    ("the decay must be multiplied by lr: param * (1 - lr * weight_decay)", _lion_variant("decay without lr")),
+    ("the decay comes first: shrink param by (1 - lr * weight_decay), then subtract lr * sign(...)",
+     _lion_variant("decay after")),
+    ("this is an L2 penalty (weight_decay * param added to the gradient, then lost in the sign); Lion's decay is "
+     "decoupled: param * (1 - lr * weight_decay)", _lion_variant("L2")),
+]
+
+
+def _lion_cases() -> dict:
+    rng = np.random.default_rng(4)
+    param = rng.normal(size=(2, 3))
+    m = rng.normal(size=(2, 3))
+    grad = -0.5 * m + rng.normal(size=(2, 3)) * 0.3  # against the momentum: the sign of the mix decides
+    return {
+        "first step (no state)": (param, grad, {}, 0.01, (0.9, 0.99), 0.0),
+        "momentum against the gradient": (param, grad, {"exp_avg": m}, 0.01, (0.9, 0.99), 0.0),
+        "betas (0.95, 0.98), weight decay 1.0": (param, grad, {"exp_avg": m}, 0.01, (0.95, 0.98), 1.0),
+        "weight decay 0.1, a vector": (param[0], grad[1], {"exp_avg": m[1]}, 0.003, (0.9, 0.99), 0.1),
+        "a short memory, beta2 = 0.5": (param, -m + 0.1 * grad, {"exp_avg": m}, 0.01, (0.9, 0.5), 0.0),
+    }
+
+
+def check_lion_update(lion_update_fn) -> None:
+    """Check ``lion_update(param, grad, state, lr, betas, weight_decay) -> (new_param, new_state)``
+    against ``course_lib.optim.lion.lion_update`` (= the authors' ``lion-pytorch``)."""
+    run_cases("lion_update", lion_update_fn, lion_update, _lion_cases(), mistakes=LION_MISTAKES, pure=_PURE, **EXACT)
+
+
+# ------------------------------------------------------------------- Exercise 12.6 (schedule-free)
+def reference_schedule_free_step(param, grad, state, step, scheduled_lr, ckp1, betas=(0.9, 0.999), eps=1e-8,
+                                 weight_decay=0.0):
+    """``schedule_free_adamw_update`` with the weight decay at ``y`` (the exercise's signature)."""
+    return schedule_free_adamw_update(param, grad, state, step=step, scheduled_lr=scheduled_lr, ckp1=ckp1,
+                                      betas=betas, eps=eps, weight_decay=weight_decay)
+
+
+def _schedule_free_variant(mistake: str):
+    """The schedule-free step with one likely ``mistake``."""
+    def step_fn(param, grad, state, step, scheduled_lr, ckp1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        beta1, beta2 = betas
+        z, x, y = (state.get(key, param) for key in ("z", "x", "y"))
+        if weight_decay != 0:
+            z = z - scheduled_lr * weight_decay * (z if mistake == "decay at z" else y)
+        v = beta2 * state.get("exp_avg_sq", np.zeros_like(param)) + (1 - beta2) * grad * grad
+        v_hat = v if mistake == "no bias correction" else v / (1 - beta2**step)
+        denom = np.sqrt(v_hat + eps) if mistake == "eps inside" else np.sqrt(v_hat) + eps
+        old_z = z
+        z = z - scheduled_lr * grad / denom
+        c = 1 - ckp1 if mistake == "weights swapped" else ckp1
+        x = (1 - c) * x + c * (old_z if mistake == "old z" else z)
+        y = (1 - beta1) * x + beta1 * z if mistake == "y swapped" else beta1 * x + (1 - beta1) * z
+        new_param = x if mistake == "returns x" else y
+        return new_param, {"z": z, "exp_avg_sq": v, "x": x, "y": y}
+    return step_fn
+
+
+SCHEDULE_FREE_MISTAKES = [
+    ("the parameter holds y while training (the point where the next gradient is taken); return y, "
+     "and keep x in the state for evaluation", _schedule_free_variant("returns x")),
+    ("y interpolates the other way: y = beta1 * x + (1 - beta1) * z", _schedule_free_variant("y swapped")),
+    ("ckp1 is the weight of the NEW z in the average: x = (1 - ckp1) * x + ckp1 * z",
+     _schedule_free_variant("weights swapped")),
+    ("x must average the z of THIS step: update z first, then x", _schedule_free_variant("old z")),
+    ("the bias correction of exp_avg_sq is missing: divide by 1 - beta2 ** step before the square root",
+     _schedule_free_variant("no bias correction")),
+    ("eps sits inside the square root; it is added after it: sqrt(v_hat) + eps", _schedule_free_variant("eps inside")),
+    ("the weight decay is computed at y (the current parameter), not at z: "
+     "z = z - scheduled_lr * weight_decay * y", _schedule_free_variant("decay at z")),
+]
+
+
+def _schedule_free_cases() -> dict:
+    rng = np.random.default_rng(6)
+    param, grads = rng.normal(size=(2, 3)), [rng.normal(size=(2, 3)) for _ in range(3)]
+    state, p, lr_max, weight_sum, numbers = {}, param, -1.0, 0.0, []
+    for k in range(3):  # lr 0.05 with 2 warm-up steps: the weights of the average differ from step to step
+        scheduled_lr, ckp1, lr_max, weight_sum = schedule_free_weights(k, 0.05, 2, 0.0, 2.0, lr_max, weight_sum)
+        numbers.append((k + 1, scheduled_lr, ckp1))
+        if k < 2:
+            p, state = schedule_free_adamw_update(p, grads[k], state, step=k + 1, scheduled_lr=scheduled_lr,
+                                                  ckp1=ckp1, weight_decay=0.1)
+    return {
+        "third step, weight decay 0.1": (p, grads[2], state, *numbers[2], (0.9, 0.999), 1e-8, 0.1),
+        "third step, betas (0.5, 0.9), no decay": (p, grads[2], state, *numbers[2], (0.5, 0.9), 1e-8, 0.0),
+        "tiny gradients (eps matters)": (p, grads[2] * 1e-9, state, *numbers[2], (0.9, 0.999), 1e-8, 0.0),
+        "first step (z = x = y = param)": (param, grads[0], {}, *numbers[0]),
+    }
+
+
+def check_schedule_free_step(schedule_free_step) -> None:
+    """Check ``schedule_free_step(param, grad, state, step, scheduled_lr, ckp1, betas, eps, weight_decay)``
+    ``-> (new_param, new_state)`` against ``course_lib.optim.schedule_free.schedule_free_adamw_update``."""
+    run_cases("schedule_free_step", schedule_free_step, reference_schedule_free_step, _schedule_free_cases(),
+              mistakes=SCHEDULE_FREE_MISTAKES, pure=_PURE, **EXACT)
+
+
+# ------------------------------------------------------------------- Exercise 12.5 (Muon)
+def reference_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+    """The textbook Newton-Schulz iteration in ``G``'s dtype (torch runs it in bfloat16)."""
+    return _newton_schulz(G, steps, coefficients, eps, bfloat16=False)
+
+
+def _newton_schulz_variant(mistake: str):
+    """The Newton-Schulz iteration with one likely ``mistake``."""
+    def ns(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
+        a, b, c = coefficients[::-1] if mistake == "reversed" else coefficients
+        tall = G.shape[0] > G.shape[1]
+        X = G.T if tall else G
+        norm = {"spectral": np.linalg.norm(X, 2), "none": 1.0}.get(mistake, np.linalg.norm(X))
+        X = X / (norm if mistake in ("none", "no eps") else max(norm, eps))
+        for _ in range(steps - 1 if mistake == "one short" else steps):
+            gram = X @ X.T
+            gram_update = b * gram + c * (gram if mistake == "c times gram" else gram @ gram)
+            X = a * X + gram_update @ X
+        return X.T if tall and mistake != "not back" else X
+    return ns
+
+
+NEWTON_SCHULZ_MISTAKES = [
+    ("divide G by its Frobenius norm first (np.linalg.norm(G), at least eps): then every singular value is "
+     "at most 1, where the polynomial pushes it towards 1", _newton_schulz_variant("none")),
+    ("you divided by the spectral norm (the largest singular value); Muon divides by the Frobenius norm, "
+     "np.linalg.norm(G), which is cheaper and gives other numbers", _newton_schulz_variant("spectral")),
+    ("the coefficients are (a, b, c) of a*X + b*(X X^T) X + c*(X X^T)^2 X; yours look reversed",
+     _newton_schulz_variant("reversed")),
+    ("the c term multiplies (X X^T)^2 = gram @ gram, not gram", _newton_schulz_variant("c times gram")),
+    ("a tall G is transposed first, so the result must be transposed back: return X.T, of G's shape",
+     _newton_schulz_variant("not back")),
+    ("the loop runs one step short: run exactly `steps` iterations", _newton_schulz_variant("one short")),
+    ("guard the division: X = G / max(norm(G), eps), so that a zero matrix gives zeros, not nan",
+     _newton_schulz_variant("no eps")),
+]
+NEWTON_SCHULZ_CRASHES = [
+    (ValueError, "mismatch", "for a wide X (A <= B), gram = X @ X.T is (A, A); multiply it on the left: "
+                             "gram_update @ X (transpose a tall G first, and back at the end)"),
+]
+
+
+def check_newton_schulz(newton_schulz) -> None:
+    """Check ``newton_schulz(G, steps, coefficients, eps) -> (A, B) array`` against the textbook
+    iteration of ``course_lib.optim.muon.newton_schulz`` (``bfloat16=False``), in float64."""
+    rng = np.random.default_rng(7)
+    run_cases("newton_schulz", newton_schulz, reference_newton_schulz, {
+        "a wide 3x5 matrix": (rng.normal(size=(3, 5)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+        "a square 4x4 matrix": (rng.normal(size=(4, 4)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+        "a tall 6x2 matrix, 3 steps": (rng.normal(size=(6, 2)) * 10, 3, (3.4445, -4.775, 2.0315), 1e-7),
+        "the cubic iteration (1.5, -0.5, 0), 8 steps": (rng.normal(size=(3, 3)), 8, (1.5, -0.5, 0.0), 1e-7),
+        "a zero matrix": (np.zeros((2, 3)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+    }, mistakes=NEWTON_SCHULZ_MISTAKES, crashes=NEWTON_SCHULZ_CRASHES, pure="newton_schulz must not change G.",
+        rtol=1e-9, atol=1e-12)
