@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 from checks_helpers import checker_contract
 
-from course_lib.checks import ExerciseError
+from course_lib.checks import ExerciseError, format_value
 from course_lib.checks.chains import (
     check_adamw,
     check_add_decayed_weights,
     check_chain,
     check_scale,
     check_scale_by_adam,
+    _problem,
 )
 from course_lib.optim import chain as ch
 
@@ -226,3 +227,55 @@ def test_check_adamw_diagnoses_wrong_arguments_of_the_links(make, message):
 
     with pytest.raises(ExerciseError, match=message):
         check_adamw(adamw)
+
+
+def test_check_scale_rejects_an_init_that_returns_none():
+    def scale(step_size):
+        return ch.GradientTransformation(lambda params: None,
+                                         lambda updates, state, params=None: ([step_size * u for u in updates], state))
+
+    with pytest.raises(ExerciseError, match=r"(?s)init\(params\) returned None.*return ch\.EmptyState\(\)"):
+        check_scale(scale)
+
+
+def test_check_chain_rejects_a_list_for_the_state():
+    def chain(*links):
+        def init(params):
+            return [t.init(params) for t in links]
+
+        def update(updates, state, params=None):
+            new_states = []
+            for t, s in zip(links, state):
+                updates, s = t.update(updates, s, params)
+                new_states.append(s)
+            return updates, new_states
+
+        return ch.GradientTransformation(init, update)
+
+    with pytest.raises(ExerciseError, match=r"(?s)is not a tuple of \d states.*never a list"):
+        check_chain(chain)
+
+
+def _inputs_line(message):
+    return next(line for line in message.splitlines() if line.startswith("  inputs:"))
+
+
+def test_failures_at_step_2_show_the_step_2_inputs():
+    def late_chain(*links):  # right at step 1, wrong from step 2: the state is not passed on
+        reference = ch.chain(*links)
+
+        def update(updates, state, params=None):
+            out, _ = reference.update(updates, state, params)
+            return out, state
+
+        return ch.GradientTransformation(reference.init, update)
+
+    with pytest.raises(ExerciseError) as info:
+        check_chain(late_chain)
+    message = str(info.value)
+    assert message.splitlines()[0] == "chain gives wrong updates at step 2."
+    _, grads_seq = _problem(np.random.default_rng(14))  # the gradients check_chain uses
+    assert f"updates at step 2 = {format_value(grads_seq[1])}" in _inputs_line(message)
+    with pytest.raises(ExerciseError) as info:
+        check_scale_by_adam(_student_adam("frozen"))
+    assert "gives wrong updates at step 2" in str(info.value) and "updates at step 2 =" in _inputs_line(str(info.value))

@@ -153,3 +153,16 @@ def test_check_resume_training_diagnoses_returning_only_the_last_loss():
 
     with pytest.raises(ExerciseError, match="not only the last loss"):
         check_resume_training(resume_training)
+
+
+def test_check_save_checkpoint_with_the_tutorials_key_names_says_which_keys_are_expected():
+    def save_checkpoint(path, model, optimizer, scheduler, epoch):
+        course_lib.save({"model_state_dict": model.state_dict(), "optimizer_state_dict": optimizer.state_dict(),
+                         "scheduler_state_dict": scheduler.state_dict(), "epoch": epoch}, path)
+
+    with pytest.raises(ExerciseError) as info:
+        check_save_checkpoint(save_checkpoint)
+    message = str(info.value)
+    assert "the tutorial names its keys 'model_state_dict'" in message
+    assert "expects exactly ['model', 'optimizer', 'scheduler', 'epoch']" in message
+    assert "weights are missing" not in message

@@ -1,6 +1,8 @@
 """``course_lib.checks``: the helpers every lesson's exercise checks are built from."""
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pytest
 
@@ -68,9 +70,9 @@ def test_wrong_answer_names_the_case_the_values_and_the_diagnosis():
         run_cases("mul_backward", mul_backward_swapped, mul_backward_reference, CASES, diagnose=diagnose_mul)
     message = str(info.value)
     assert message.splitlines()[0] == 'mul_backward gives a wrong answer on case "scalars" (1 of 2).'
-    assert "inputs:      a = 2.0, b = 3.0, grad = 1.0" in message
-    assert "your result: (2.0, 3.0)" in message
-    assert "expected:    (3.0, 2.0)" in message
+    assert "  inputs:         a = 2.0, b = 3.0, grad = 1.0" in message
+    assert "  your result:    (2.0, 3.0)" in message
+    assert "  expected:       (3.0, 2.0)" in message
     assert "element 0: yours is 2.0, expected 3.0" in message
     assert "likely mistake: the gradient of a*b with respect to a should be b*grad" in message
 
@@ -98,13 +100,57 @@ def test_each_function_gets_its_own_copy_of_the_inputs(capsys):
         run_cases("scale_", student_scale_, scale_, [(np.ones(2),)], observe=lambda args, _: args[0])
 
 
-def test_a_student_bug_keeps_its_traceback_and_names_the_case():
+def test_a_student_bug_shows_their_line_and_the_case_first():
     def buggy(a, b, grad):
         return a.missing
 
-    with pytest.raises(AttributeError) as info:
+    with pytest.raises(ExerciseError) as info:
         run_cases("mul_backward", buggy, mul_backward_reference, CASES)
-    assert any("while checking mul_backward on case 1" in note for note in info.value.__notes__)
+    lines = str(info.value).splitlines()
+    assert lines[0] == (
+        "mul_backward on case \"scalars\" (1 of 2) raised AttributeError: 'float' object has no attribute 'missing'"
+    )
+    assert lines[1].startswith("  your code:      line ") and lines[1].endswith("in buggy: return a.missing")
+    assert isinstance(info.value.__cause__, AttributeError)  # the full traceback stays reachable
+
+
+def test_a_crash_gets_the_hint_of_its_table_row():
+    def compares_with_in(a, b, grad):
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+
+    with pytest.raises(ExerciseError, match=r"(?s)your code:.*likely mistake: `p in a_list`"):
+        run_cases("mul_backward", compares_with_in, mul_backward_reference, CASES)
+
+
+def test_the_docstring_example_prints_what_it_says(capsys):
+    from course_lib.checks import _core
+
+    doc = _core.__doc__
+    example = doc[doc.index("    MUL_MISTAKES"):doc.index("which prints")]
+    namespace = {"np": np, "run_cases": run_cases}
+    exec(textwrap.dedent(example), namespace)
+    namespace["check_mul_backward"](mul_backward_reference)
+    assert capsys.readouterr().out == "\u2713 mul_backward: 2 cases match the reference.\n"
+    with pytest.raises(ExerciseError) as info:
+        namespace["check_mul_backward"](mul_backward_swapped)
+    shown = doc[doc.index("    mul_backward gives"):doc.index("from a checker")].strip()
+    assert str(info.value) == textwrap.dedent("    " + shown)
+
+
+def test_a_function_that_changes_its_arguments_fails_when_purity_is_asked():
+    def scales_in_place(x):
+        x *= 2
+        return x
+
+    run_cases("double", lambda x: x * 2, lambda x: x * 2, [(np.ones(2),)], pure="return x * 2")
+    with pytest.raises(ExerciseError, match=r"(?s)changed its arguments in place.*likely mistake: return x \* 2"):
+        run_cases("double", scales_in_place, lambda x: x * 2, [(np.ones(2),)], pure="return x * 2")
+
+
+def test_run_cases_names_the_first_likely_mistake_of_the_table():
+    mistakes = [("never", lambda a, b, grad: None), ("swapped", mul_backward_swapped)]
+    with pytest.raises(ExerciseError, match="likely mistake: swapped"):
+        run_cases("mul_backward", mul_backward_swapped, mul_backward_reference, CASES, mistakes=mistakes)
 
 
 def test_describe_difference_names_both_shapes():
@@ -157,7 +203,7 @@ def test_assert_close_message_says_what_and_the_hint():
         )
     lines = str(info.value).splitlines()
     assert lines[0] == "the momentum buffer after step 2 is wrong."
-    assert "  inputs:      momentum = 0.9" in lines
+    assert "  inputs:         momentum = 0.9" in lines
     assert "  likely mistake: did you apply dampening on the first step?" in lines
     assert_close(course_lib.tensor([1.0]), course_lib.tensor([1.0]))  # no error when equal
 

@@ -204,3 +204,13 @@ def test_amsgrad_reference_matches_torch_live():
         opt.step()
         expected.append(p.tolist())
     np.testing.assert_allclose(_amsgrad_by_reference(), expected, rtol=1e-12)
+
+
+def test_check_adamw_update_names_decaying_with_the_gradient():
+    adam = make_adam()
+
+    def decays_with_grad(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        return adam(param - lr * weight_decay * grad, grad, state, lr, betas, eps)
+
+    assert "likely mistake: the decay subtracts lr * weight_decay * grad" in _message(check_adamw_update,
+                                                                                      decays_with_grad)

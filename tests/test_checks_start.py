@@ -42,3 +42,13 @@ def test_check_mean_of_names_python_number_instead_of_tensor():
 def test_check_mean_of_names_division_without_sum():
     with pytest.raises(ExerciseError, match="did not add them up first"):
         check_mean_of(lambda x: x / x.numel())
+
+
+def test_check_mean_of_names_dividing_by_numel_minus_one():
+    with pytest.raises(ExerciseError, match=r"likely mistake: you divided by x\.numel\(\) - 1"):
+        check_mean_of(lambda x: x.sum() / (x.numel() - 1) if x.numel() > 1 else x.sum())
+
+
+def test_check_mean_of_names_row_means():
+    with pytest.raises(ExerciseError, match=r"likely mistake: you averaged each row \(dim=-1\)"):
+        check_mean_of(lambda x: x.mean(dim=-1) if x.ndim > 1 else x.mean())

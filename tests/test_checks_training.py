@@ -219,3 +219,41 @@ def test_check_train_linear_names_a_weight_vector_that_broadcasts():
 
     with pytest.raises(ExerciseError, match=r"your w has shape \(2,\).*broadcasts to \(8, 8\)"):
         check_train_linear(flat_w)
+
+
+def test_check_zero_grads_rejects_zero_tensors():
+    def zero_tensors(params):
+        for p in params:
+            if p.grad is not None:
+                p.grad = course_lib.zeros_like(p)
+
+    message = str(pytest.raises(ExerciseError, check_zero_grads, zero_tensors).value)
+    assert "still has a gradient" in message and "sets `p.grad = None`" in message
+
+
+def test_check_zero_grads_crash_on_a_none_grad_leads_to_assigning_none():
+    def zeroes_in_place(params):
+        for p in params:
+            p.grad.zero_()
+
+    message = str(pytest.raises(ExerciseError, check_zero_grads, zeroes_in_place).value)
+    assert "your code:" in message and "p.grad.zero_()" in message
+    assert "set `p.grad = None` for every parameter" in message and "skip it" not in message
+
+
+def test_check_train_linear_blames_zeroing_after_backward_not_the_step():
+    def zeroes_too_late(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses.append(loss.item())
+            loss.backward()
+            zero_grads([w, b])
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    message = str(pytest.raises(ExerciseError, check_train_linear, zeroes_too_late).value)
+    assert "zero_grads runs between loss.backward() and the step" in message
+    assert "check manual_sgd_step" not in message

@@ -1,11 +1,10 @@
 """Checkers for lesson 06 (adaptive methods): RMSprop, Adam, AMSGrad, AdamW.
 
-The student's update functions are run for a few steps on fixed gradients next to
-``course_lib.optim.RMSprop`` / ``Adam`` / ``AdamW`` (float64 parameters), comparing the
-parameter and the state after every step. A wrong answer is matched against the usual
-mistakes (step counter starting at 0, bias correction missing, eps inside the square
-root, betas swapped, weight decay in the wrong place, ...), each computed by
-:func:`_adam_variant`.
+The student's update functions run for three steps on fixed gradients next to
+``course_lib.optim.RMSprop`` / ``Adam`` / ``AdamW`` (float64), comparing the parameter and
+the state after every step (:func:`~course_lib.checks._core.compare`). The likely mistakes
+(step counter from 0, no bias correction, eps inside the square root, betas swapped,
+weight decay in the wrong place, ...) are the same run with one change, :func:`_adam_variant`.
 """
 from __future__ import annotations
 
@@ -15,15 +14,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..tensor import Tensor
-from ._core import ExerciseError, allclose, assert_close, run_cases
-from .optimizer_base import _call, _first_match, _text
+from ._core import call_student, compare, fail, format_value, report_success, run_cases
 
-__all__ = [
-    "check_rmsprop_update",
-    "check_adam_update",
-    "check_amsgrad_denominator",
-    "check_adamw_update",
-]
+__all__ = ["check_rmsprop_update", "check_adam_update", "check_amsgrad_denominator", "check_adamw_update"]
 
 _EXACT = dict(rtol=1e-9, atol=1e-15)
 _PARAM0 = np.array([0.5, -1.0, 2.0])
@@ -31,30 +24,38 @@ _GRADS = [np.array([0.3, -0.2, 1.0]), np.array([0.1, 0.4, -2.0]), np.array([-0.5
 _TINY_GRADS = [g * 1e-7 for g in _GRADS]  # here eps (1e-8) is no longer negligible
 
 
-def _reference_run(optimizer_class: type, grads: Sequence[np.ndarray], **options: Any):
-    """Params and state (numpy) after each step of a course_lib optimizer, in float64."""
+def _reference_run(optimizer_class: type, grads: Sequence[np.ndarray], **options: Any) -> list:
+    """``(param, state)`` (numpy) after each step of a course_lib optimizer, in float64."""
     p = Tensor(_PARAM0.copy(), requires_grad=True)
     opt = optimizer_class([p], **options)
     history = []
     for g in grads:
         p.grad = Tensor(np.array(g, dtype=np.float64))
         opt.step()
-        state = {k: (float(v._data) if k == "step" else v._data.copy()) if isinstance(v, Tensor)
-                 else v for k, v in opt.state[p].items()}
+        state = {k: (float(v._data) if k == "step" else v._data.copy()) if isinstance(v, Tensor) else v
+                 for k, v in opt.state[p].items()}
         history.append((p._data.copy(), state))
     return history
 
 
-def _student_value(value: Any, name: str, what: str) -> np.ndarray:
+def _array(value: Any, name: str, what: str) -> np.ndarray:
     if isinstance(value, Tensor):
         value = value._data
     if value is None:
-        raise ExerciseError(f"{name} returned None for {what}; did you forget `return`?")
+        fail(f"{name} returned None for {what}.", hint="did you forget `return`?")
     return np.asarray(value, dtype=np.float64)
 
 
+def _snapshot(value: Any) -> Any:
+    """A copy of one state value (an array when it is numeric, else the value itself)."""
+    try:
+        return np.array(value._data if isinstance(value, Tensor) else value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return copy.deepcopy(value)
+
+
 # ------------------------------------------------------------------- the usual mistakes
-def _adam_variant(grads, lr, betas, eps, weight_decay=0.0, decoupled=False, mistake=None):
+def _adam_variant(grads, lr, betas, eps, weight_decay=0.0, decoupled=False, mistake=None) -> list:
     """The parameters after each step of Adam (or AdamW) computed with one usual ``mistake``."""
     b1, b2 = betas[::-1] if mistake == "betas swapped" else betas
     p, m, v = _PARAM0.copy(), np.zeros(3), np.zeros(3)
@@ -65,6 +66,8 @@ def _adam_variant(grads, lr, betas, eps, weight_decay=0.0, decoupled=False, mist
             if weight_decay and mistake != "no weight decay":
                 if decoupled and mistake == "decay without lr":
                     p = p * (1 - weight_decay)
+                elif decoupled and mistake == "decay with grad":
+                    p = p - lr * weight_decay * g
                 elif decoupled and mistake == "L2 instead of decoupled":
                     g = g + weight_decay * p
                 elif decoupled and mistake != "decay after the step":
@@ -91,116 +94,87 @@ def _adam_variant(grads, lr, betas, eps, weight_decay=0.0, decoupled=False, mist
     return history
 
 
-_ADAM_HINTS = {
-    "step starts at 0": "the step counter is used before it is incremented (t = 0 on the first "
-                        "step, so 1 - beta**t = 0); add 1 to state['step'] first, the first step is t = 1",
-    "step starts at 2": "the step counter starts at 1 and is incremented before use (t = 2 on the "
-                        "first step); start it at 0 and add 1 before using it",
-    "no bias correction": "bias correction is missing; divide exp_avg by 1 - beta1**t and "
-                          "exp_avg_sq by 1 - beta2**t",
+ADAM_HINTS = {
+    "step starts at 0": "the step counter is used before it is incremented (t = 0 on the first step, so "
+                        "1 - beta**t = 0); add 1 to state['step'] first, the first step is t = 1",
+    "step starts at 2": "the step counter starts at 1 and is incremented before use (t = 2 on the first step); "
+                        "start it at 0 and add 1 before using it",
+    "no bias correction": "bias correction is missing; divide exp_avg by 1 - beta1**t and exp_avg_sq by 1 - beta2**t",
     "no bias correction 1": "the bias correction of exp_avg (1 - beta1**t) is missing",
     "no bias correction 2": "the bias correction of exp_avg_sq (1 - beta2**t) is missing",
-    "eps inside sqrt": "eps sits inside the square root; torch adds it outside: "
-                       "sqrt(v_hat) + eps (the difference hides beyond the printed digits)",
+    "eps inside sqrt": "eps sits inside the square root; torch adds it outside: sqrt(v_hat) + eps (the "
+                       "difference hides beyond the printed digits)",
     "eps before bias correction": "eps is added before the bias correction; torch computes "
                                   "sqrt(exp_avg_sq) / sqrt(1 - beta2**t) + eps",
     "betas swapped": "beta1 and beta2 swapped: betas = (beta1 for exp_avg, beta2 for exp_avg_sq)",
     "sign": "the update has the wrong sign: param - lr * m_hat / denom",
-    "weight decay after moments": "weight decay is added to the update after the moments; in Adam "
-                                  "it is added to the gradient first (grad + weight_decay * param)",
+    "weight decay after moments": "weight decay is added to the update after the moments; in Adam it is added "
+                                  "to the gradient first (grad + weight_decay * param)",
     "no weight decay": "weight decay is missing",
-    "L2 instead of decoupled": "this is Adam's L2 penalty (weight_decay * param added to the "
-                               "gradient); AdamW decays the parameter itself: "
-                               "param * (1 - lr * weight_decay), and Adam then runs without it",
+    "L2 instead of decoupled": "this is Adam's L2 penalty (weight_decay * param added to the gradient); AdamW "
+                               "decays the parameter itself: param * (1 - lr * weight_decay), and Adam then runs without it",
     "decay without lr": "the decay is not multiplied by lr; AdamW shrinks by (1 - lr * weight_decay)",
-    "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter "
-                            "first, then applies the Adam step",
+    "decay with grad": "the decay subtracts lr * weight_decay * grad; AdamW decays the PARAMETER: "
+                       "param * (1 - lr * weight_decay), before the Adam step",
+    "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter first, "
+                            "then applies the Adam step",
 }
+_ADAM_MISTAKES = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
+                  "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
+                  "weight decay after moments", "no weight decay")
+_ADAMW_MISTAKES = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
+                   "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
 
 
-def _hint(got: np.ndarray, step: int, grads, lr, betas, eps, weight_decay, decoupled,
-          mistakes: Sequence[str]) -> str | None:
-    if step == 0 and not np.all(np.isfinite(got)):
-        return _ADAM_HINTS["step starts at 0"]
-    wrong = []
-    for mistake in mistakes:
-        path = _adam_variant(grads, lr, betas, eps, weight_decay, decoupled, mistake)
-        wrong.append((_ADAM_HINTS[mistake], path[step]))
-    return _first_match(got, wrong)
-
-
-def _snapshot(value: Any) -> Any:
-    """A copy of one state value (an array when it is numeric, else the value itself)."""
-    if isinstance(value, Tensor):
-        return value._data.copy()
-    try:
-        return np.array(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return copy.deepcopy(value)
-
-
-def _run_student_adam(update: Callable, name: str, grads, **options: Any):
-    """Run ``update(param, grad, state, **options)`` over ``grads``; params and states."""
-    param, state, history = _PARAM0.copy(), {}, []
-    for step, g in enumerate(grads, start=1):
-        where = f"step {step} with state from the previous steps ({_text(**options)})"
-        param = _student_value(_call(update, name, param, g.copy(), state, where=where, **options),
-                               name, f"the parameter at step {step}")
-        history.append((param.copy(), {k: _snapshot(v) for k, v in state.items()}))
-    return history
-
-
-def _state_hint(key: str, got: Any, step: int, student, reference, grads, betas, wd: float,
-                decoupled: bool) -> str:
-    """Name the usual mistake behind a wrong ``exp_avg`` / ``exp_avg_sq`` after ``step``."""
+def _state_mistakes(key: str, step: int, reference, grads, betas, wd: float, decoupled: bool) -> list:
+    """The usual wrong ``exp_avg`` / ``exp_avg_sq`` after ``step`` (0-based)."""
     b1, b2 = betas
-    t = step + 1
     prev_p = _PARAM0 if step == 0 else reference[step - 1][0]
     prev = np.zeros(3) if step == 0 else reference[step - 1][1][key]
     g_plain = grads[step]
     g = g_plain if decoupled or not wd else g_plain + wd * prev_p
     beta, other = (b1, b2) if key == "exp_avg" else (b2, b1)
     power = (lambda x: x) if key == "exp_avg" else (lambda x: x * x)
-    right = reference[step][1][key]
-    wrong = [
-        (f"state[{key!r}] holds the bias-corrected value; keep the raw running average in the "
-         "state and divide by 1 - beta**t into a new variable each step",
-         right / (1 - beta**t)),
-        ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new",
-         (1 - beta) * prev + beta * power(g)),
-        ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2",
-         other * prev + (1 - other) * power(g)),
+    rows = [
+        (f"state[{key!r}] holds the bias-corrected value; keep the raw running average in the state and "
+         "divide by 1 - beta**t into a new variable each step", reference[step][1][key] / (1 - beta ** (step + 1))),
+        ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * power(g)),
+        ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", other * prev + (1 - other) * power(g)),
+        ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if key == "exp_avg_sq" else None),
+        ("weight decay is not in the gradient: add weight_decay * param to grad before updating the averages",
+         beta * prev + (1 - beta) * power(g_plain) if wd and not decoupled else None),
     ]
-    if key == "exp_avg_sq":
-        wrong.append(("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g))
-    if wd and not decoupled:
-        wrong.append(("weight decay is not in the gradient: add weight_decay * param to grad "
-                      "before updating the averages", beta * prev + (1 - beta) * power(g_plain)))
-    return _first_match(got, wrong) or f"state[{key!r}] is the running average torch keeps"
+    return rows + [(f"state[{key!r}] is the running average torch keeps", lambda got: True)]
 
 
-def _compare_runs(name: str, student, reference, grads, options: dict, decoupled: bool,
-                  mistakes: Sequence[str], state_keys: Sequence[str]) -> None:
-    lr, betas, eps = options["lr"], options["betas"], options["eps"]
-    wd = options.get("weight_decay", 0.0)
-    case = _text(param=_PARAM0, **options) + f", gradients {[g.tolist() for g in grads]}"
-    for step, ((got_p, got_s), (exp_p, exp_s)) in enumerate(zip(student, reference)):
-        if not allclose(got_p, exp_p, **_EXACT):
-            hint = _hint(got_p, step, grads, lr, betas, eps, wd, decoupled, mistakes)
-            assert_close(got_p, exp_p, f"{name}: the parameter after step {step + 1}", case,
-                         hint, **_EXACT)
-        for key in state_keys:
-            if key not in got_s:
-                raise ExerciseError(
-                    f"{name}: after step {step + 1} state has keys {sorted(got_s)}, expected "
-                    f"{sorted(state_keys)}.\n  likely mistake: keep the running values in "
-                    f"state[{key!r}] (torch's names), created on the first step."
-                )
-            hint = ("state['step'] counts the steps taken so far: 1 after the first step"
-                    if key == "step" else _state_hint(key, got_s[key], step, student, reference,
-                                                      grads, betas, wd, decoupled))
-            assert_close(got_s[key], exp_s[key], f"{name}: state[{key!r}] after step {step + 1}",
-                         case, hint, **_EXACT)
+def _check_adam_like(name: str, update: Callable, optimizer_class: type, runs, decoupled: bool,
+                     mistakes: Sequence[str]) -> None:
+    """Run ``update(param, grad, state, **options)`` for three steps and compare every step."""
+    for grads, options in runs:
+        reference = _reference_run(optimizer_class, grads, **options)
+        variants = {m: _adam_variant(grads, decoupled=decoupled, mistake=m, **options) for m in mistakes}
+        param, state = _PARAM0.copy(), {}
+        for step, g in enumerate(grads):
+            inputs = (f"param = {format_value(param)}, grad = {format_value(g)}, state from the previous steps, "
+                      + ", ".join(f"{k} = {v!r}" for k, v in options.items()))
+            where = f"{name} at step {step + 1}"
+            param = _array(call_student(update, param.copy(), g.copy(), state, where=where, inputs=inputs,
+                                        **options), name, f"the parameter at step {step + 1}")
+            exp_p, exp_s = reference[step]
+            compare(param, exp_p, f"{name}: the parameter after step {step + 1}", inputs, mistakes=[
+                    (ADAM_HINTS["step starts at 0"], (lambda got: not np.all(np.isfinite(got))) if step == 0 else None),
+                    *((ADAM_HINTS[m], variants[m][step]) for m in mistakes)], **_EXACT)
+            for key in ("step", "exp_avg", "exp_avg_sq"):
+                if key not in state:
+                    fail(f"{name}: after step {step + 1} the state has no {key!r}.", inputs, sorted(state),
+                         ["exp_avg", "exp_avg_sq", "step"], hint=f"keep the running values in state[{key!r}] "
+                         "(torch's names), created on the first step.")
+                hint = "state['step'] counts the steps taken so far: 1 after the first step" if key == "step" else None
+                compare(_snapshot(state[key]), exp_s[key], f"{name}: state[{key!r}] after step {step + 1}", inputs,
+                        hint, [] if hint else _state_mistakes(key, step, reference, grads, options["betas"],
+                                                              options.get("weight_decay", 0.0), decoupled), **_EXACT)
+            param = param.copy()
+    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.{optimizer_class.__name__}.")
 
 
 # ------------------------------------------------------------------- Exercise 06.1
@@ -218,46 +192,33 @@ def check_rmsprop_update(rmsprop_update: Callable) -> None:
     ):
         expected = _reference_run(RMSprop, grads, **options)
         param, square_avg = _PARAM0.copy(), None
-        case = f"{label}: " + _text(param=_PARAM0, **options) + f", gradients {[g.tolist() for g in grads]}"
+        a, e, lr = options["alpha"], options["eps"], options["lr"]
         for step, g in enumerate(grads):
-            out = _call(rmsprop_update, name, param, g.copy(), square_avg, where=case, **options)
+            inputs = (f"{label}: param = {format_value(param)}, grad = {format_value(g)}, square_avg = "
+                      f"{format_value(square_avg)}, " + ", ".join(f"{k} = {v!r}" for k, v in options.items()))
+            out = call_student(rmsprop_update, param, g.copy(), square_avg, where=f"{name} at step {step + 1}",
+                               inputs=inputs, **options)
             if not isinstance(out, (tuple, list)) or len(out) != 2:
-                raise ExerciseError(f"{name} returned {type(out).__name__}; expected a pair "
-                                    "(new_param, new_square_avg).")
-            param = _student_value(out[0], name, "the parameter")
-            square_avg = _student_value(out[1], name, "square_avg")
-            exp_p, exp_s = expected[step]
-            a, e, lr = options["alpha"], options["eps"], options["lr"]
-            old = np.zeros(3) if step == 0 else expected[step - 1][1]["square_avg"]
+                fail(f"{name} returned {format_value(out)}, not a pair.", inputs,
+                     hint="return both values: (new_param, new_square_avg).")
             prev = _PARAM0 if step == 0 else expected[step - 1][0]
-            hint = _first_match(square_avg, [
+            old = np.zeros(3) if step == 0 else expected[step - 1][1]["square_avg"]
+            param, square_avg = _array(out[0], name, "the parameter"), _array(out[1], name, "square_avg")
+            exp_p, exp_s = expected[step][0], expected[step][1]["square_avg"]
+            compare(square_avg, exp_s, f"{name}: square_avg after step {step + 1}", inputs, mistakes=[
                 ("alpha and 1 - alpha swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2",
                  (1 - a) * old + a * g * g),
-                ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g),
-            ]) if not allclose(square_avg, exp_s["square_avg"], **_EXACT) else None
-            assert_close(square_avg, exp_s["square_avg"], f"{name}: square_avg after step {step + 1}",
-                         case, hint, **_EXACT)
-            hint = _first_match(param, [
-                ("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps "
-                 "(the difference hides beyond the printed digits)",
-                 prev - lr * g / np.sqrt(exp_s["square_avg"] + e)),
-                ("the square root is missing: divide by sqrt(square_avg) + eps",
-                 prev - lr * g / (exp_s["square_avg"] + e)),
+                ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g)], **_EXACT)
+            compare(param, exp_p, f"{name}: the parameter after step {step + 1}", inputs, mistakes=[
+                ("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps (the "
+                 "difference hides beyond the printed digits)", prev - lr * g / np.sqrt(exp_s + e)),
+                ("the square root is missing: divide by sqrt(square_avg) + eps", prev - lr * g / (exp_s + e)),
                 ("the update has the wrong sign: param - lr * grad / (sqrt(square_avg) + eps)",
-                 prev + lr * g / (np.sqrt(exp_s["square_avg"]) + e)),
-            ])
-            assert_close(param, exp_p, f"{name}: the parameter after step {step + 1}", case, hint,
-                         **_EXACT)
+                 prev + lr * g / (np.sqrt(exp_s) + e))], **_EXACT)
     print(f"\u2713 {name}: 3 runs of 3 steps match course_lib.optim.RMSprop.")
 
 
 # ------------------------------------------------------------------- Exercise 06.2
-_ADAM_MISTAKES = ("step starts at 0", "step starts at 2", "no bias correction",
-                  "no bias correction 1", "no bias correction 2", "eps inside sqrt",
-                  "eps before bias correction", "betas swapped", "sign",
-                  "weight decay after moments", "no weight decay")
-
-
 def check_adam_update(adam_update: Callable) -> None:
     """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> new param``
     (``state`` a dict the function fills: ``step``, ``exp_avg``, ``exp_avg_sq``) over three
@@ -265,18 +226,11 @@ def check_adam_update(adam_update: Callable) -> None:
     """
     from ..optim.adam import Adam
 
-    name = "adam_update"
-    runs = (
+    _check_adam_like("adam_update", adam_update, Adam, (
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
         (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
         (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
-    )
-    for grads, options in runs:
-        expected = _reference_run(Adam, grads, **options)
-        student = _run_student_adam(adam_update, name, grads, **options)
-        _compare_runs(name, student, expected, grads, options, False, _ADAM_MISTAKES,
-                      ("step", "exp_avg", "exp_avg_sq"))
-    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.Adam.")
+    ), False, _ADAM_MISTAKES)
 
 
 # ------------------------------------------------------------------- Exercise 06.3
@@ -288,37 +242,41 @@ def amsgrad_reference(exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: 
     return np.sqrt(new_max) / np.sqrt(1 - beta2**step) + eps, new_max
 
 
-def _amsgrad_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
-    v, mx, t, b2, eps = (inputs[k] for k in ("exp_avg_sq", "max_exp_avg_sq", "step", "beta2", "eps"))
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return ("return both values as a pair: (denom, new_max_exp_avg_sq); the new maximum "
-                "is the state AMSGrad keeps for the next step")
-    bc = np.sqrt(1 - b2**t)
-    new_max = np.maximum(mx, v)
-    denom, got_max = got
-    denom_right = allclose(denom, expected[0], rtol=1e-9, atol=1e-15)
-    hint = None if denom_right else _first_match(denom, [
-        ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, "
-         "exp_avg_sq) and divide by its square root", np.sqrt(v) / bc + eps),
-        ("the old maximum is used; update it with the new exp_avg_sq first",
-         np.sqrt(mx) / bc + eps),
-        ("eps sits inside the square root; torch adds it outside",
-         np.sqrt(new_max / bc**2 + eps)),
-        ("the bias correction sqrt(1 - beta2**step) is missing", np.sqrt(new_max) + eps),
-        ("the bias correction must divide by sqrt(1 - beta2**step), not by 1 - beta2**step",
-         np.sqrt(new_max) / bc**2 + eps),
-    ])
-    if not denom_right:
-        return hint
-    return _first_match(got_max, [
-        ("the maximum is taken of the bias-corrected exp_avg_sq; torch keeps the maximum of "
-         "the raw exp_avg_sq and applies the correction after: sqrt(max) / sqrt(1 - beta2**step)",
-         np.maximum(mx, v / bc**2)),
-        ("the maximum is not updated: return maximum(max_exp_avg_sq, exp_avg_sq) as the new "
-         "maximum", mx),
-        ("the new maximum is exp_avg_sq itself; it must be the elementwise maximum of the old "
-         "maximum and exp_avg_sq (np.maximum, not max)", v),
-    ])
+def _denom(value):  # a mistake in the denominator
+    def row(v, mx, t, b2, eps):
+        bc, new_max = np.sqrt(1 - b2**t), np.maximum(mx, v)
+        wrong = value(v, mx, bc, new_max, eps)
+        return lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and np.allclose(got[0], wrong, rtol=1e-9, atol=1e-15)
+    return row
+
+
+def _maximum(value):  # a right denominator next to a wrong new maximum
+    def row(v, mx, t, b2, eps):
+        right, wrong = amsgrad_reference(v, mx, t, b2, eps)[0], value(v, mx, 1 - b2**t)
+        return lambda got: (isinstance(got, (tuple, list)) and len(got) == 2 and np.allclose(got[0], right, rtol=1e-9, atol=1e-15)
+                            and np.allclose(got[1], wrong, rtol=1e-9, atol=1e-15))
+    return row
+
+
+AMSGRAD_MISTAKES = [
+    ("return both values as a pair: (denom, new_max_exp_avg_sq); the new maximum is the state AMSGrad "
+     "keeps for the next step", lambda *args: lambda got: not isinstance(got, (tuple, list)) or len(got) != 2),
+    ("the maximum is taken of the bias-corrected exp_avg_sq; torch keeps the maximum of the raw exp_avg_sq "
+     "and applies the correction after: sqrt(max) / sqrt(1 - beta2**step)",
+     lambda v, mx, t, b2, eps: lambda got: isinstance(got, (tuple, list)) and len(got) == 2
+     and np.allclose(got[1], np.maximum(mx, v / (1 - b2**t)), rtol=1e-9, atol=1e-15)),
+    ("the maximum is not updated: return maximum(max_exp_avg_sq, exp_avg_sq) as the new maximum",
+     _maximum(lambda v, mx, bc2: mx)),
+    ("the new maximum is exp_avg_sq itself; it must be the elementwise maximum of the old maximum and "
+     "exp_avg_sq (np.maximum, not max)", _maximum(lambda v, mx, bc2: v)),
+    ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq) and divide "
+     "by its square root", _denom(lambda v, mx, bc, new, eps: np.sqrt(v) / bc + eps)),
+    ("the old maximum is used; update it with the new exp_avg_sq first", _denom(lambda v, mx, bc, new, eps: np.sqrt(mx) / bc + eps)),
+    ("eps sits inside the square root; torch adds it outside", _denom(lambda v, mx, bc, new, eps: np.sqrt(new / bc**2 + eps))),
+    ("the bias correction sqrt(1 - beta2**step) is missing", _denom(lambda v, mx, bc, new, eps: np.sqrt(new) + eps)),
+    ("the bias correction must divide by sqrt(1 - beta2**step), not by 1 - beta2**step",
+     _denom(lambda v, mx, bc, new, eps: np.sqrt(new) / bc**2 + eps)),
+]
 
 
 def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
@@ -326,30 +284,18 @@ def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
     ``-> (denom, new_max_exp_avg_sq)`` against torch's AMSGrad formula."""
     run_cases("amsgrad_denominator", amsgrad_denominator, amsgrad_reference, {
         "first step (max starts at zeros)": (np.array([0.04, 1e-3, 0.25]), np.zeros(3), 1, 0.999, 1e-8),
-        "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]),
-                                              np.array([0.04, 1e-3, 0.25]), 5, 0.999, 1e-8),
+        "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]), np.array([0.04, 1e-3, 0.25]), 5, 0.999, 1e-8),
         "large eps": (np.array([0.2, 0.3]), np.array([0.1, 0.6]), 3, 0.9, 0.1),
-    }, diagnose=_amsgrad_diagnose, **_EXACT)
+    }, mistakes=AMSGRAD_MISTAKES, **_EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 06.4
-_ADAMW_MISTAKES = ("L2 instead of decoupled", "decay without lr", "decay after the step",
-                   "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
-
-
 def check_adamw_update(adamw_update: Callable) -> None:
     """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> new param``
     over three steps against ``course_lib.optim.AdamW`` (decoupled weight decay)."""
     from ..optim.adamw import AdamW
 
-    name = "adamw_update"
-    runs = (
+    _check_adam_like("adamw_update", adamw_update, AdamW, (
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
         (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
-    )
-    for grads, options in runs:
-        expected = _reference_run(AdamW, grads, **options)
-        student = _run_student_adam(adamw_update, name, grads, **options)
-        _compare_runs(name, student, expected, grads, options, True, _ADAMW_MISTAKES,
-                      ("step", "exp_avg", "exp_avg_sq"))
-    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.AdamW.")
+    ), True, _ADAMW_MISTAKES)

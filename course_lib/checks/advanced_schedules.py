@@ -2,9 +2,9 @@
 restarts and polynomial decay, each written by the student as a pure function of the step.
 
 Each is compared, step by step, with the course_lib scheduler that implements it (see
-:mod:`course_lib.checks._schedules`), and a wrong schedule is matched against the usual
-mistakes: T_max off by one, a missing eta_min, a cosine not shifted and halved, a warm-up
-from zero, a restart one step late.
+:mod:`course_lib.checks._schedules`); the likely mistakes are wrong schedule functions:
+T_max off by one, a missing eta_min, a cosine not shifted and halved, a warm-up from zero,
+a restart one step late.
 """
 from __future__ import annotations
 
@@ -13,55 +13,44 @@ from collections.abc import Callable
 
 from ..optim import SGD
 from ..optim.lr_scheduler import CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, PolynomialLR, SequentialLR
-from ._schedules import check_schedule_function, reference_lrs, table
+from ._schedules import When, check_schedule_function, reference_lrs
 
-__all__ = [
-    "check_cosine_lr",
-    "warmup_cosine_scheduler",
-    "check_warmup_cosine_lr",
-    "check_warm_restarts_lr",
-    "check_polynomial_lr",
-]
+__all__ = ["check_cosine_lr", "warmup_cosine_scheduler", "check_warmup_cosine_lr", "check_warm_restarts_lr",
+           "check_polynomial_lr"]
 
 
 def _cosine(t: float, base_lr: float, eta_min: float, T: float) -> float:
     return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / T)) / 2
 
 
+COSINE_MISTAKES = [
+    ("T_max is off by one: the lr reaches eta_min AT step T_max, so divide by T_max, not T_max - 1.",
+     lambda t, b, m, T: _cosine(t, b, m, T - 1)),
+    ("T_max is off by one: the lr reaches eta_min AT step T_max, so divide by T_max, not T_max + 1.",
+     lambda t, b, m, T: _cosine(t, b, m, T + 1)),
+    ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * step / T_max)) / 2.",
+     lambda t, b, m, T: _cosine(t, b, 0.0, T)),
+    ("eta_min is added but not subtracted from base_lr: the amplitude is (base_lr - eta_min).",
+     lambda t, b, m, T: m + b * (1 + math.cos(math.pi * t / T)) / 2),
+    ("the cosine must be shifted and halved, (1 + cos(...)) / 2, so it goes from 1 to 0.",
+     lambda t, b, m, T: m + (b - m) * math.cos(math.pi * t / T)),
+    ("math.cos takes radians: use math.pi * step / T_max (no degrees).", lambda t, b, m, T: _cosine(t * 180 / math.pi, b, m, T)),
+    ("the / 2 is missing: (1 + cos(...)) goes from 2 to 0, so halve it to start at base_lr.",
+     lambda t, b, m, T: m + (b - m) * (1 + math.cos(math.pi * t / T))),
+    ("the angle is pi * step / T_max, not 2 * pi * step / T_max: T_max is HALF a period (base_lr down to eta_min), "
+     "not a full one.", lambda t, b, m, T: _cosine(2 * t, b, m, T)),
+]
+
+
 def check_cosine_lr(cosine_lr: Callable) -> None:
     """Check ``cosine_lr(step, base_lr, eta_min, T_max)`` against ``CosineAnnealingLR``, steps 0..T_max."""
     cases = {}
     for label, (base_lr, eta_min, T_max) in {
-        "T_max=10, eta_min=0": (0.1, 0.0, 10),
-        "T_max=7, eta_min=0.1": (1.0, 0.1, 7),
-        "T_max=1": (0.5, 0.05, 1),
+        "T_max=10, eta_min=0": (0.1, 0.0, 10), "T_max=7, eta_min=0.1": (1.0, 0.1, 7), "T_max=1": (0.5, 0.05, 1),
     }.items():
         expected = reference_lrs(lambda o, T=T_max, m=eta_min: CosineAnnealingLR(o, T_max=T, eta_min=m), base_lr, T_max + 1)
         cases[label] = ((base_lr, eta_min, T_max), T_max + 1, f"CosineAnnealingLR(T_max={T_max}, eta_min={eta_min})", expected)
-
-    def mistakes(args, n):
-        b, m, T = args
-        return [
-            ("T_max is off by one: the lr reaches eta_min AT step T_max, so divide by T_max, not T_max - 1.",
-             table(lambda t: _cosine(t, b, m, T - 1), n)),
-            ("T_max is off by one: the lr reaches eta_min AT step T_max, so divide by T_max, not T_max + 1.",
-             table(lambda t: _cosine(t, b, m, T + 1), n)),
-            ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * step / T_max)) / 2.",
-             table(lambda t: _cosine(t, b, 0.0, T), n)),
-            ("eta_min is added but not subtracted from base_lr: the amplitude is (base_lr - eta_min).",
-             table(lambda t: m + b * (1 + math.cos(math.pi * t / T)) / 2, n)),
-            ("the cosine must be shifted and halved, (1 + cos(...)) / 2, so it goes from 1 to 0.",
-             table(lambda t: m + (b - m) * math.cos(math.pi * t / T), n)),
-            ("math.cos takes radians: use math.pi * step / T_max (no degrees).",
-             table(lambda t: _cosine(t * 180 / math.pi, b, m, T), n)),
-            ("the / 2 is missing: (1 + cos(...)) goes from 2 to 0, so halve it to start at base_lr.",
-             table(lambda t: m + (b - m) * (1 + math.cos(math.pi * t / T)), n)),
-            ("the angle is pi * step / T_max, not 2 * pi * step / T_max: T_max is HALF a period "
-             "(base_lr down to eta_min), not a full one.",
-             table(lambda t: _cosine(2 * t, b, m, T), n)),
-        ]
-
-    check_schedule_function("cosine_lr", cosine_lr, ("step", "base_lr", "eta_min", "T_max"), cases, mistakes)
+    check_schedule_function("cosine_lr", cosine_lr, ("step", "base_lr", "eta_min", "T_max"), cases, COSINE_MISTAKES)
 
 
 def warmup_cosine_scheduler(optimizer: SGD, eta_min: float, warmup_steps: int, total_steps: int) -> SequentialLR:
@@ -74,6 +63,36 @@ def warmup_cosine_scheduler(optimizer: SGD, eta_min: float, warmup_steps: int, t
     warmup = LinearLR(optimizer, start_factor=1 / (warmup_steps + 1), end_factor=1.0, total_iters=warmup_steps)
     cosine = CosineAnnealingLR(optimizer, T_max=total_steps - warmup_steps, eta_min=eta_min)
     return SequentialLR(optimizer, [warmup, cosine], milestones=[warmup_steps])
+
+
+def _warmup_variant(warm=None, cos=None, after=None) -> Callable:
+    """The right warm-up + cosine with one phase replaced (``warm(t, b, W)``, ``cos(t, b, m, W, T)``, ``after``)."""
+    def lr(t, b, m, W, T):
+        if t < W:
+            return warm(t, b, W) if warm else b * (t + 1) / (W + 1)
+        if t <= T:
+            return cos(t, b, m, W, T) if cos else _cosine(t - W, b, m, T - W)
+        return after(t, b, m, W, T) if after else m
+    return lr
+
+
+WARMUP_COSINE_MISTAKES = [
+    ("the warm-up starts at 0: an lr of 0 wastes the first step; use base_lr * (step + 1) / (warmup_steps + 1), as "
+     "nanoGPT does.", _warmup_variant(warm=lambda t, b, W: b * t / W)),
+    ("the warm-up reaches base_lr one step early: divide by warmup_steps + 1, so step warmup_steps - 1 is still "
+     "below base_lr.", _warmup_variant(warm=lambda t, b, W: b * (t + 1) / W)),
+    ("the cosine must start at the end of the warm-up: use step - warmup_steps in the cosine.",
+     _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t, b, m, T - W))),
+    ("the cosine phase lasts total_steps - warmup_steps steps: use that as T_max, not total_steps.",
+     _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t - W, b, m, T))),
+    ("the cosine runs from step warmup_steps to total_steps: call cosine_lr(step - warmup_steps, base_lr, eta_min, "
+     "total_steps - warmup_steps), not cosine_lr(step, ..., total_steps).",
+     _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t, b, m, T))),
+    ("eta_min is missing from the cosine: eta_min + (base_lr - eta_min) * (1 + cos(...)) / 2.",
+     _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t - W, b, 0.0, T - W))),
+    ("after total_steps the lr must stay at eta_min (nanoGPT's phase 3); the cosine formula alone climbs back up.",
+     _warmup_variant(after=lambda t, b, m, W, T: _cosine(t - W, b, m, T - W))),
+]
 
 
 def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
@@ -89,123 +108,74 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
         "3 warm-up steps, 10 in all, eta_min=0": (1.0, 0.0, 3, 10),
         "1 warm-up step": (0.5, 0.05, 1, 6),
     }.items():
-        n = total + 4
         expected = reference_lrs(lambda o, m=eta_min, w=W, T=total: warmup_cosine_scheduler(o, m, w, T), base_lr, total + 1)
-        expected += [eta_min] * (n - total - 1)
-        cases[label] = ((base_lr, eta_min, W, total), n,
-                        f"SequentialLR(LinearLR(start_factor=1/{W + 1}, total_iters={W}), "
-                        f"CosineAnnealingLR(T_max={total - W}, eta_min={eta_min}), milestones=[{W}]), "
-                        "held at eta_min after total_steps", expected)
-
-    def mistakes(args, n):
-        b, m, W, T = args
-
-        def good(t):
-            return b * (t + 1) / (W + 1) if t < W else (_cosine(t - W, b, m, T - W) if t <= T else m)
-
-        def variant(warm=None, cos=None, after=None):
-            def f(t):
-                if t < W:
-                    return warm(t) if warm else good(t)
-                if t <= T:
-                    return cos(t) if cos else good(t)
-                return after(t) if after else m
-            return table(f, n)
-
-        return [
-            ("the warm-up starts at 0: an lr of 0 wastes the first step; use "
-             "base_lr * (step + 1) / (warmup_steps + 1), as nanoGPT does.",
-             variant(warm=lambda t: b * t / W)),
-            ("the warm-up reaches base_lr one step early: divide by warmup_steps + 1, "
-             "so step warmup_steps - 1 is still below base_lr.",
-             variant(warm=lambda t: b * (t + 1) / W)),
-            ("the cosine must start at the end of the warm-up: use step - warmup_steps in the cosine.",
-             variant(cos=lambda t: _cosine(t, b, m, T - W))),
-            ("the cosine phase lasts total_steps - warmup_steps steps: use that as T_max, not total_steps.",
-             variant(cos=lambda t: _cosine(t - W, b, m, T))),
-            ("the cosine runs from step warmup_steps to total_steps: call "
-             "cosine_lr(step - warmup_steps, base_lr, eta_min, total_steps - warmup_steps), "
-             "not cosine_lr(step, ..., total_steps).",
-             variant(cos=lambda t: _cosine(t, b, m, T))),
-            ("eta_min is missing from the cosine: eta_min + (base_lr - eta_min) * (1 + cos(...)) / 2.",
-             variant(cos=lambda t: _cosine(t - W, b, 0.0, T - W))),
-            ("after total_steps the lr must stay at eta_min (nanoGPT's phase 3); the cosine "
-             "formula alone climbs back up.",
-             variant(after=lambda t: _cosine(t - W, b, m, T - W))),
-        ]
-
+        cases[label] = ((base_lr, eta_min, W, total), total + 4,
+                        f"SequentialLR(LinearLR(start_factor=1/{W + 1}, total_iters={W}), CosineAnnealingLR(T_max="
+                        f"{total - W}, eta_min={eta_min}), milestones=[{W}]), held at eta_min after total_steps",
+                        expected + [eta_min] * 3)
     check_schedule_function("warmup_cosine_lr", warmup_cosine_lr,
-                            ("step", "base_lr", "eta_min", "warmup_steps", "total_steps"), cases, mistakes)
+                            ("step", "base_lr", "eta_min", "warmup_steps", "total_steps"), cases, WARMUP_COSINE_MISTAKES)
+
+
+def _restarts(late: bool = False, grow: Callable | None = None, no_eta_min: bool = False) -> Callable:
+    """lr(t) with T_cur and T_i found by walking the cycles (late: restart when t > T_i; grow: a
+    wrong rule for the next period's length)."""
+    def lr(t, b, m, T_0, T_mult):
+        T_i = T_0
+        while (t > T_i) if late else (t >= T_i):
+            t -= T_i
+            T_i = grow(T_i, T_mult) if grow else T_i * T_mult
+        return _cosine(t, b, 0.0 if no_eta_min else m, T_i)
+    return lr
+
+
+RESTART_MISTAKES = [
+    ("each period is T_mult times longer than the one before; yours keeps T_0 (after a restart, T_i = T_i * T_mult).",
+     lambda t, b, m, T_0, k: _cosine(t % T_0, b, m, T_0)),
+    ("the restart comes one step late: when the step within the cycle reaches T_i the lr jumps back to base_lr "
+     "(test t >= T_i, not t > T_i).", _restarts(late=True)),
+    ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2.",
+     _restarts(no_eta_min=True)),
+    ("the period grows by multiplication: after a restart T_i = T_i * T_mult, not T_i + T_mult.",
+     _restarts(grow=lambda T_i, k: T_i + k)),
+]
 
 
 def check_warm_restarts_lr(warm_restarts_lr: Callable) -> None:
     """Check ``warm_restarts_lr(step, base_lr, eta_min, T_0, T_mult)`` against ``CosineAnnealingWarmRestarts``."""
     cases = {}
     for label, (base_lr, eta_min, T_0, T_mult, n) in {
-        "T_0=5, T_mult=1": (0.1, 0.0, 5, 1, 16),
-        "T_0=3, T_mult=2": (0.1, 0.001, 3, 2, 25),
+        "T_0=5, T_mult=1": (0.1, 0.0, 5, 1, 16), "T_0=3, T_mult=2": (0.1, 0.001, 3, 2, 25),
         "T_0=2, T_mult=3": (1.0, 0.1, 2, 3, 30),
     }.items():
         expected = reference_lrs(
-            lambda o, T=T_0, k=T_mult, m=eta_min: CosineAnnealingWarmRestarts(o, T_0=T, T_mult=k, eta_min=m), base_lr, n
-        )
+            lambda o, T=T_0, k=T_mult, m=eta_min: CosineAnnealingWarmRestarts(o, T_0=T, T_mult=k, eta_min=m), base_lr, n)
         cases[label] = ((base_lr, eta_min, T_0, T_mult), n,
                         f"CosineAnnealingWarmRestarts(T_0={T_0}, T_mult={T_mult}, eta_min={eta_min})", expected)
+    check_schedule_function("warm_restarts_lr", warm_restarts_lr, ("step", "base_lr", "eta_min", "T_0", "T_mult"),
+                            cases, RESTART_MISTAKES)
 
-    def restarts(b, m, T_0, T_mult, late=False, grow=None):
-        """lr(t) with T_cur and T_i found by walking the cycles (late: restart when t > T_i;
-        grow: a wrong rule for the next period's length)."""
-        def lr(t):
-            T_i = T_0
-            while (t > T_i) if late else (t >= T_i):
-                t -= T_i
-                T_i = grow(T_i) if grow else T_i * T_mult
-            return _cosine(t, b, m, T_i)
-        return lr
 
-    def mistakes(args, n):
-        b, m, T_0, k = args
-        return [
-            ("each period is T_mult times longer than the one before; yours keeps T_0 "
-             "(after a restart, T_i = T_i * T_mult).",
-             table(lambda t: _cosine(t % T_0, b, m, T_0), n)),
-            ("the restart comes one step late: when the step within the cycle reaches T_i the lr "
-             "jumps back to base_lr (test t >= T_i, not t > T_i).",
-             table(restarts(b, m, T_0, k, late=True), n)),
-            ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2.",
-             table(restarts(b, 0.0, T_0, k), n)),
-            ("the period grows by multiplication: after a restart T_i = T_i * T_mult, not T_i + T_mult.",
-             table(restarts(b, m, T_0, k, grow=lambda T_i: T_i + k), n)),
-        ]
-
-    check_schedule_function("warm_restarts_lr", warm_restarts_lr,
-                            ("step", "base_lr", "eta_min", "T_0", "T_mult"), cases, mistakes)
+POLYNOMIAL_MISTAKES = [
+    ("after total_iters the lr must stay at 0: use min(step, total_iters) in the formula.",
+     When(lambda step, b, T, p: step > T)),
+    ("the power applies to the whole factor: base_lr * (1 - step / total_iters) ** power, not "
+     "base_lr * (1 - (step / total_iters) ** power).", lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p)),
+    ("total_iters is off by one: the lr reaches 0 AT step total_iters.",
+     lambda t, b, T, p: b * (1 - min(t, T + 1) / (T + 1)) ** p),
+    ("power is an exponent: (1 - step / total_iters) ** power, not * power.", lambda t, b, T, p: b * (1 - min(t, T) / T) * p),
+]
 
 
 def check_polynomial_lr(polynomial_lr: Callable) -> None:
     """Check ``polynomial_lr(step, base_lr, total_iters, power)`` against ``PolynomialLR``."""
     cases = {}
     for label, (base_lr, total_iters, power) in {
-        "total_iters=5, power=1 (linear)": (0.1, 5, 1.0),
-        "total_iters=8, power=2": (1.0, 8, 2.0),
+        "total_iters=5, power=1 (linear)": (0.1, 5, 1.0), "total_iters=8, power=2": (1.0, 8, 2.0),
         "total_iters=4, power=0.5": (0.5, 4, 0.5),
     }.items():
         n = total_iters + 4
         expected = reference_lrs(lambda o, T=total_iters, p=power: PolynomialLR(o, total_iters=T, power=p), base_lr, n)
         cases[label] = ((base_lr, total_iters, power), n, f"PolynomialLR(total_iters={total_iters}, power={power})", expected)
-
-    def mistakes(args, n):
-        b, T, p = args
-        return [
-            ("after total_iters the lr must stay at 0: use min(step, total_iters) in the formula.",
-             lambda got, step: step > T),
-            ("the power applies to the whole factor: base_lr * (1 - step / total_iters) ** power, "
-             "not base_lr * (1 - (step / total_iters) ** power).",
-             table(lambda t: b * (1 - (min(t, T) / T) ** p), n)),
-            ("total_iters is off by one: the lr reaches 0 AT step total_iters.",
-             table(lambda t: b * (1 - min(t, T + 1) / (T + 1)) ** p, n)),
-            ("power is an exponent: (1 - step / total_iters) ** power, not * power.",
-             table(lambda t: b * (1 - min(t, T) / T) * p, n)),
-        ]
-
-    check_schedule_function("polynomial_lr", polynomial_lr, ("step", "base_lr", "total_iters", "power"), cases, mistakes)
+    check_schedule_function("polynomial_lr", polynomial_lr, ("step", "base_lr", "total_iters", "power"), cases,
+                            POLYNOMIAL_MISTAKES)

@@ -1,12 +1,9 @@
 """Checks for lesson 02 (autograd): backward of mul, matmul and sum, ``unbroadcast``, the graph walk.
 
-The expected gradients come from course_lib's own autograd (the library is the answer
-key): each reference builds the op on fresh leaves, calls ``backward(grad)`` and reads
-``.grad``. The usual wrong answers (``a * grad`` for mul, a missing transpose for matmul,
-a missing ``unsqueeze`` for sum, a forgotten ``keepdim`` in unbroadcast) are computed too,
-so that a mismatch is explained by name. A topological order is checked by its defining
-property (every tensor after its inputs, each reachable tensor exactly once), with the set
-of tensors taken from the engine's own walk, ``course_lib.autograd``.
+The expected gradients come from course_lib's own autograd: each reference builds the op
+on fresh leaves, calls ``backward(grad)`` and reads ``.grad``. A topological order is
+checked by its defining property (every tensor after its inputs, each one once), with
+the tensors taken from the engine's own walk.
 """
 from __future__ import annotations
 
@@ -18,16 +15,10 @@ import numpy as np
 from .. import autograd as _engine
 from ..creation import tensor, zeros
 from ..tensor import Tensor
-from ._core import ExerciseError, allclose, call_student, report_success, run_cases
+from ._core import allclose, call_student, fail, report_success, run_cases
 
-__all__ = [
-    "check_mul_backward",
-    "check_matmul_backward",
-    "check_sum_backward",
-    "check_unbroadcast",
-    "check_topological_order",
-    "reference_topological_order",
-]
+__all__ = ["check_mul_backward", "check_matmul_backward", "check_sum_backward", "check_unbroadcast",
+           "check_topological_order", "reference_topological_order"]
 
 
 def _leaf(t: Tensor) -> Tensor:
@@ -44,10 +35,20 @@ def _arr(x: Any) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, Tensor) else x, dtype=np.float64)
 
 
-def _pair(got: Any) -> tuple[Any, Any]:
-    if isinstance(got, (tuple, list)) and len(got) == 2:
-        return got[0], got[1]
-    return None, None
+def _part(i: int, formula: Callable) -> Callable:
+    """A likely mistake in element ``i`` of a ``(grad_a, grad_b)`` answer: ``formula`` of the arrays."""
+    def row(*args):
+        try:
+            value = formula(*(_arr(a) for a in args))
+        except ValueError:  # shapes that do not multiply: not this mistake
+            return None
+        return lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and np.shape(_arr(got[i])) == value.shape \
+            and allclose(got[i], value)
+    return row
+
+
+_PAIR = ("return a tuple of the two gradients: `return grad_a, grad_b`.",
+         lambda *args: lambda got: not (isinstance(got, (tuple, list)) and len(got) == 2))
 
 
 # ------------------------------------------------------------------------------ mul
@@ -58,29 +59,22 @@ def reference_mul_backward(a: Tensor, b: Tensor, grad: Tensor) -> tuple[Tensor, 
     return a_.grad, b_.grad
 
 
-def _diagnose_mul(inputs: dict, got: Any, expected: Any) -> str | None:
-    a, b, grad = _arr(inputs["a"]), _arr(inputs["b"]), _arr(inputs["grad"])
-    grad_a, grad_b = _pair(got)
-    if grad_a is None:
-        return "return a tuple of two gradients: `return grad_a, grad_b`."
-    if allclose(grad_a, b * grad) and allclose(grad_b, a * grad):
-        return None
-    if not allclose(grad_a, b * grad):
-        for formula, value in [("a * grad", a * grad), ("b", b), ("a", a), ("grad", grad)]:
-            if allclose(grad_a, value):
-                extra = {
-                    "b": " You forgot to multiply by `grad`: the chain rule multiplies the local "
-                         "derivative (b) by the gradient arriving from above.",
-                    "grad": " Passing `grad` through unchanged is the backward of `a + b`, not `a * b`.",
-                }.get(formula, " The derivative of a * b with respect to a is b (a is the variable, b the constant).")
-                return (f"the gradient of `a * b` with respect to `a` should be `b * grad`; yours looks "
-                        f"like `{formula}`." + extra)
-        return "the gradient of `a * b` with respect to `a` should be `b * grad`."
-    for formula, value in [("b * grad", b * grad), ("a", a), ("b", b), ("grad", grad)]:
-        if allclose(grad_b, value):
-            return (f"the gradient of `a * b` with respect to `b` should be `a * grad`; yours looks "
-                    f"like `{formula}`.")
-    return "the gradient of `a * b` with respect to `b` should be `a * grad`."
+_A = "the gradient of `a * b` with respect to `a` should be `b * grad`; yours looks like "
+_B = "the gradient of `a * b` with respect to `b` should be `a * grad`; yours looks like "
+_CONSTANT = " The derivative of a * b with respect to a is b (a is the variable, b the constant)."
+MUL_MISTAKES = [
+    _PAIR,
+    (_A + "`a * grad`." + _CONSTANT, _part(0, lambda a, b, grad: a * grad)),
+    (_A + "`b`. You forgot to multiply by `grad`: the chain rule multiplies the local derivative (b) by the "
+     "gradient arriving from above.", _part(0, lambda a, b, grad: b)),
+    (_A + "`a`." + _CONSTANT, _part(0, lambda a, b, grad: a)),
+    (_A + "`grad`. Passing `grad` through unchanged is the backward of `a + b`, not `a * b`.",
+     _part(0, lambda a, b, grad: grad)),
+    (_B + "`b * grad`.", _part(1, lambda a, b, grad: b * grad)),
+    (_B + "`a`.", _part(1, lambda a, b, grad: a)),
+    (_B + "`b`.", _part(1, lambda a, b, grad: b)),
+    (_B + "`grad`.", _part(1, lambda a, b, grad: grad)),
+]
 
 
 def check_mul_backward(mul_backward: Callable) -> None:
@@ -94,7 +88,7 @@ def check_mul_backward(mul_backward: Callable) -> None:
         "vectors": (_t([1.0, 2.0, 3.0]), _t([4.0, -1.0, 0.5]), _t([1.0, 2.0, -1.0])),
         "matrices": (_t([[1.0, -2.0], [0.5, 3.0]]), _t([[2.0, 1.0], [-1.0, 4.0]]), _t([[0.5, 1.0], [2.0, -3.0]])),
     }
-    run_cases("mul_backward", mul_backward, reference_mul_backward, cases, diagnose=_diagnose_mul)
+    run_cases("mul_backward", mul_backward, reference_mul_backward, cases, mistakes=MUL_MISTAKES)
 
 
 # ------------------------------------------------------------------------------ matmul
@@ -105,36 +99,40 @@ def reference_matmul_backward(A: Tensor, B: Tensor, grad: Tensor) -> tuple[Tenso
     return A_.grad, B_.grad
 
 
-def _diagnose_matmul(inputs: dict, got: Any, expected: Any) -> str | None:
-    A, B, grad = _arr(inputs["A"]), _arr(inputs["B"]), _arr(inputs["grad"])
-    grad_A, grad_B = _pair(got)
-    if grad_A is None:
-        return "return a tuple of two gradients: `return grad_A, grad_B`."
-    if allclose(grad_A, A.T @ grad) and allclose(grad_B, grad @ B.T):
-        return "you returned the two gradients swapped: return (grad_A, grad_B) in that order."
-    if not allclose(grad_A, grad @ B.T):
-        if np.shape(_arr(grad_A)) != A.shape:
-            return (f"grad_A must have A's shape {A.shape}. grad has shape {grad.shape} and B has "
-                    f"{B.shape}: the product with that shape is grad @ B.T.")
-        for formula, value in [("grad @ B", grad @ B if grad.shape[1] == B.shape[0] else None),
-                               ("B @ grad", B @ grad if B.shape[1] == grad.shape[0] else None)]:
-            if value is not None and value.shape == A.shape and allclose(grad_A, value):
-                return f"grad_A should be `grad @ B.T`; yours looks like `{formula}` (a missing transpose)."
-        if (B @ grad.T).shape == A.shape and allclose(grad_A, B @ grad.T):
-            return ("grad_A should be `grad @ B.T`; yours looks like `B @ grad.T`, its transpose: "
-                    "the order of the factors matters, (grad @ B.T).T = B @ grad.T.")
-        return "grad_A should be `grad @ B.T` (shapes: (n, m) @ (m, k) = (n, k), like A)."
-    if np.shape(_arr(grad_B)) != B.shape:
-        return (f"grad_B must have B's shape {B.shape}. A has shape {A.shape} and grad has "
-                f"{grad.shape}: the product with that shape is A.T @ grad.")
-    for formula, value in [("A @ grad", A @ grad if A.shape[1] == grad.shape[0] else None),
-                           ("grad @ A", grad @ A if grad.shape[1] == A.shape[0] else None)]:
-        if value is not None and value.shape == B.shape and allclose(grad_B, value):
-            return f"grad_B should be `A.T @ grad`; yours looks like `{formula}` (a missing transpose)."
-    if (grad.T @ A).shape == B.shape and allclose(grad_B, grad.T @ A):
-        return ("grad_B should be `A.T @ grad`; yours looks like `grad.T @ A`, its transpose: "
-                "the order of the factors matters, (A.T @ grad).T = grad.T @ A.")
-    return "grad_B should be `A.T @ grad` (shapes: (k, n) @ (n, m) = (k, m), like B)."
+def _shape_hint(i: int) -> Callable:
+    name, other, formula = (("A", "B", "grad @ B.T"), ("B", "A", "A.T @ grad"))[i]
+
+    def hint(A, B, grad):
+        return (f"grad_{name} must have {name}'s shape {tuple(A.shape if i == 0 else B.shape)}: with grad of shape "
+                f"{tuple(grad.shape)} and {other} of shape {tuple(B.shape if i == 0 else A.shape)}, the product with "
+                f"that shape is {formula}.")
+    return hint
+
+
+def _wrong_shape(i: int) -> Callable:
+    return lambda A, B, grad: lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and \
+        np.shape(_arr(got[i])) != tuple((A, B)[i].shape)
+
+
+MATMUL_MISTAKES = [
+    _PAIR,
+    ("you returned the two gradients swapped: return (grad_A, grad_B) in that order.",
+     lambda A, B, grad: lambda got: isinstance(got, (tuple, list)) and len(got) == 2
+     and allclose(got[0], _arr(A).T @ _arr(grad)) and allclose(got[1], _arr(grad) @ _arr(B).T)),
+    (_shape_hint(0), _wrong_shape(0)),
+    ("grad_A should be `grad @ B.T`; yours looks like `grad @ B` (a missing transpose).", _part(0, lambda A, B, g: g @ B)),
+    ("grad_A should be `grad @ B.T`; yours looks like `B @ grad` (a missing transpose).", _part(0, lambda A, B, g: B @ g)),
+    ("grad_A should be `grad @ B.T`; yours looks like `B @ grad.T`, its transpose: the order of the factors "
+     "matters, (grad @ B.T).T = B @ grad.T.", _part(0, lambda A, B, g: B @ g.T)),
+    ("grad_A should be `grad @ B.T` (shapes: (n, m) @ (m, k) = (n, k), like A).",
+     lambda A, B, grad: lambda got: not allclose(got[0], _arr(grad) @ _arr(B).T)),
+    (_shape_hint(1), _wrong_shape(1)),
+    ("grad_B should be `A.T @ grad`; yours looks like `A @ grad` (a missing transpose).", _part(1, lambda A, B, g: A @ g)),
+    ("grad_B should be `A.T @ grad`; yours looks like `grad @ A` (a missing transpose).", _part(1, lambda A, B, g: g @ A)),
+    ("grad_B should be `A.T @ grad`; yours looks like `grad.T @ A`, its transpose: the order of the factors "
+     "matters, (A.T @ grad).T = grad.T @ A.", _part(1, lambda A, B, g: g.T @ A)),
+    ("grad_B should be `A.T @ grad` (shapes: (k, n) @ (n, m) = (k, m), like B).", lambda *args: lambda got: True),
+]
 
 
 def check_matmul_backward(matmul_backward: Callable) -> None:
@@ -154,7 +152,7 @@ def check_matmul_backward(matmul_backward: Callable) -> None:
         "(1, 3) @ (3, 1)": (r(1, 3), r(3, 1), r(1, 1)),
         "(4, 2) @ (2, 3)": (r(4, 2), r(2, 3), r(4, 3)),
     }
-    run_cases("matmul_backward", matmul_backward, reference_matmul_backward, cases, diagnose=_diagnose_matmul)
+    run_cases("matmul_backward", matmul_backward, reference_matmul_backward, cases, mistakes=MATMUL_MISTAKES)
 
 
 # ------------------------------------------------------------------------------ sum
@@ -345,31 +343,18 @@ def check_topological_order(topological_order: Callable) -> None:
     Cases: a graph where a leaf feeds two ops, a tensor used twice by one op, a lone leaf,
     and a chain of 20,000 additions, which a recursive walk cannot handle (RecursionError).
     """
-    for label, (root, names) in _graphs().items():
-        order = call_student(topological_order, root)
-        problem = _problem_with_order(order, root, names)
-        if problem:
-            raise ExerciseError(
-                f"topological_order gives a wrong answer on {label}.\n"
-                f"  your order: {[names.get(id(t), '?') for t in order] if isinstance(order, (list, tuple)) else order!r}\n"
-                f"  likely mistake: {problem}"
-            )
     x = tensor(0.0, requires_grad=True)
     y = x
     for _ in range(20_000):
         y = y + 1.0
-    try:
-        order = call_student(topological_order, y)
-    except RecursionError:
-        raise ExerciseError(
-            "topological_order hit Python's recursion limit on a chain of 20,000 additions.\n"
-            "  likely mistake: a recursive walk nests one call per tensor; use an explicit stack "
-            "(a list you push to and pop from) instead of recursion."
-        ) from None
-    problem = _problem_with_order(order, y, {id(x): "x", id(y): "the root"})
-    if problem:
-        raise ExerciseError(
-            "topological_order gives a wrong answer on a chain of 20,000 additions (y = x + 1 + 1 + ...).\n"
-            f"  likely mistake: {problem}"
-        )
-    report_success("topological_order", len(_graphs()) + 1, what="graphs")
+    graphs = {**_graphs(), "a chain of 20,000 additions (y = x + 1 + 1 + ...)": (y, {id(x): "x", id(y): "the root"})}
+    recursion = (RecursionError, "", "a recursive walk nests one call per tensor and hits Python's recursion "
+                                     "limit (about 1,000 calls deep): use an explicit stack (a list you push to and pop from) instead of recursion.")
+    for label, (root, names) in graphs.items():
+        order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=[recursion])
+        problem = _problem_with_order(order, root, names)
+        if problem:
+            shown = [names.get(id(t), "?") for t in order] if isinstance(order, (list, tuple)) else order
+            fail(f"topological_order gives a wrong answer on {label}.", hint=problem,
+                 **({"got": shown} if len(names) < 10 else {}))
+    report_success("topological_order", len(graphs), what="graphs")

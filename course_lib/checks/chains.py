@@ -1,12 +1,10 @@
 """Checkers for lesson 11 (optimizers are chains of pure gradient transforms).
 
 Each ``check_*`` builds the student's transform, runs it next to the reference in
-:mod:`course_lib.optim.chain` on a few cases (edge cases included), prints one line when
-everything agrees, and otherwise raises :class:`~course_lib.checks._core.ExerciseError`
-naming the step, the expected and the returned updates and the likely mistake. Likely
-mistakes are found by computing the usual wrong answers (bias correction with the step
-starting at 0, eps inside the square root, links in the wrong order, weight decay after
-the learning rate, ...) and seeing which one the student's result equals.
+:mod:`course_lib.optim.chain` for a few steps, checks that it is pure (no input, param or
+state changed in place) and compares every step's updates, with the inputs of that step
+and the likely mistake: bias correction from step 0, eps inside the square root, links in
+the wrong order, weight decay after the learning rate, ...
 """
 from __future__ import annotations
 
@@ -17,122 +15,63 @@ import numpy as np
 
 from ..optim import chain as ch
 from ..tensor import Tensor
-from ._core import ExerciseError, allclose, call_student, describe_difference, format_value, report_success
+from ._core import EXACT, call_student, compare, fail, format_value, report_success
 
 __all__ = ["check_scale", "check_add_decayed_weights", "check_scale_by_adam", "check_chain", "check_adamw"]
 
-_TOL = {"rtol": 1e-9, "atol": 1e-12}  # float64 throughout: only rounding may differ
 
-
-# ---------------------------------------------------------------------------- helpers
 def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
     """``(init, update)`` of what the student's factory returned, or a clear error."""
     init, update = getattr(transform, "init", None), getattr(transform, "update", None)
     if init is None and isinstance(transform, tuple) and len(transform) == 2:
         init, update = transform
     if not (callable(init) and callable(update)):
-        raise ExerciseError(
-            f"{made_by} returned {format_value(transform)} ({type(transform).__name__}), not a transform.\n"
-            "  likely mistake: return ch.GradientTransformation(init, update), the two inner functions "
-            "themselves (not their results)."
-        )
+        fail(f"{made_by} returned {format_value(transform)} ({type(transform).__name__}), not a transform.",
+             hint="return ch.GradientTransformation(init, update), the two inner functions themselves (not their results).")
     return init, update
 
 
-def _call(fn: Callable, what: str, *args: Any, **kwargs: Any) -> Any:
-    """Run student code: a stub becomes the friendly message, a crash says where it happened."""
-    try:
-        return call_student(fn, *args, **kwargs)
-    except ExerciseError:
-        raise
-    except Exception as error:
-        error.add_note(f"(while checking: {what})")
-        raise
-
-
-def _split(result: Any, what: str) -> tuple[list, Any]:
-    """``(updates, state)`` from what ``update`` returned, or say what the contract is."""
-    if not (isinstance(result, tuple) and len(result) == 2):
-        raise ExerciseError(
-            f"{what} returned {format_value(result)}, not a pair (updates, state).\n"
-            "  likely mistake: update must return both the new updates and the new state: "
-            "`return new_updates, state`."
-        )
-    return result
-
-
 def _same(a: Any, b: Any) -> bool:
-    """Exact equality of (lists of) arrays, for the purity checks."""
-    try:
-        return all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
-    except (TypeError, ValueError):
-        return False
-
-
-def _first_match(got: Any, wrong: Sequence[tuple[str, Any]]) -> str | None:
-    """The explanation of the first usual wrong answer ``got`` equals, else a nan/inf hint."""
-    for explanation, value in wrong:
-        if value is not None and allclose(got, value, **_TOL):
-            return explanation
-    try:
-        if any(not np.all(np.isfinite(np.asarray(g, dtype=float))) for g in got):
-            return "your updates hold nan or inf: look for a division by zero."
-    except (TypeError, ValueError):
-        pass
-    return None
-
-
-def _fail(headline: str, inputs: str, got: Any, expected: Any, hint: str | None) -> None:
-    """Raise the standard message: inputs, yours, expected, difference, likely mistake."""
-    lines = [headline, f"  inputs:      {inputs}", f"  your result: {format_value(got)}",
-             f"  expected:    {format_value(expected)}",
-             f"  difference:  {describe_difference(got, expected, **_TOL)}"]
-    if hint:
-        lines.append(f"  likely mistake: {hint}")
-    raise ExerciseError("\n".join(lines))
-
-
-def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) -> tuple[list, list]:
-    """Run ``transform`` over ``grads_seq`` with fixed ``params``: (updates per step, states).
-
-    Checks purity on the way: ``update`` must not change the updates, the params or the
-    state it was given.
-    """
-    init, update = _parts(transform, made_by)
-    state = _call(init, f"{made_by}.init(params)", copy.deepcopy(params))
-    outputs, states = [], []
-    for k, grads in enumerate(grads_seq, start=1):
-        g_in, p_in, s_in = copy.deepcopy(grads), copy.deepcopy(params), copy.deepcopy(state)
-        result = _call(update, f"{made_by}.update at step {k}", g_in, state, p_in)
-        updates, new_state = _split(result, f"{made_by}'s update at step {k}")
-        if not _same(g_in, grads) or not _same(p_in, params):
-            raise ExerciseError(
-                f"{made_by}'s update changed its input arrays in place at step {k}.\n"
-                "  likely mistake: a transform must be pure: build new arrays (`step_size * u`, "
-                "`u + wd * p`) instead of `u *= ...` or `u += ...`; the caller still needs its gradients."
-            )
-        if not _same_state(state, s_in):
-            raise ExerciseError(
-                f"{made_by}'s update changed the state it was given at step {k}.\n"
-                "  likely mistake: return a NEW state (new lists of new arrays); updating the old "
-                "moments in place (`m *= b1`) breaks purity: the caller may still use the old state."
-            )
-        outputs.append(updates)
-        states.append(new_state)
-        state = new_state
-    return outputs, states
-
-
-def _same_state(a: Any, b: Any) -> bool:
-    """Exact equality of two states (nested tuples/lists of arrays and numbers)."""
+    """Exact equality of two states or lists of arrays (nested tuples/lists of arrays and numbers)."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same_state(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
     try:
         return bool(a == b)
     except (TypeError, ValueError):
         return False
+
+
+def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) -> tuple[list, list]:
+    """Run ``transform`` over ``grads_seq`` with fixed ``params``: (updates per step, states after each).
+
+    Checks on the way that ``init`` returns a state and that ``update`` returns a pair and
+    changes none of the updates, params or state it was given.
+    """
+    init, update = _parts(transform, made_by)
+    state = call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")
+    if state is None:
+        fail(f"{made_by}.init(params) returned None.", hint="init returns the transform's state, even when it has "
+             "none to keep: return ch.EmptyState() (None is no state; a chain keeps one per link).")
+    outputs, states = [], [state]
+    for k, grads in enumerate(grads_seq, start=1):
+        g_in, p_in, s_in = copy.deepcopy(grads), copy.deepcopy(params), copy.deepcopy(state)
+        where = f"{made_by}.update at step {k}"
+        result = call_student(update, g_in, state, p_in, where=where, inputs=f"updates = {format_value(grads)}")
+        if not (isinstance(result, tuple) and len(result) == 2):
+            fail(f"{where} returned {format_value(result)}, not a pair (updates, state).",
+                 hint="update must return both the new updates and the new state: `return new_updates, state`.")
+        if not _same(g_in, grads) or not _same(p_in, params):
+            fail(f"{where} changed its input arrays in place.", hint="a transform must be pure: build new arrays "
+                 "(`step_size * u`, `u + wd * p`) instead of `u *= ...` or `u += ...`; the caller still needs its gradients.")
+        if not _same(state, s_in):
+            fail(f"{where} changed the state it was given.", hint="return a NEW state (new lists of new arrays); "
+                 "updating the old moments in place (`m *= b1`) breaks purity: the caller may still use the old state.")
+        outputs.append(result[0])
+        state = result[1]
+        states.append(state)
+    return outputs, states
 
 
 def _problem(rng: np.random.Generator) -> tuple[list, list]:
@@ -146,117 +85,91 @@ def _problem(rng: np.random.Generator) -> tuple[list, list]:
     return params, grads_seq
 
 
-def _compare_steps(name: str, inputs: str, got: list, expected: list, wrong: Callable[[int], list]) -> None:
-    """Compare step by step; on the first difference, diagnose with ``wrong(step_index)``."""
+def _compare_steps(name: str, setup: str, got: list, expected: list, grads_seq: list, wrong: Callable[[int], list],
+                   params: list | None = None) -> None:
+    """Step by step, each with that step's inputs; the likely mistakes of step k are ``wrong(k)``."""
     for k, (g, e) in enumerate(zip(got, expected)):
-        if describe_difference(g, e, **_TOL) is not None:
-            _fail(f"{name} gives wrong updates at step {k + 1}.", inputs, g, e, _first_match(g, wrong(k)))
+        inputs = f"{setup}, updates at step {k + 1} = {format_value(grads_seq[k])}"
+        compare(g, e, f"{name} gives wrong updates at step {k + 1}.", inputs + (
+                f", params = {format_value(params)}" if params is not None else ""), mistakes=wrong(k), **EXACT)
 
 
-# ---------------------------------------------------------------------------- scale
+# ---------------------------------------------------------------------------- 11.1 scale
 def check_scale(scale: Callable[[float], Any]) -> None:
     """Check the student's ``scale(step_size)``: ``u -> step_size * u``, pure, no state."""
     params, grads_seq = _problem(np.random.default_rng(11))
     cases = [-0.1, 2.0, 0.0]
-    for step_size in cases:
-        transform = _call(scale, f"scale({step_size})", step_size)
-        got, _ = _run(transform, f"scale({step_size})", params, grads_seq[:2])
-        expected, _ = _run(ch.scale(step_size), "reference", params, grads_seq[:2])
-
-        def wrong(k, s=step_size):
-            g = grads_seq[k]
-            return [
-                ("the step size is ignored: multiply each update by step_size.", g),
-                ("the sign is flipped: scale(step_size) multiplies by step_size as given; "
-                 "the minus sign of descent is part of the argument, scale(-lr).", [-s * u for u in g]),
-                ("you divided by step_size; multiply instead.", [u / s for u in g] if s else None),
-            ]
-
-        _compare_steps("scale", f"step_size = {step_size}, updates = {format_value(grads_seq[0])}", got, expected, wrong)
-    transform = _call(scale, "scale(0.5)", 0.5)
-    empty, _ = _run(transform, "scale(0.5)", [], [[]])
-    if list(empty[0]) != []:
-        raise ExerciseError(f"scale(0.5) on an empty list of updates gave {format_value(empty[0])}, expected [].")
+    for s in cases:
+        made_by = f"scale({s})"
+        got, _ = _run(call_student(scale, s, where=made_by), made_by, params, grads_seq[:2])
+        expected, _ = _run(ch.scale(s), "reference", params, grads_seq[:2])
+        _compare_steps("scale", f"step_size = {s}", got, expected, grads_seq, lambda k, s=s: [
+            ("the step size is ignored: multiply each update by step_size.", grads_seq[k]),
+            ("the sign is flipped: scale(step_size) multiplies by step_size as given; the minus sign of descent "
+             "is part of the argument, scale(-lr).", [-s * u for u in grads_seq[k]]),
+            ("you divided by step_size; multiply instead.", [u / s for u in grads_seq[k]] if s else None)])
+    empty, _ = _run(call_student(scale, 0.5, where="scale(0.5)"), "scale(0.5)", [], [[]])
+    compare(list(empty[0]), [], "scale(0.5) on an empty list of updates", hint="return one update per input: "
+            "[step_size * u for u in updates].")
     report_success("scale", len(cases) + 1)
 
 
-# ---------------------------------------------------------------------------- weight decay
+# ---------------------------------------------------------------------------- 11.2 weight decay
 def check_add_decayed_weights(add_decayed_weights: Callable[[float], Any]) -> None:
     """Check ``add_decayed_weights(weight_decay)``: ``u -> u + weight_decay * p``, pure."""
     params, grads_seq = _problem(np.random.default_rng(12))
     cases = [0.1, 0.0, 2.5]
     for wd in cases:
         made_by = f"add_decayed_weights({wd})"
-        got, _ = _run(_call(add_decayed_weights, made_by, wd), made_by, params, grads_seq[:2])
+        got, _ = _run(call_student(add_decayed_weights, wd, where=made_by), made_by, params, grads_seq[:2])
         expected, _ = _run(ch.add_decayed_weights(wd), "reference", params, grads_seq[:2])
-
-        def wrong(k, wd=wd):
-            g = grads_seq[k]
-            return [
-                ("the decay uses the update instead of the parameter: add weight_decay * p, not "
-                 "weight_decay * u.", [u + wd * u for u in g]),
-                ("the sign is wrong: add + weight_decay * p (the minus comes later, with -lr).",
-                 [u - wd * p for u, p in zip(g, params)]),
-                ("the update itself is dropped: return u + weight_decay * p, not only the decay term.",
-                 [wd * p for p in params]),
-                ("weight_decay is ignored.", g),
-                ("this multiplies the update by (1 - weight_decay); the transform ADDS the decay "
-                 "term: u + weight_decay * p.", [u * (1 - wd) for u in g]),
-            ]
-
-        inputs = f"weight_decay = {wd}, updates = {format_value(grads_seq[0])}, params = {format_value(params)}"
-        _compare_steps("add_decayed_weights", inputs, got, expected, wrong)
+        _compare_steps("add_decayed_weights", f"weight_decay = {wd}", got, expected, grads_seq, lambda k, wd=wd: [
+            ("the decay uses the update instead of the parameter: add weight_decay * p, not weight_decay * u.",
+             [u + wd * u for u in grads_seq[k]]),
+            ("the sign is wrong: add + weight_decay * p (the minus comes later, with -lr).",
+             [u - wd * p for u, p in zip(grads_seq[k], params)]),
+            ("the update itself is dropped: return u + weight_decay * p, not only the decay term.", [wd * p for p in params]),
+            ("weight_decay is ignored.", grads_seq[k]),
+            ("this multiplies the update by (1 - weight_decay); the transform ADDS the decay term: u + weight_decay * p.",
+             [u * (1 - wd) for u in grads_seq[k]])], params)
     report_success("add_decayed_weights", len(cases))
 
 
-# ---------------------------------------------------------------------------- Adam
+# ---------------------------------------------------------------------------- 11.3 Adam
 def _adam_variant(grads_seq: Sequence[list], b1: float, b2: float, eps: float, kind: str) -> list:
     """Updates of a usual wrong ``scale_by_adam`` (``kind``) over ``grads_seq``."""
-    m = [np.zeros_like(g) for g in grads_seq[0]]
-    v = [np.zeros_like(g) for g in grads_seq[0]]
+    m, v = [np.zeros_like(g) for g in grads_seq[0]], [np.zeros_like(g) for g in grads_seq[0]]
     outputs = []
     with np.errstate(all="ignore"):
         for k, grads in enumerate(grads_seq):
             t = {"t0": k, "frozen": 1}.get(kind, k + 1)
             m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
-            if kind == "v_not_squared":
-                v = [b2 * vi + (1 - b2) * np.abs(g) for vi, g in zip(v, grads)]
-            else:
-                v = [b2 * vi + (1 - b2) * g * g for vi, g in zip(v, grads)]
-            bc1, bc2 = 1 - b1**t, 1 - b2**t
-            if kind == "no_bias_correction":
-                out = [mi / (np.sqrt(vi) + eps) for mi, vi in zip(m, v)]
-            elif kind == "eps_inside_sqrt":
-                out = [(mi / bc1) / np.sqrt(vi / bc2 + eps) for mi, vi in zip(m, v)]
-            elif kind == "eps_before_correction":
-                out = [(mi / bc1) / ((np.sqrt(vi) + eps) / np.sqrt(bc2)) for mi, vi in zip(m, v)]
-            elif kind == "no_sqrt":
-                out = [(mi / bc1) / (vi / bc2 + eps) for mi, vi in zip(m, v)]
-            else:
-                out = [(mi / bc1) / (np.sqrt(vi / bc2) + eps) for mi, vi in zip(m, v)]
+            v = [b2 * vi + (1 - b2) * (np.abs(g) if kind == "v_not_squared" else g * g) for vi, g in zip(v, grads)]
+            bc1, bc2 = (1.0, 1.0) if kind == "no_bias_correction" else (1 - b1**t, 1 - b2**t)
+            denom = {"eps_inside_sqrt": lambda vi: np.sqrt(vi / bc2 + eps),
+                     "eps_before_correction": lambda vi: (np.sqrt(vi) + eps) / np.sqrt(bc2),
+                     "no_sqrt": lambda vi: vi / bc2 + eps}.get(kind, lambda vi: np.sqrt(vi / bc2) + eps)
+            outputs.append([(mi / bc1) / denom(vi) for mi, vi in zip(m, v)])
             if kind in ("stored_hat", "stored_m_hat"):  # the corrected moments kept as state
                 m = [mi / bc1 for mi in m]
-                if kind == "stored_hat":
-                    v = [vi / bc2 for vi in v]
-            outputs.append(out)
+                v = [vi / bc2 for vi in v] if kind == "stored_hat" else v
     return outputs
 
 
-_ADAM_MISTAKES = {
-    "t0": "bias correction with the step starting at 0: on the first update t must be 1 "
-          "(t = count + 1), otherwise 1 - b1**0 = 0 and you divide by zero.",
-    "frozen": "the count never advances: return the state with count + 1, so the bias "
-              "correction uses t = 1, 2, 3, ...",
+ADAM_MISTAKES = {
+    "t0": "bias correction with the step starting at 0: on the first update t must be 1 (t = count + 1), "
+          "otherwise 1 - b1**0 = 0 and you divide by zero.",
+    "frozen": "the count never advances: return the state with count + 1, so the bias correction uses t = 1, 2, 3, ...",
     "no_bias_correction": "no bias correction: divide m by (1 - b1**t) and v by (1 - b2**t).",
     "eps_inside_sqrt": "eps is inside the square root: use m_hat / (sqrt(v_hat) + eps).",
-    "eps_before_correction": "eps is added before the bias correction of v (the paper's 'efficient' "
-                             "form); torch and optax add it after: sqrt(v / (1 - b2**t)) + eps.",
+    "eps_before_correction": "eps is added before the bias correction of v (the paper's 'efficient' form); torch "
+                             "and optax add it after: sqrt(v / (1 - b2**t)) + eps.",
     "no_sqrt": "the square root of v_hat is missing: divide by sqrt(v_hat) + eps.",
     "v_not_squared": "v averages |g| instead of g * g.",
-    "stored_hat": "the state holds the bias-corrected moments: keep the raw m and v in the state "
-                  "and bias-correct copies (m_hat, v_hat) for the output only.",
-    "stored_m_hat": "the state holds the bias-corrected m: keep the raw m in the state and "
-                    "bias-correct a copy (m_hat) for the output only.",
+    "stored_hat": "the state holds the bias-corrected moments: keep the raw m and v in the state and "
+                  "bias-correct copies (m_hat, v_hat) for the output only.",
+    "stored_m_hat": "the state holds the bias-corrected m: keep the raw m in the state and bias-correct a copy "
+                    "(m_hat) for the output only.",
 }
 
 
@@ -270,39 +183,26 @@ def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
     cases = [(0.9, 0.999, 1e-8), (0.5, 0.9, 0.1)]  # a large eps shows where eps sits
     for b1, b2, eps in cases:
         made_by = f"scale_by_adam(b1={b1}, b2={b2}, eps={eps})"
-        got, states = _run(_call(scale_by_adam, made_by, b1=b1, b2=b2, eps=eps), made_by, params, grads_seq)
+        got, states = _run(call_student(scale_by_adam, b1=b1, b2=b2, eps=eps, where=made_by), made_by, params, grads_seq)
         expected, ref_states = _run(ch.scale_by_adam(b1, b2, eps), "reference", params, grads_seq)
-        variants = {kind: _adam_variant(grads_seq, b1, b2, eps, kind) for kind in _ADAM_MISTAKES}
-
-        def wrong(k, variants=variants):
-            # a step that starts at 0 shows at the first update (division by zero); later
-            # updates of that variant equal the "count never advances" one
-            return [(_ADAM_MISTAKES[kind], outs[k]) for kind, outs in variants.items() if kind != "t0" or k == 0]
-
-        inputs = f"{made_by}, gradients at step 1 = {format_value(grads_seq[0])}"
-        _compare_steps("scale_by_adam", inputs, got, expected, wrong)
-        for k, (state, ref) in enumerate(zip(states, ref_states), start=1):
-            count = getattr(state, "count", None)
-            if count is not None and count != ref.count:
-                raise ExerciseError(
-                    f"after update {k} your state's count is {format_value(count)}, expected {ref.count}.\n"
-                    "  likely mistake: store the incremented count t = count + 1 in the new state, "
-                    "as torch stores state['step'] after incrementing it."
-                )
+        variants = {kind: _adam_variant(grads_seq, b1, b2, eps, kind) for kind in ADAM_MISTAKES}
+        # a step from 0 shows at the first update (a division by zero); later it equals "frozen"
+        _compare_steps("scale_by_adam", made_by, got, expected, grads_seq, lambda k: [
+            (ADAM_MISTAKES[kind], outs[k]) for kind, outs in variants.items() if kind != "t0" or k == 0])
+        for k, (state, ref) in enumerate(zip(states[1:], ref_states[1:]), start=1):
+            if getattr(state, "count", None) is not None:
+                compare(state.count, ref.count, f"after update {k} your state's count", hint="store the incremented "
+                        "count t = count + 1 in the new state, as torch stores state['step'] after incrementing it.")
             for field in ("mu", "nu"):
-                value = getattr(state, field, None)
-                if value is not None and not allclose(value, getattr(ref, field), **_TOL):
-                    raise ExerciseError(
-                        f"after update {k} your state's {field} is {format_value(value)}, expected "
-                        f"{format_value(getattr(ref, field))}.\n  likely mistake: keep the raw moments "
-                        "m and v in the state (not the bias-corrected m_hat, v_hat)."
-                    )
+                if getattr(state, field, None) is not None:
+                    compare(getattr(state, field), getattr(ref, field), f"after update {k} your state's {field}",
+                            hint="keep the raw moments m and v in the state (not the bias-corrected m_hat, v_hat).", **EXACT)
     report_success("scale_by_adam", len(cases))
 
 
-# ---------------------------------------------------------------------------- chain
+# ---------------------------------------------------------------------------- 11.4 chain
 def check_chain(chain: Callable[..., Any]) -> None:
-    """Check ``chain(*transforms)``: links applied in order, each with its own state."""
+    """Check ``chain(*transforms)``: links applied in order, each with its own state, in a tuple."""
     params, grads_seq = _problem(np.random.default_rng(14))
     cases = {
         "no links (the identity)": [],
@@ -313,33 +213,27 @@ def check_chain(chain: Callable[..., Any]) -> None:
     }
     for label, links in cases.items():
         made_by = f"chain(<{label}>)"
-        got, states = _run(_call(chain, made_by, *links), made_by, params, grads_seq)
+        got, states = _run(call_student(chain, *links, where=made_by), made_by, params, grads_seq)
         expected, _ = _run(ch.chain(*links), "reference", params, grads_seq)
-        wrong_answers = {
+        wrong = {
             "the links run in reverse order: the first transform given must see the gradients first.":
                 _run(ch.chain(*reversed(links)), "reference", params, grads_seq)[0],
             "every link gets the original gradients: feed each link's output into the next one.":
                 _run(links[-1], "reference", params, grads_seq)[0] if links else None,
-            "the state is not passed on: return the tuple of the links' NEW states, so "
-            "that the next update continues from them.":
-                [_run(ch.chain(*links), "reference", params, [g])[0][0] for g in grads_seq],
+            "the state is not passed on: return the tuple of the links' NEW states, so that the next update "
+            "continues from them.": [_run(ch.chain(*links), "reference", params, [g])[0][0] for g in grads_seq],
         }
-
-        def wrong(k, wrong_answers=wrong_answers):
-            return [(text, None if outs is None else outs[k]) for text, outs in wrong_answers.items()]
-
-        _compare_steps("chain", f"links: {label}, gradients at step 1 = {format_value(grads_seq[0])}",
-                       got, expected, wrong)
-        if not (isinstance(states[-1], (tuple, list)) and len(states[-1]) == len(links)):
-            raise ExerciseError(
-                f"chain(<{label}>)'s state is {format_value(states[-1])}, expected a tuple of "
-                f"{len(links)} states, one per link.\n  likely mistake: init must return "
-                "tuple(t.init(params) for t in transforms)."
-            )
+        _compare_steps("chain", f"links: {label}", got, expected, grads_seq, lambda k, wrong=wrong: [
+            (text, None if outs is None else outs[k]) for text, outs in wrong.items()])
+        for k, state in enumerate(states):
+            if not (isinstance(state, tuple) and len(state) == len(links)):
+                fail(f"{made_by}'s state {'from init' if k == 0 else f'after update {k}'} is not a tuple of "
+                     f"{len(links)} states, one per link.", got=state, hint="init must return tuple(t.init(params) "
+                     "for t in transforms), and update tuple(new_states): a state is an immutable tuple, never a list.")
     report_success("chain", len(cases))
 
 
-# ---------------------------------------------------------------------------- AdamW
+# ---------------------------------------------------------------------------- 11.5 AdamW
 def _quadratic_run(step: Callable[[list, list], list], params: list, steps: int) -> list:
     """Params after each of ``steps`` updates on f(p) = sum(a * (p - c)**2) / 2."""
     rng = np.random.default_rng(15)
@@ -347,34 +241,29 @@ def _quadratic_run(step: Callable[[list, list], list], params: list, steps: int)
     centre = [rng.normal(size=p.shape) for p in params]
     path = []
     for _ in range(steps):
-        grads = [a * (p - c) for a, p, c in zip(curvature, params, centre)]
-        params = step(params, grads)
+        params = step(params, [a * (p - c) for a, p, c in zip(curvature, params, centre)])
         path.append(params)
     return path
 
 
-def _class_path(make_optimizer: Callable, params: list, steps: int) -> list:
-    """The same run with a course_lib optimizer class (float64 tensors, grads set by hand)."""
-    tensors = [Tensor(np.array(p, copy=True), requires_grad=True) for p in params]
-    optimizer = make_optimizer(tensors)
-
+def _class_path(optimizer: Any, tensors: list, steps: int) -> list:
+    """The run with a course_lib optimizer class over ``tensors`` (float64, grads set by hand)."""
     def step(_, grads):
         for t, g in zip(tensors, grads):
             t.grad = Tensor(np.array(g, copy=True))
         optimizer.step()
         return [t._data.copy() for t in tensors]
 
-    return _quadratic_run(step, params, steps)
+    return _quadratic_run(step, [t._data.copy() for t in tensors], steps)
 
 
 def _chain_path(transform: Any, made_by: str, params: list, steps: int) -> list:
     """The run with a chain: init, then update and apply_updates at every step."""
     init, update = _parts(transform, made_by)
-    state = [_call(init, f"{made_by}.init(params)", copy.deepcopy(params))]
+    state = [call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")]
 
     def step(current, grads):
-        result = _call(update, f"{made_by}.update", grads, state[0], current)
-        updates, state[0] = _split(result, f"{made_by}'s update")
+        updates, state[0] = call_student(update, grads, state[0], current, where=f"{made_by}.update")
         return ch.apply_updates(current, updates)
 
     return _quadratic_run(step, params, steps)
@@ -390,40 +279,31 @@ def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
              dict(learning_rate=0.01, b1=0.8, b2=0.99, eps=1e-3, weight_decay=0.1), {}]
     for options in cases:
         o = {"learning_rate": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, **options}
-        lr, wd = o["learning_rate"], o["weight_decay"]
+        lr, wd, b1, b2, eps = (o[k] for k in ("learning_rate", "weight_decay", "b1", "b2", "eps"))
         made_by = "adamw(" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")"
-        expected = _class_path(lambda ps: AdamW(ps, lr=lr, betas=(o["b1"], o["b2"]), eps=o["eps"], weight_decay=wd),
-                               params, steps)
-        got = _chain_path(_call(adamw, made_by, **options), made_by, params, steps)
-        adam_dir = ch.scale_by_adam(o["b1"], o["b2"], o["eps"])
-        wrong_chains = {
-            "the decay sits before scale_by_adam: that is Adam's L2 penalty (Adam(weight_decay=...)); "
-            "AdamW adds it after the Adam rescaling, before the learning rate.":
-                ch.chain(ch.add_decayed_weights(wd), adam_dir, ch.scale(-lr)),
-            "the decay is added after the learning rate: it must be multiplied by -lr too "
-            "(p <- p (1 - lr wd)), so put add_decayed_weights before scale_by_learning_rate.":
-                ch.chain(adam_dir, ch.scale(-lr), ch.add_decayed_weights(wd)),
-            "the learning rate has the wrong sign: the last link is scale(-lr) "
-            "(or scale_by_learning_rate(lr), which flips the sign for you).":
-                ch.chain(adam_dir, ch.add_decayed_weights(wd), ch.scale(lr)),
-            "the weight decay is missing: add ch.add_decayed_weights(weight_decay).":
-                ch.chain(adam_dir, ch.scale(-lr)),
-            "the decay link was given lr * weight_decay: give it weight_decay itself; the "
-            "learning-rate link after it multiplies the decay by lr.":
-                ch.chain(adam_dir, ch.add_decayed_weights(lr * wd), ch.scale(-lr)),
+        tensors = [Tensor(np.array(p, copy=True), requires_grad=True) for p in params]
+        expected = _class_path(AdamW(tensors, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd), tensors, steps)
+        got = _chain_path(call_student(adamw, where=made_by, **options), made_by, params, steps)
+        adam_dir = ch.scale_by_adam(b1, b2, eps)
+        wrong = {
+            "the decay sits before scale_by_adam: that is Adam's L2 penalty (Adam(weight_decay=...)); AdamW adds "
+            "it after the Adam rescaling, before the learning rate.": [ch.add_decayed_weights(wd), adam_dir, ch.scale(-lr)],
+            "the decay is added after the learning rate: it must be multiplied by -lr too (p <- p (1 - lr wd)), so "
+            "put add_decayed_weights before scale_by_learning_rate.": [adam_dir, ch.scale(-lr), ch.add_decayed_weights(wd)],
+            "the learning rate has the wrong sign: the last link is scale(-lr) (or scale_by_learning_rate(lr), "
+            "which flips the sign for you).": [adam_dir, ch.add_decayed_weights(wd), ch.scale(lr)],
+            "the weight decay is missing: add ch.add_decayed_weights(weight_decay).": [adam_dir, ch.scale(-lr)],
+            "the decay link was given lr * weight_decay: give it weight_decay itself; the learning-rate link after "
+            "it multiplies the decay by lr.": [adam_dir, ch.add_decayed_weights(lr * wd), ch.scale(-lr)],
             "b1 and b2 are swapped: scale_by_adam(b1, b2, eps), b1 for the mean of the gradients.":
-                ch.chain(ch.scale_by_adam(o["b2"], o["b1"], o["eps"]), ch.add_decayed_weights(wd),
-                         ch.scale(-lr)),
+                [ch.scale_by_adam(b2, b1, eps), ch.add_decayed_weights(wd), ch.scale(-lr)],
             "scale_by_adam runs with its defaults: pass it b1, b2 and eps (the arguments of adamw).":
-                ch.chain(ch.scale_by_adam(), ch.add_decayed_weights(wd), ch.scale(-lr)),
+                [ch.scale_by_adam(), ch.add_decayed_weights(wd), ch.scale(-lr)],
         }
         for k, (g, e) in enumerate(zip(got, expected)):
-            if describe_difference(g, e, **_TOL) is not None:
-                hint = None
-                for text, wrong in wrong_chains.items():
-                    if allclose(g, _chain_path(wrong, "reference", params, steps)[k], **_TOL):
-                        hint = text
-                        break
-                _fail(f"{made_by} differs from course_lib.optim.AdamW after step {k + 1} (of {steps}).",
-                      f"{made_by} on a quadratic, start params = {format_value(params)}", g, e, hint)
+            compare(g, e, f"{made_by} differs from course_lib.optim.AdamW after step {k + 1} (of {steps}).",
+                    f"{made_by} on a quadratic, start params = {format_value(params)}", mistakes=[
+                        (text, lambda got, links=links, k=k: np.allclose(np.concatenate([x.ravel() for x in got]), np.concatenate(
+                            [x.ravel() for x in _chain_path(ch.chain(*links), "reference", params, steps)[k]]),
+                            rtol=1e-9, atol=1e-12)) for text, links in wrong.items()], **EXACT)
     report_success("adamw", len(cases), what=f"settings ({steps} steps each)")

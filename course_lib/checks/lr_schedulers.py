@@ -1,37 +1,43 @@
 """Checks for lesson 07 (learning-rate schedulers): StepLR and MultiStepLR as formulas,
 the ``LRScheduler`` base class, a ``StepLR`` subclass, and a training loop's step order.
 
-Each checker runs the course_lib scheduler as the reference (see
-:mod:`course_lib.checks._schedules`) and names the typical mistake whose schedule matches
-the student's: off by one epoch, decaying every epoch, compounding the current lr,
-forgetting ``initial_lr``, stepping the scheduler per batch or before the optimizer.
+Each check runs the course_lib scheduler as the reference (see
+:mod:`course_lib.checks._schedules`) and names the likely mistake whose schedule matches
+the student's: off by one, decaying every epoch, compounding the current lr, forgetting
+``initial_lr``, stepping the scheduler per batch or before the optimizer.
 """
 from __future__ import annotations
 
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
 from ..creation import tensor
 from ..optim import SGD
 from ..optim.lr_scheduler import LambdaLR, MultiStepLR, StepLR
-from ._core import ExerciseError, allclose, call_student, format_value, report_success
-from ._schedules import (
-    ATOL,
-    RTOL,
-    check_schedule_function,
-    diagnose,
-    first_difference,
-    one_param_optimizer,
-    reference_lrs,
-    short,
-    table,
-)
+from ._core import allclose, call_student, compare, fail, report_success
+from ._schedules import ATOL, RTOL, check_schedule_function, fail_schedule, first_difference, one_param_optimizer, \
+    reference_lrs, schedule_hint, table
 
 __all__ = ["check_step_lr", "check_multistep_lr", "check_lr_scheduler_base", "check_step_lr_class", "check_train"]
+
+STEP_LR_MISTAKES = [
+    ("the decay comes one epoch early: the lr changes when epoch reaches a multiple of step_size, so use "
+     "epoch // step_size, not (epoch + 1) // step_size.", lambda e, b, s, g: b * g ** ((e + 1) // s)),
+    ("the decay comes one epoch late: epoch counts from 0 (the initial step), so use epoch // step_size, not "
+     "(epoch - 1) // step_size.", lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
+    ("you divided with /, which decays a little every epoch; StepLR decays in steps: use integer division, "
+     "epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
+    ("the lr decays every epoch: the exponent is the number of whole periods, epoch // step_size, not epoch.",
+     lambda e, b, s, g: b * g ** e),
+    ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), not "
+     "gamma * (epoch // step_size).", lambda e, b, s, g: b * g * (e // s)),
+    ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).", lambda e, b, s, g: b),
+    ("the schedule starts one decay too low: at epoch 0 the rate is base_lr itself (gamma ** 0), so the exponent "
+     "is epoch // step_size, without + 1.", lambda e, b, s, g: b * g ** (e // s + 1)),
+]
 
 
 def check_step_lr(step_lr: Callable) -> None:
@@ -44,33 +50,19 @@ def check_step_lr(step_lr: Callable) -> None:
     }.items():
         expected = reference_lrs(lambda o, s=step_size, g=gamma: StepLR(o, step_size=s, gamma=g), base_lr, n)
         cases[label] = ((base_lr, step_size, gamma), n, f"StepLR(step_size={step_size}, gamma={gamma})", expected)
+    check_schedule_function("step_lr", step_lr, ("epoch", "base_lr", "step_size", "gamma"), cases, STEP_LR_MISTAKES)
 
-    def mistakes(args, n):
-        b, s, g = args
-        return [
-            ("the decay comes one epoch early: the lr changes when epoch reaches a multiple of "
-             "step_size, so use epoch // step_size, not (epoch + 1) // step_size.",
-             table(lambda e: b * g ** ((e + 1) // s), n)),
-            ("the decay comes one epoch late: epoch counts from 0 (the initial step), so use "
-             "epoch // step_size, not (epoch - 1) // step_size.",
-             table(lambda e: b * g ** (max(e - 1, 0) // s), n)),
-            ("you divided with /, which decays a little every epoch; StepLR decays in steps: "
-             "use integer division, epoch // step_size.",
-             table(lambda e: b * g ** (e / s), n)),
-            ("the lr decays every epoch: the exponent is the number of whole periods, "
-             "epoch // step_size, not epoch.",
-             table(lambda e: b * g ** e, n)),
-            ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), "
-             "not gamma * (epoch // step_size).",
-             table(lambda e: b * g * (e // s), n)),
-            ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).",
-             table(lambda e: b, n)),
-            ("the schedule starts one decay too low: at epoch 0 the rate is base_lr itself "
-             "(gamma ** 0), so the exponent is epoch // step_size, without + 1.",
-             table(lambda e: b * g ** (e // s + 1), n)),
-        ]
 
-    check_schedule_function("step_lr", step_lr, ("epoch", "base_lr", "step_size", "gamma"), cases, mistakes)
+MULTISTEP_MISTAKES = [
+    ("the decay comes one epoch late: at epoch == milestone the lr is already decayed, so count the milestones "
+     "<= epoch (bisect_right), not < epoch (bisect_left).", lambda e, b, m, g: b * g ** bisect_left(sorted(m), e)),
+    ("the milestones were not sorted: MultiStepLR sorts them, so count milestones <= epoch in sorted(milestones) "
+     "(or count them without relying on order).", lambda e, b, m, g: b * g ** bisect_right(list(m), e)),
+    ("a milestone listed twice decays twice in MultiStepLR (gamma ** 2): do not turn the milestones into a set.",
+     lambda e, b, m, g: b * g ** sum(1 for x in set(m) if x <= e)),
+    ("gamma multiplies once per milestone passed, so it is a power: gamma ** count, not gamma * count.",
+     lambda e, b, m, g: b * g * bisect_right(sorted(m), e)),
+]
 
 
 def check_multistep_lr(multistep_lr: Callable) -> None:
@@ -81,30 +73,10 @@ def check_multistep_lr(multistep_lr: Callable) -> None:
         "unsorted milestones=[8, 2, 5]": (1.0, [8, 2, 5], 0.1, 10),
         "a repeated milestone [4, 4] decays twice": (0.5, [4, 4], 0.5, 7),
     }.items():
-        expected = reference_lrs(
-            lambda o, m=milestones, g=gamma: MultiStepLR(o, milestones=list(m), gamma=g), base_lr, n
-        )
+        expected = reference_lrs(lambda o, m=milestones, g=gamma: MultiStepLR(o, milestones=list(m), gamma=g), base_lr, n)
         cases[label] = ((base_lr, milestones, gamma), n, f"MultiStepLR(milestones={milestones}, gamma={gamma})", expected)
-
-    def mistakes(args, n):
-        b, m, g = args
-        ordered = sorted(m)
-        return [
-            ("the decay comes one epoch late: at epoch == milestone the lr is already decayed, so "
-             "count the milestones <= epoch (bisect_right), not < epoch (bisect_left).",
-             table(lambda e: b * g ** bisect_left(ordered, e), n)),
-            ("the milestones were not sorted: MultiStepLR sorts them, so count milestones <= epoch "
-             "in sorted(milestones) (or count them without relying on order).",
-             table(lambda e: b * g ** bisect_right(list(m), e), n)),
-            ("a milestone listed twice decays twice in MultiStepLR (gamma ** 2): do not turn "
-             "the milestones into a set.",
-             table(lambda e: b * g ** sum(1 for x in set(m) if x <= e), n)),
-            ("gamma multiplies once per milestone passed, so it is a power: "
-             "gamma ** count, not gamma * count.",
-             table(lambda e: b * g * bisect_right(ordered, e), n)),
-        ]
-
-    check_schedule_function("multistep_lr", multistep_lr, ("epoch", "base_lr", "milestones", "gamma"), cases, mistakes)
+    check_schedule_function("multistep_lr", multistep_lr, ("epoch", "base_lr", "milestones", "gamma"), cases,
+                            MULTISTEP_MISTAKES)
 
 
 def _halving(epoch: int) -> float:
@@ -114,13 +86,6 @@ def _halving(epoch: int) -> float:
 
 def _group_lrs(optimizer: SGD) -> list[float]:
     return [group["lr"] for group in optimizer.param_groups]
-
-
-def _fail(headline: str, got: Any, expected: Any, hint: str) -> None:
-    raise ExerciseError(
-        f"{headline}\n  your result: {format_value(got)}\n  expected:    {format_value(expected)}\n"
-        f"  likely mistake: {hint}"
-    )
 
 
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
@@ -136,66 +101,52 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
         def get_lr(self):
             return [base_lr * _halving(self.last_epoch) for base_lr in self.base_lrs]
 
-    lrs = [0.1, 0.03]
+    name, lrs = scheduler_cls.__name__, [0.1, 0.03]
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
-    scheduler = call_student(Probe, optimizer)
+    scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)")
     reference = LambdaLR(reference_optimizer, _halving)
-    name = scheduler_cls.__name__
-
-    initial = [group.get("initial_lr") for group in optimizer.param_groups]
-    if initial != lrs:
-        _fail(f"{name}.__init__: param_groups[i]['initial_lr'] is wrong after construction.", initial, lrs,
-              "set group.setdefault('initial_lr', group['lr']) in every param group when "
-              "last_epoch == -1: it records the lr the schedule starts from.")
-    base_lrs = list(getattr(scheduler, "base_lrs", None) or [])
-    if not allclose(base_lrs, lrs):
-        _fail(f"{name}.__init__: self.base_lrs is wrong.", getattr(scheduler, "base_lrs", None), lrs,
-              "base_lrs = [group['initial_lr'] for group in optimizer.param_groups].")
+    setdefault = ("set group.setdefault('initial_lr', group['lr']) in every param group when last_epoch == -1: "
+                  "it records the lr the schedule starts from.")
+    compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
+            f"{name}.__init__: param_groups[i]['initial_lr'] after construction", hint=setdefault)
+    compare(getattr(scheduler, "base_lrs", None), lrs, f"{name}.__init__: self.base_lrs",
+            hint="base_lrs = [group['initial_lr'] for group in optimizer.param_groups].")
     last_epoch = getattr(scheduler, "last_epoch", None)
-    if last_epoch != 0:
-        hint = {
-            -1: "__init__ must end with the initial step (self.step()), which moves last_epoch from -1 to 0.",
-            1: "last_epoch starts at -1 (the argument) and the initial step adds one: you counted one step too many.",
-        }.get(last_epoch, "store last_epoch (-1 for a new schedule), then call self.step() once.")
-        _fail(f"{name}.__init__: last_epoch after construction is wrong.", last_epoch, 0, hint)
-
+    compare(last_epoch, 0, f"{name}.__init__: last_epoch after construction", hint={
+        -1: "__init__ must end with the initial step (self.step()), which moves last_epoch from -1 to 0.",
+        1: "last_epoch starts at -1 (the argument) and the initial step adds one: you counted one step too many.",
+    }.get(last_epoch, "store last_epoch (-1 for a new schedule), then call self.step() once."))
     for step in range(6):
         if step:
             optimizer.step()
             reference_optimizer.step()
-            call_student(scheduler.step)
+            call_student(scheduler.step, where=f"{name}.step()")
             reference.step()
-        got, expected = _group_lrs(optimizer), _group_lrs(reference_optimizer)
-        where = "after construction" if step == 0 else f"after {step} call(s) of step()"
-        if not allclose(got, expected, RTOL, ATOL):
-            last = getattr(scheduler, "_last_lr", None)
-            if last is not None and allclose(list(last), expected, RTOL, ATOL):
-                hint = "step() must write each new rate into its param group: group['lr'] = lr."
-            elif allclose(got, [lr * _halving(step - 1) for lr in lrs]):
-                hint = "step() must add 1 to last_epoch BEFORE calling get_lr(); yours lags one step behind."
-            else:
-                hint = "step(): last_epoch += 1, then lrs = self.get_lr(), then set group['lr'] for each group."
-            _fail(f"{name}: the param groups' lr {where} are wrong.", got, expected, hint)
-        last = call_student(scheduler.get_last_lr)
-        if not allclose(list(last) if isinstance(last, (list, tuple)) else last, expected, RTOL, ATOL):
-            hint = ("get_last_lr() returns the base_lrs; it should return the rates set by the last step()."
-                    if step and allclose(list(last), lrs) else
-                    "step() should save the rates it sets (self._last_lr = [group['lr'] ...]) "
-                    "and get_last_lr() return them (a list, one per group).")
-            _fail(f"{name}.get_last_lr() {where} is wrong.", last, expected, hint)
-
+        expected = _group_lrs(reference_optimizer)
+        where = "after construction" if step == 0 else f"after {step} call{'s' if step > 1 else ''} of step()"
+        compare(_group_lrs(optimizer), expected, f"{name}: the param groups' lr {where} are wrong.", mistakes=[
+            ("step() must write each new rate into its param group: group['lr'] = lr.",
+             lambda got: allclose(list(getattr(scheduler, "_last_lr", None) or []), expected, RTOL, ATOL)),
+            ("step() must add 1 to last_epoch BEFORE calling get_lr(); yours lags one step behind.",
+             [lr * _halving(step - 1) for lr in lrs]),
+            ("step(): last_epoch += 1, then lrs = self.get_lr(), then set group['lr'] for each group.", lambda got: True),
+        ], rtol=RTOL, atol=ATOL)
+        last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()")
+        compare(list(last) if isinstance(last, (list, tuple)) else last, expected, f"{name}.get_last_lr() {where}",
+                mistakes=[("get_last_lr() returns the base_lrs; it should return the rates set by the last step().",
+                           lrs if step else None),
+                          ("step() should save the rates it sets (self._last_lr = [group['lr'] ...]) and get_last_lr() "
+                           "return them (a list, one per group).", lambda got: True)], rtol=RTOL, atol=ATOL)
     # A second scheduler on the same optimizer must start from initial_lr, not from the current lr.
     current = _group_lrs(optimizer)
-    second = call_student(Probe, optimizer)
-    initial = [group.get("initial_lr") for group in optimizer.param_groups]
-    if initial != lrs:
-        _fail(f"{name}.__init__ overwrote initial_lr when it was already set.", initial, lrs,
-              "use group.setdefault('initial_lr', group['lr']): a second scheduler (or one "
-              "built after lr changed) must keep the original initial_lr.")
-    if not allclose(list(second.base_lrs), lrs):
-        _fail(f"{name}.__init__: base_lrs of a second scheduler on the same optimizer are wrong "
-              f"(the current lrs are {format_value(current)}).", second.base_lrs, lrs,
-              "read base_lrs from group['initial_lr'], not from group['lr'] (which a schedule changes).")
+    second = call_student(Probe, optimizer, where=f"a second {name}(optimizer)")
+    compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
+            f"{name}.__init__ overwrote initial_lr when it was already set.", hint=setdefault.replace(
+                "when last_epoch == -1: it records the lr the schedule starts from.",
+                ": a second scheduler (or one built after lr changed) must keep the original initial_lr."))
+    compare(list(second.base_lrs), lrs, f"{name}.__init__: base_lrs of a second scheduler on the same optimizer "
+            f"(the current lrs are {current})", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
+            "(which a schedule changes).")
     report_success(name, 3, "checks (construction, 5 steps, a second scheduler)")
 
 
@@ -203,91 +154,56 @@ def check_step_lr_class(step_lr_cls: type) -> None:
     """Check ``MyStepLR(optimizer, step_size, gamma)`` against ``StepLR`` on two param groups."""
     name = step_lr_cls.__name__
     lrs, step_size, gamma, n = [0.1, 1.0], 3, 0.5, 13
+    where = f"{name}(optimizer, step_size={step_size}, gamma={gamma})"
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
-    try:
-        scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma)
-    except TypeError as error:
-        if "iterable" not in str(error):
-            raise
-        raise ExerciseError(
-            f"{name}(optimizer, step_size={step_size}, gamma={gamma}) failed: {error}.\n"
-            "  likely mistake: get_lr() must return a LIST, one rate per param group "
-            "([... for base_lr in self.base_lrs]), not a single number."
-        ) from None
+    scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma, where=where, crashes=[
+        (TypeError, "iterable", "get_lr() must return a LIST, one rate per param group ([... for base_lr in "
+                                "self.base_lrs]), not a single number.")])
     reference = StepLR(reference_optimizer, step_size=step_size, gamma=gamma)
     got, expected = [_group_lrs(optimizer)], [_group_lrs(reference_optimizer)]
     for _ in range(n - 1):
         optimizer.step()
         reference_optimizer.step()
-        call_student(scheduler.step)
+        call_student(scheduler.step, where=f"{name}.step()")
         reference.step()
         got.append(_group_lrs(optimizer))
         expected.append(_group_lrs(reference_optimizer))
-    ours, theirs = [g[0] for g in got], [e[0] for e in expected]
     step = first_difference([x for g in got for x in g], [x for e in expected for x in e])
     if step is None:
         report_success(name, 1, f"schedule ({n} steps, 2 param groups)")
         return
-    step //= len(lrs)
-    b = lrs[0]
+    b, ours, theirs = lrs[0], [g[0] for g in got], [e[0] for e in expected]
     compounding = [b]
     for t in range(1, n):
         compounding.append(compounding[-1] * gamma ** (t // step_size))
-    mistakes = [
-        ("you multiplied the CURRENT lr (group['lr']) by gamma ** (last_epoch // step_size), so "
-         "the decays compound; the closed form starts from base_lr: base_lr * gamma ** (last_epoch // step_size).",
-         compounding),
+    mistakes = [(hint, table(lambda e, fn=fn: fn(e, b, step_size, gamma), n)) for hint, fn in [
         ("the decay comes one step early: use last_epoch // step_size, not (last_epoch + 1) // step_size.",
-         table(lambda e: b * gamma ** ((e + 1) // step_size), n)),
+         STEP_LR_MISTAKES[0][1]),
         ("the decay comes one step late: use last_epoch // step_size, not (last_epoch - 1) // step_size.",
-         table(lambda e: b * gamma ** (max(e - 1, 0) // step_size), n)),
-        ("the lr decays every step: the exponent is last_epoch // step_size.",
-         table(lambda e: b * gamma ** e, n)),
-        ("the lr never changes: get_lr() should return "
-         "[base_lr * self.gamma ** (self.last_epoch // self.step_size) for base_lr in self.base_lrs].",
-         [b] * n),
-        ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial "
-         "step included; return base_lr * gamma ** (last_epoch // step_size) instead.",
-         table(lambda e: b * gamma ** (e + 1), n)),
-        ("the schedule starts one decay too low: the constructor's initial step (last_epoch = 0) "
-         "must leave the rate at base_lr; 0 % step_size == 0 is true, so do not decay on it.",
-         table(lambda e: b * gamma ** (e // step_size + 1), n)),
-    ]
-    if first_difference(ours, theirs) is None:
-        hint = ("group 0 is right but another group is wrong: get_lr() must return one lr "
-                "per base_lr, computed from that group's own base_lr.")
-    else:
-        hint = diagnose(ours, mistakes, step) or (
-            "compare your schedule with the expected one below; if check_lr_scheduler_base "
-            "did not pass, fix MyLRScheduler first: MyStepLR relies on it.")
-    raise ExerciseError(
-        f"{name} gives a wrong lr at step {step} (StepLR(step_size={step_size}, gamma={gamma}), "
-        f"param groups with lr {lrs}).\n"
-        f"  your result: {format_value(got[step])}\n  expected:    {format_value(expected[step])}\n"
-        f"  your schedule (group 0):     {short(ours)}\n  expected schedule (group 0): {short(theirs)}\n"
-        f"  likely mistake: {hint}"
-    )
-
-
-def _reference_train(model, loss_fn, optimizer, scheduler, batches, epochs):
-    lrs = []
-    for _ in range(epochs):
-        lrs.append(scheduler.get_last_lr()[0])
-        for x, y in batches:
-            optimizer.zero_grad()
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-        scheduler.step()
-    return lrs
+         STEP_LR_MISTAKES[1][1]),
+        ("the lr decays every step: the exponent is last_epoch // step_size.", STEP_LR_MISTAKES[3][1]),
+        ("the lr never changes: get_lr() should return [base_lr * self.gamma ** (self.last_epoch // self.step_size) "
+         "for base_lr in self.base_lrs].", STEP_LR_MISTAKES[5][1]),
+        ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial step included; "
+         "return base_lr * gamma ** (last_epoch // step_size) instead.", lambda e, b, s, g: b * g ** (e + 1)),
+        ("the schedule starts one decay too low: the constructor's initial step (last_epoch = 0) must leave the rate "
+         "at base_lr; 0 % step_size == 0 is true, so do not decay on it.", STEP_LR_MISTAKES[6][1])]]
+    mistakes.insert(0, ("you multiplied the CURRENT lr (group['lr']) by gamma ** (last_epoch // step_size), so the "
+                        "decays compound; the closed form starts from base_lr: base_lr * gamma ** (last_epoch // "
+                        "step_size).", compounding))
+    step //= len(lrs)
+    hint = ("group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed from "
+            "that group's own base_lr." if first_difference(ours, theirs) is None else schedule_hint(ours, step, mistakes)
+            or "if check_lr_scheduler_base did not pass, fix MyLRScheduler first: MyStepLR relies on it.")
+    fail_schedule(f"{name} gives a wrong lr (group 0 shown)", f"{where}, param groups with lr {lrs}", step, ours,
+                  theirs, hint, f"StepLR(step_size={step_size}, gamma={gamma})")
 
 
 class _Line:
     """A tiny model, ``w * x + b`` on column vectors, with its parameters in a list."""
 
     def __init__(self) -> None:
-        self.w = tensor([0.5], requires_grad=True)
-        self.b = tensor([-0.2], requires_grad=True)
+        self.w, self.b = tensor([0.5], requires_grad=True), tensor([-0.2], requires_grad=True)
 
     def parameters(self) -> list:
         return [self.w, self.b]
@@ -305,12 +221,22 @@ def _training_setup():
     """The model, loss, optimizer, scheduler and 4 batches the train-loop check uses."""
     rng = np.random.default_rng(7)
     x = rng.normal(size=(4, 3)).astype(np.float32)
-    y = 2.0 * x - 1.0
-    batches = [(tensor(x[i]), tensor(y[i])) for i in range(4)]
+    batches = [(tensor(x[i]), tensor(2.0 * x[i] - 1.0)) for i in range(4)]
     model = _Line()
     optimizer = SGD(model.parameters(), lr=0.1)
-    scheduler = StepLR(optimizer, step_size=2, gamma=0.5)
-    return model, _mse, optimizer, scheduler, batches
+    return model, _mse, optimizer, StepLR(optimizer, step_size=2, gamma=0.5), batches
+
+
+def _reference_train(model, loss_fn, optimizer, scheduler, batches, epochs):
+    lrs = []
+    for _ in range(epochs):
+        lrs.append(scheduler.get_last_lr()[0])
+        for x, y in batches:
+            optimizer.zero_grad()
+            loss_fn(model(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+    return lrs
 
 
 def check_train(train: Callable) -> None:
@@ -325,45 +251,27 @@ def check_train(train: Callable) -> None:
     ref_model, _, ref_optimizer, ref_scheduler, _ = _training_setup()
     expected = _reference_train(ref_model, loss_fn, ref_optimizer, ref_scheduler, batches, epochs)
     start = [p.tolist() for p in model.parameters()]
+    setup = f"model w*x+b, SGD(lr=0.1), StepLR(step_size=2, gamma=0.5), {len(batches)} batches per epoch, {epochs} epochs"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = call_student(train, model, loss_fn, optimizer, scheduler, batches, epochs)
-    setup = ("model w*x+b, SGD(lr=0.1), StepLR(step_size=2, gamma=0.5), "
-             f"{len(batches)} batches per epoch, {epochs} epochs")
-
-    def fail(what, yours, wanted, hint):
-        raise ExerciseError(
-            f"train: {what} is wrong ({setup}).\n  your result: {format_value(yours)}\n"
-            f"  expected:    {format_value(wanted)}\n  likely mistake: {hint}"
-        )
-
-    order = [w for w in caught if "before `optimizer.step()`" in str(w.message)]
-    if order:
-        fail("the call order", "scheduler.step() before optimizer.step()", "optimizer.step() then scheduler.step()",
-             "call optimizer.step() for the batches first and scheduler.step() after them; "
-             "the other order skips the first value of the schedule (see the UserWarning).")
-    if scheduler.last_epoch != epochs:
-        if scheduler.last_epoch == epochs * len(batches):
-            hint = ("scheduler.step() runs once per BATCH; StepLR counts epochs here: call it once per "
-                    "epoch, after the loop over the batches.")
-        else:
-            hint = "call scheduler.step() exactly once per epoch, after the loop over the batches."
-        fail("the number of scheduler steps (scheduler.last_epoch)", scheduler.last_epoch, epochs, hint)
-    if not isinstance(got, (list, tuple)) or not allclose(list(got), expected, RTOL, ATOL):
-        hint = ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START "
-                "of each epoch, before the batches, and return the list.")
-        model2, _, optimizer2, scheduler2, _ = _training_setup()
-        shifted = _reference_train(model2, loss_fn, optimizer2, scheduler2, batches, epochs + 1)[1:]
-        if isinstance(got, (list, tuple)) and allclose(list(got), shifted, RTOL, ATOL):
-            hint = "you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start."
-        fail("the returned list of learning rates", got, expected, hint)
-    params = [p.tolist() for p in model.parameters()]
-    wanted = [p.tolist() for p in ref_model.parameters()]
-    if not allclose(params, wanted, 1e-4, 1e-6):
-        if allclose(params, start):
-            hint = "the parameters never changed: call optimizer.step() after loss.backward() for each batch."
-        else:
-            hint = ("the updates differ: call optimizer.zero_grad() before each backward(), otherwise "
-                    "gradients of earlier batches accumulate into .grad.")
-        fail("the trained parameters [w, b]", params, wanted, hint)
+        got = call_student(train, model, loss_fn, optimizer, scheduler, batches, epochs, where="train", inputs=setup)
+    if any("before `optimizer.step()`" in str(w.message) for w in caught):
+        fail("train: scheduler.step() ran before optimizer.step().", setup, hint="call optimizer.step() for the "
+             "batches first and scheduler.step() after them; the other order skips the first value of the schedule "
+             "(see the UserWarning).")
+    compare(scheduler.last_epoch, epochs, "train: the number of scheduler steps (scheduler.last_epoch)", setup, hint=(
+            "scheduler.step() runs once per BATCH; StepLR counts epochs here: call it once per epoch, after the loop "
+            "over the batches." if scheduler.last_epoch == epochs * len(batches) else
+            "call scheduler.step() exactly once per epoch, after the loop over the batches."))
+    shifted = _reference_train(*_training_setup()[:4], batches, epochs + 1)[1:]
+    compare(list(got) if isinstance(got, (list, tuple)) else got, expected, "train: the returned list of learning "
+            "rates", setup, mistakes=[
+                ("you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start.", shifted),
+                ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, "
+                 "before the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
+    compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
+            "train: the trained parameters [w, b] are wrong.", setup, mistakes=[
+                ("the parameters never changed: call optimizer.step() after loss.backward() for each batch.", start),
+                ("the updates differ: call optimizer.zero_grad() before each backward(), otherwise gradients of "
+                 "earlier batches accumulate into .grad.", lambda g: True)], rtol=1e-4, atol=1e-6)
     report_success("train", 1, "training run (order, per-epoch stepping, lrs, parameters)")

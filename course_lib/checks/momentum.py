@@ -13,8 +13,8 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._core import ExerciseError, call_student, run_cases
-from .optimizer_base import _first_match, _reference_sgd
+from ._core import EXACT, allclose, call_student, fail, first_match, run_cases
+from ._references import reference_sgd
 
 __all__ = [
     "check_momentum_buffer_update",
@@ -23,43 +23,46 @@ __all__ = [
     "check_ema_momentum_update",
 ]
 
-_EXACT = dict(rtol=1e-9, atol=1e-12)
-
 
 def _rng_case(rng: np.random.Generator, shape=(3,)) -> np.ndarray:
     return np.round(rng.normal(size=shape), 3)
 
 
+def _param(got: Any) -> Any:
+    return got[0] if isinstance(got, (tuple, list)) and got else got
+
+
+def _zeros_if_none(buf, like) -> np.ndarray:
+    return np.zeros_like(like) if buf is None else np.asarray(buf)
+
+
 # ------------------------------------------------------------------- Exercise 05.1
-def _buffer_reference(buf: np.ndarray | None, grad: np.ndarray, momentum: float,
-                      dampening: float) -> np.ndarray:
+def _buffer_reference(buf: np.ndarray | None, grad: np.ndarray, momentum: float, dampening: float) -> np.ndarray:
     """torch's buffer: a copy of grad on the first step, then momentum*buf + (1-dampening)*grad."""
-    return _reference_sgd(np.zeros_like(grad), grad, buf, lr=0.0, momentum=momentum,
-                          dampening=dampening)[1]
+    return reference_sgd(np.zeros_like(grad), grad, buf, lr=0.0, momentum=momentum, dampening=dampening)[1]
 
 
-def _buffer_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
-    buf, g = inputs["buf"], np.asarray(inputs["grad"])
-    mu, d = inputs["momentum"], inputs["dampening"]
-    if buf is None:
-        return _first_match(got, [
-            ("dampening applied on the first step: torch starts the buffer as a plain copy of "
-             "grad (buf = grad.copy()), no (1 - dampening) factor", (1 - d) * g),
-            ("on the first step the buffer is just grad; momentum has nothing to multiply yet",
-             mu * g),
-            ("the moving-average form (1 - momentum) * grad; torch starts with buf = grad",
-             (1 - mu) * g),
-        ]) or "when buf is None (the first step) return a copy of grad"
-    buf = np.asarray(buf)
-    return _first_match(got, [
-        ("dampening is ignored; the gradient's weight is (1 - dampening)", mu * buf + g),
-        ("dampening is used as the gradient's weight; it should be (1 - dampening)",
-         mu * buf + d * g),
-        ("this is the moving-average form (1 - momentum) * grad; torch weighs the gradient "
-         "by (1 - dampening)", mu * buf + (1 - mu) * g),
-        ("momentum multiplies the gradient instead of the old buffer", buf + mu * g),
-        ("momentum and dampening swapped", d * buf + (1 - mu) * g),
-    ])
+def _first(value):  # a mistake of the first step only (buf is None)
+    return lambda buf, g, mu, d: value(g, mu, d) if buf is None else None
+
+
+def _later(value):  # a mistake of the later steps only
+    return lambda buf, g, mu, d: value(buf, g, mu, d) if buf is not None else None
+
+
+BUFFER_MISTAKES = [
+    ("dampening applied on the first step: torch starts the buffer as a plain copy of grad "
+     "(buf = grad.copy()), no (1 - dampening) factor", _first(lambda g, mu, d: (1 - d) * g)),
+    ("on the first step the buffer is just grad; momentum has nothing to multiply yet", _first(lambda g, mu, d: mu * g)),
+    ("the moving-average form (1 - momentum) * grad; torch starts with buf = grad", _first(lambda g, mu, d: (1 - mu) * g)),
+    ("when buf is None (the first step) return a copy of grad", _first(lambda g, mu, d: lambda got: True)),
+    ("dampening is ignored; the gradient's weight is (1 - dampening)", _later(lambda b, g, mu, d: mu * b + g)),
+    ("dampening is used as the gradient's weight; it should be (1 - dampening)", _later(lambda b, g, mu, d: mu * b + d * g)),
+    ("this is the moving-average form (1 - momentum) * grad; torch weighs the gradient by (1 - dampening)",
+     _later(lambda b, g, mu, d: mu * b + (1 - mu) * g)),
+    ("momentum multiplies the gradient instead of the old buffer", _later(lambda b, g, mu, d: b + mu * g)),
+    ("momentum and dampening swapped", _later(lambda b, g, mu, d: d * b + (1 - mu) * g)),
+]
 
 
 def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
@@ -69,15 +72,12 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
     dampening); afterwards ``momentum * buf + (1 - dampening) * grad``.
     """
     # The first buffer must be a copy: a buffer that *is* the gradient array changes with it.
-    # Checked first, so that a wrong answer never follows the success line.
     grad = np.array([1.0, 2.0])
-    buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0)
+    buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0, where="momentum_buffer_update(None, grad, 0.9, 0.0)")
     if buf is grad or (isinstance(buf, np.ndarray) and np.shares_memory(buf, grad)):
-        raise ExerciseError(
-            "momentum_buffer_update: on the first step your buffer is the gradient array itself.\n"
-            "  likely mistake: return grad.copy(); otherwise the next backward() (or an in-place "
-            "update of the buffer) changes both."
-        )
+        fail("momentum_buffer_update: on the first step your buffer is the gradient array itself.",
+             "buf = None, grad = [1. 2.], momentum = 0.9, dampening = 0.0", hint=(
+             "return grad.copy(); otherwise the next backward() (or an in-place update of the buffer) changes both."))
     rng = np.random.default_rng(5)
     g = _rng_case(rng)
     run_cases("momentum_buffer_update", momentum_buffer_update, _buffer_reference, {
@@ -86,75 +86,70 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
         "later step": (_rng_case(rng), _rng_case(rng), 0.9, 0.0),
         "later step with dampening": (_rng_case(rng), _rng_case(rng), 0.9, 0.1),
         "2-D parameter": (_rng_case(rng, (2, 2)), _rng_case(rng, (2, 2)), 0.5, 0.5),
-    }, diagnose=_buffer_diagnose, **_EXACT)
+    }, mistakes=BUFFER_MISTAKES, **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 05.2
 def _momentum_reference(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
                         nesterov=False, maximize=False):
-    return _reference_sgd(param, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
-                          weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+    return reference_sgd(param, grad, buf, lr=lr, momentum=momentum, dampening=dampening,
+                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
 
 
 def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
     p, g, buf = np.asarray(inputs["param"]), np.asarray(inputs["grad"]), inputs["buf"]
-    lr, mu, d = inputs["lr"], inputs["momentum"], inputs["dampening"]
-    wd, nesterov, maximize = inputs["weight_decay"], inputs["nesterov"], inputs["maximize"]
+    lr, mu, d, wd, nesterov, maximize = (inputs[k] for k in ("lr", "momentum", "dampening", "weight_decay",
+                                                             "nesterov", "maximize"))
+    if mu == 0 and isinstance(got, (tuple, list)) and len(got) == 2 and got[1] is not None \
+            and allclose(_param(got), expected[0], **EXACT):
+        return "with momentum = 0 there is no buffer: return (new_param, None)"
     s = -1.0 if maximize else 1.0
-    got_param = got[0] if isinstance(got, (tuple, list)) and got else got
-    if mu == 0 and isinstance(got, (tuple, list)) and len(got) == 2 and got[1] is not None:
-        if _first_match(got_param, [("", expected[0])]) is not None:
-            return "with momentum = 0 there is no buffer: return (new_param, None)"
 
     def buffer_of(grad_used):
         return grad_used.copy() if buf is None else mu * np.asarray(buf) + (1 - d) * grad_used
 
-    full = s * g + wd * p              # the gradient torch feeds the buffer
-    raw = buffer_of(s * g)             # buffer built before weight decay was added
-    new = buffer_of(full)
-    return _first_match(got_param, [
-        ("Nesterov steps along the buffer alone; it should step along grad + momentum * buf "
-         "(with the new buf)" + (" (without dampening the buffer alone equals grad + momentum * "
-                                 "OLD buf: update buf first, then use it)" if buf is not None and d == 0
-                                 else ""), p - lr * new if nesterov else None),
-        ("Nesterov uses the old buffer; update buf first, then use grad + momentum * buf",
-         p - lr * (full + mu * np.asarray(buf)) if nesterov and buf is not None else None),
-        ("weight decay added after momentum instead of before: add weight_decay * param to the "
-         "gradient first, then update the buffer with it",
-         p - lr * ((full + mu * raw) if nesterov else (raw + wd * p)) if wd else None),
-        ("the update has the wrong sign (or maximize flips the weight decay too): negate only "
-         "the gradient when maximize=True, then step param - lr * direction",
-         p + lr * (buffer_of(g + wd * p) if not nesterov
-                   else g + wd * p + mu * buffer_of(g + wd * p))),
-        ("maximize negates only the gradient; you negated the weight decay term too. Use "
-         "g = -grad, then g = g + weight_decay * param",
-         p - lr * ((s * g - wd * p) + mu * buffer_of(s * g - wd * p) if nesterov and mu
-                   else buffer_of(s * g - wd * p) if mu else s * g - wd * p)
-         if maximize and wd else None),
-        ("weight decay is missing; add weight_decay * param to the gradient, before the buffer",
-         _reference_sgd(p, g, buf, lr=lr, momentum=mu, dampening=d, nesterov=nesterov,
-                        maximize=maximize)[0] if wd else None),
-        ("maximize is ignored; with maximize=True start from -grad",
-         _reference_sgd(p, g, buf, lr=lr, momentum=mu, dampening=d, weight_decay=wd,
-                        nesterov=nesterov)[0] if maximize else None),
-        ("momentum is ignored; step along the buffer, not the raw gradient",
-         p - lr * full if mu else None),
-        ("Nesterov is ignored; with nesterov=True step along grad + momentum * buf",
+    def ref(**changed):
+        options = dict(lr=lr, momentum=mu, dampening=d, weight_decay=wd, nesterov=nesterov, maximize=maximize)
+        return reference_sgd(p, g, buf, **{**options, **changed})[0]
+
+    full = s * g + wd * p  # the gradient torch feeds the buffer
+    raw, new = buffer_of(s * g), buffer_of(full)
+    flipped = s * g - wd * p
+    return first_match(_param(got), [
+        ("Nesterov steps along the buffer alone; it should step along grad + momentum * buf (with the new buf)",
          p - lr * new if nesterov else None),
-    ])
+        ("Nesterov uses the OLD buf: update buf first, then step along grad + momentum * buf",
+         p - lr * (full + mu * np.asarray(buf)) if nesterov and buf is not None else None),
+        ("weight decay added after momentum instead of before: add weight_decay * param to the gradient "
+         "first, then update the buffer with it", p - lr * ((full + mu * raw) if nesterov else (raw + wd * p)) if wd else None),
+        ("the update has the wrong sign (or maximize flips the weight decay too): negate only the gradient "
+         "when maximize=True, then step param - lr * direction",
+         p + lr * (buffer_of(g + wd * p) if not nesterov else g + wd * p + mu * buffer_of(g + wd * p))),
+        ("maximize negates only the gradient; you negated the weight decay term too. Use g = -grad, then "
+         "g = g + weight_decay * param", p - lr * ((flipped + mu * buffer_of(flipped)) if nesterov and mu
+                                                  else buffer_of(flipped) if mu else flipped) if maximize and wd else None),
+        ("weight decay is missing; add weight_decay * param to the gradient, before the buffer",
+         ref(weight_decay=0.0) if wd else None),
+        ("maximize is ignored; with maximize=True start from -grad", ref(maximize=False) if maximize else None),
+        ("momentum is ignored; step along the buffer, not the raw gradient", p - lr * full if mu else None),
+        ("Nesterov is ignored; with nesterov=True step along grad + momentum * buf", ref(nesterov=False) if nesterov else None),
+    ], **EXACT)
 
 
 def check_sgd_momentum_update(sgd_momentum_update: Callable) -> None:
     """Check ``sgd_momentum_update(param, grad, buf, lr, momentum, dampening, weight_decay,
     nesterov, maximize) -> (new_param, new_buf)`` against ``course_lib.optim.sgd.sgd_update``.
+
+    Nesterov with dampening is torch's formula (``torch.optim.SGD`` refuses the mix, the
+    update rule does not): it tells a step along the old buffer from one along the buffer alone.
     """
     rng = np.random.default_rng(6)
 
-    def case(buf, lr, momentum, dampening=0.0, weight_decay=0.0, nesterov=False,
-             maximize=False):
-        return (_rng_case(rng), _rng_case(rng), buf, lr, momentum, dampening, weight_decay,
-                nesterov, maximize)
+    def case(buf, lr, momentum, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
+        return (_rng_case(rng), _rng_case(rng), buf, lr, momentum, dampening, weight_decay, nesterov, maximize)
 
+    crashes = [(TypeError, "NoneType", "buf is None on the first step: update the buffer first (a copy of grad), "
+                                       "then use the NEW buf, grad + momentum * buf for Nesterov.")]
     run_cases("sgd_momentum_update", sgd_momentum_update, _momentum_reference, {
         "no momentum (buffer stays None)": case(None, 0.1, 0.0),
         "first step": case(None, 0.1, 0.9),
@@ -162,45 +157,51 @@ def check_sgd_momentum_update(sgd_momentum_update: Callable) -> None:
         "dampening": case(_rng_case(rng), 0.1, 0.9, dampening=0.3),
         "weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5),
         "Nesterov, first step": case(None, 0.1, 0.9, nesterov=True),
+        "Nesterov with dampening": case(_rng_case(rng), 0.1, 0.9, dampening=0.3, nesterov=True),
         "Nesterov, later step": case(_rng_case(rng), 0.1, 0.9, nesterov=True),
-        "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2,
-                                           nesterov=True),
-        "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5,
-                                           maximize=True),
-    }, diagnose=_momentum_diagnose, **_EXACT)
+        "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2, nesterov=True),
+        "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
+    }, diagnose=_momentum_diagnose, crashes=crashes, **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 05.3
 def sutskever_reference(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray | None,
                         lr: float, momentum: float) -> tuple[np.ndarray, np.ndarray]:
     """Sutskever et al. (2013): ``v = momentum * v - lr * grad; param = param + v`` (v0 = 0)."""
-    velocity = np.zeros_like(grad) if velocity is None else np.asarray(velocity)
-    velocity = momentum * velocity - lr * np.asarray(grad)
+    velocity = momentum * _zeros_if_none(velocity, grad) - lr * np.asarray(grad)
     return np.asarray(param) + velocity, velocity
 
 
-def _sutskever_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
-    p, g, lr, mu = np.asarray(inputs["param"]), np.asarray(inputs["grad"]), inputs["lr"], inputs["momentum"]
-    v = np.zeros_like(g) if inputs["velocity"] is None else np.asarray(inputs["velocity"])
-    got_param = got[0] if isinstance(got, (tuple, list)) and got else got
-    param_right = _first_match(got_param, [("right", expected[0])]) is not None
-    if isinstance(got, (tuple, list)) and len(got) == 2 and param_right and got[1] is not None:
-        return _first_match(got[1], [
-            ("your new parameter is right but the velocity has the opposite sign: in this form v "
-             "points downhill, v = momentum * v - lr * grad, and the step is param + v",
-             -expected[1]),
-            ("your velocity is torch's buffer (momentum * v + grad); in this form v includes the "
-             "step size: v = momentum * v - lr * grad", mu * v + g),
-        ])
-    return _first_match(got_param, [
-        ("the update has the wrong sign: in this form the velocity points downhill, "
-         "v = momentum * v - lr * grad, and param = param + v", p + mu * v + lr * g),
-        ("the update has the wrong sign: in this form the velocity points downhill, "
-         "v = momentum * v - lr * grad, and param = param + v", p - (mu * v - lr * g)),
-        ("lr is applied twice (param + lr * v); the velocity already holds lr",
-         p + lr * (mu * v - lr * g)),
-        ("this is torch's form (v = momentum * v + grad; param - lr * v)", p - lr * (mu * v + g)),
-    ])
+def _velocity(value):  # a mistake in the velocity next to a right parameter
+    return lambda p, g, v, lr, mu: (lambda got: isinstance(got, (tuple, list)) and len(got) == 2
+                                    and allclose(got[0], sutskever_reference(p, g, v, lr, mu)[0], **EXACT)
+                                    and allclose(got[1], value(p, g, _zeros_if_none(v, g), lr, mu), **EXACT))
+
+
+def _on_param(value):
+    """A mistake seen in the new parameter (element 0 of the result) alone."""
+    def row(param, grad, state, lr, rate):
+        wrong = value(param, grad, _zeros_if_none(state, grad), lr, rate, state is None)
+        return None if wrong is None else (lambda got: allclose(_param(got), wrong, **EXACT))
+    return row
+
+
+SUTSKEVER_MISTAKES = [
+    ("your new parameter is right but the velocity has the opposite sign: in this form v points downhill, "
+     "v = momentum * v - lr * grad, and the step is param + v", _velocity(lambda p, g, v, lr, mu: lr * g - mu * v)),
+    ("your velocity is torch's buffer (momentum * v + grad); in this form v includes the step size: "
+     "v = momentum * v - lr * grad", _velocity(lambda p, g, v, lr, mu: mu * v + g)),
+    ("the velocity starts at zero in Sutskever's form, so the first v is -lr * grad; starting it at the "
+     "gradient is torch's rule for its buffer", _on_param(lambda p, g, v, lr, mu, first: p + mu * g - lr * g if first else None)),
+    ("the update has the wrong sign: in this form the velocity points downhill, v = momentum * v - lr * grad, "
+     "and param = param + v", _on_param(lambda p, g, v, lr, mu, first: p + mu * v + lr * g)),
+    ("the update has the wrong sign: in this form the velocity points downhill, v = momentum * v - lr * grad, "
+     "and param = param + v", _on_param(lambda p, g, v, lr, mu, first: p - (mu * v - lr * g))),
+    ("lr is applied twice (param + lr * v); the velocity already holds lr",
+     _on_param(lambda p, g, v, lr, mu, first: p + lr * (mu * v - lr * g))),
+    ("this is torch's form (v = momentum * v + grad; param - lr * v)",
+     _on_param(lambda p, g, v, lr, mu, first: p - lr * (mu * v + g))),
+]
 
 
 def check_sutskever_update(sutskever_update: Callable) -> None:
@@ -210,32 +211,25 @@ def check_sutskever_update(sutskever_update: Callable) -> None:
         "first step (velocity is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "another lr": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.02, 0.5),
-    }, diagnose=_sutskever_diagnose, **_EXACT)
+    }, mistakes=SUTSKEVER_MISTAKES, **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 05.4
 def ema_momentum_reference(param: np.ndarray, grad: np.ndarray, avg: np.ndarray | None,
                            lr: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Moving-average momentum: ``avg = beta * avg + (1 - beta) * grad; param - lr * avg``."""
-    avg = np.zeros_like(grad) if avg is None else np.asarray(avg)
-    avg = beta * avg + (1 - beta) * np.asarray(grad)
+    avg = beta * _zeros_if_none(avg, grad) + (1 - beta) * np.asarray(grad)
     return np.asarray(param) - lr * avg, avg
 
 
-def _ema_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
-    p, g, lr, b = np.asarray(inputs["param"]), np.asarray(inputs["grad"]), inputs["lr"], inputs["beta"]
-    a0 = inputs["avg"]
-    a = np.zeros_like(g) if a0 is None else np.asarray(a0)
-    got_param = got[0] if isinstance(got, (tuple, list)) and got else got
-    return _first_match(got_param, [
-        ("beta and 1 - beta swapped: the old average keeps the weight beta",
-         p - lr * (b * g + (1 - b) * a) if a0 is not None else p - lr * b * g),
-        ("the average starts from zeros in this form, so the first average is (1 - beta) * grad; "
-         "starting it at grad is torch's buffer convention", p - lr * g if a0 is None else None),
-        ("the update has the wrong sign: param - lr * avg", p + lr * (b * a + (1 - b) * g)),
-        ("the (1 - beta) factor is missing: that is torch's form",
-         p - lr * (b * a + g)),
-    ])
+EMA_MISTAKES = [
+    ("beta and 1 - beta swapped: the old average keeps the weight beta",
+     _on_param(lambda p, g, a, lr, b, first: p - lr * (b * g + (1 - b) * a))),
+    ("the average starts from zeros in this form, so the first average is (1 - beta) * grad; starting it "
+     "at grad is torch's buffer convention", _on_param(lambda p, g, a, lr, b, first: p - lr * g if first else None)),
+    ("the update has the wrong sign: param - lr * avg", _on_param(lambda p, g, a, lr, b, first: p + lr * (b * a + (1 - b) * g))),
+    ("the (1 - beta) factor is missing: that is torch's form", _on_param(lambda p, g, a, lr, b, first: p - lr * (b * a + g))),
+]
 
 
 def check_ema_momentum_update(ema_momentum_update: Callable) -> None:
@@ -245,4 +239,4 @@ def check_ema_momentum_update(ema_momentum_update: Callable) -> None:
         "first step (avg is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "beta = 0.5": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.3, 0.5),
-    }, diagnose=_ema_diagnose, **_EXACT)
+    }, mistakes=EMA_MISTAKES, **EXACT)

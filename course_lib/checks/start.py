@@ -1,13 +1,12 @@
 """Checks for lesson 00 (start here): the warm-up exercise ``mean_of``.
 
-The reference is course_lib's own ``Tensor.mean`` (the library is the answer key); the
-checker recognises the usual slips: returning the sum, dividing by ``len(x)`` (the number
-of rows) instead of ``x.numel()`` (the number of elements), dividing without summing, and
-returning a Python number instead of a tensor.
+The reference is course_lib's own ``Tensor.mean``; the likely mistakes are the sum, a
+division by ``len(x)`` (the rows) or by ``numel() - 1``, a mean over one dimension, a
+division without summing, and a Python number instead of a tensor.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -23,21 +22,29 @@ def reference_mean_of(x: Tensor) -> Tensor:
     return x.mean()
 
 
-def _diagnose_mean_of(inputs: dict, got: Any, expected: Any) -> str | None:
+def _not_a_tensor(x: Tensor) -> Callable:
+    return lambda got: not isinstance(got, Tensor) and allclose(np.asarray(got, dtype=float), x.mean()._data)
+
+
+MISTAKES = [
+    ("the number is right but it is not a tensor (did you call .item() or float()?); "
+     "return the tensor x.sum() / x.numel() itself.", _not_a_tensor),
+    ("you divided every element by x.numel() but did not add them up first: x.sum() / x.numel().",
+     lambda x: x / x.numel() if x.ndim else None),
+    ("you returned the sum; the mean divides the sum by the number of elements.", lambda x: x.sum()),
+    ("you divided by x.numel() - 1 (the sample variance's correction); the mean divides by "
+     "x.numel(), the number of elements.", lambda x: x.sum() / (x.numel() - 1) if x.numel() > 1 else None),
+    ("you averaged each column (dim=0); the exercise asks for one number, the mean of all elements.",
+     lambda x: x.mean(dim=0) if x.ndim > 1 else None),
+    ("you averaged each row (dim=-1); the exercise asks for one number, the mean of all elements.",
+     lambda x: x.mean(dim=-1) if x.ndim > 1 else None),
+]
+
+
+def _by_len(inputs: dict, got, expected) -> str | None:
     x = inputs["x"]
-    values = np.asarray(x._data, dtype=np.float64)
-    if not isinstance(got, Tensor) and allclose(np.asarray(got, dtype=np.float64), values.mean()):
-        return ("the number is right but it is not a tensor (did you call .item() or float()?); "
-                "return the tensor x.sum() / x.numel() itself.")
-    if values.ndim > 0 and allclose(got, values / values.size):
-        return "you divided every element by x.numel() but did not add them up first: x.sum() / x.numel()."
-    if allclose(got, values.sum()):
-        return "you returned the sum; the mean divides the sum by the number of elements."
-    if values.ndim > 1 and allclose(got, values.sum() / values.shape[0]):
-        return (f"you divided by len(x) = {values.shape[0]}, the number of ROWS; x has "
-                f"x.numel() = {values.size} elements.")
-    if values.ndim > 1 and allclose(got, values.mean(axis=0)):
-        return "you averaged each column (dim=0); the exercise asks for one number, the mean of all elements."
+    if x.ndim > 1 and allclose(got, x.sum() / len(x)):
+        return f"you divided by len(x) = {len(x)}, the number of ROWS; x has x.numel() = {x.numel()} elements."
     return None
 
 
@@ -53,4 +60,4 @@ def check_mean_of(mean_of: Callable) -> None:
         "a 2 x 2 x 2 tensor": (tensor(np.arange(8, dtype=np.float32).reshape(2, 2, 2)),),
         "a single number": (tensor(7.5),),
     }
-    run_cases("mean_of", mean_of, reference_mean_of, cases, diagnose=_diagnose_mean_of)
+    run_cases("mean_of", mean_of, reference_mean_of, cases, mistakes=MISTAKES, diagnose=_by_len)

@@ -1,10 +1,9 @@
 """Checks for lesson 01 (tensors): broadcasting shapes, reductions with ``keepdim``, MSE by hand.
 
-Every expected answer is computed by course_lib itself (the library is the answer key):
-the broadcast shape is the shape of ``zeros(a) + zeros(b)``, the reductions are
-course_lib's ``sum``, and the loss is ``course_lib.nn.functional.mse_loss``. Typical wrong
-answers are computed too, so that a mismatch can be named ("you aligned the shapes from
-the left").
+Every expected answer is computed by course_lib itself: the broadcast shape is the shape
+of ``zeros(a) + zeros(b)``, the reductions are course_lib's ``sum``, and the loss is
+``course_lib.nn.functional.mse_loss``. The likely mistakes are computed too, so that a
+mismatch can be named ("you lined the shapes up from the LEFT").
 """
 from __future__ import annotations
 
@@ -14,23 +13,16 @@ import numpy as np
 
 from ..creation import tensor, zeros
 from ..tensor import Tensor
-from ._core import ExerciseError, call_student, format_value, report_success
+from ._core import run_cases
 
 __all__ = ["check_broadcast_shape", "check_normalize_rows", "check_mse_by_hand"]
 
 # (a_shape, b_shape): shapes that broadcast, then shapes that do not.
 BROADCAST_CASES = [
-    ((3, 1), (1, 4)),
-    ((2, 3), (3,)),
-    ((5, 1, 4), (3, 1)),
-    ((8, 1, 6, 1), (7, 1, 5)),
-    ((), (2, 2)),
-    ((4,), (4,)),
-    ((1,), (3, 1)),
-    ((2, 3), (2,)),
-    ((3,), (4,)),
-    ((2, 1), (8, 4, 3)),
+    ((3, 1), (1, 4)), ((2, 3), (3,)), ((5, 1, 4), (3, 1)), ((8, 1, 6, 1), (7, 1, 5)), ((), (2, 2)),
+    ((4,), (4,)), ((1,), (3, 1)), ((2, 3), (2,)), ((3,), (4,)), ((2, 1), (8, 4, 3)),
 ]
+_RAISES = "raises RuntimeError"
 
 
 def reference_broadcast_shape(a_shape: tuple, b_shape: tuple) -> tuple[int, ...]:
@@ -38,44 +30,43 @@ def reference_broadcast_shape(a_shape: tuple, b_shape: tuple) -> tuple[int, ...]
     return tuple((zeros(*a_shape) + zeros(*b_shape)).shape)
 
 
-def _aligned(a_shape, b_shape, side: str) -> tuple[tuple, tuple]:
-    """Both shapes at the same length, aligned on ``side``: ``"right"`` (the real rule, pad
-    the shorter shape with 1s on the left) or ``"left"`` (the usual mistake, pad on the right)."""
+def _outcome(fn: Callable) -> Callable:
+    """``fn`` with raising RuntimeError turned into an answer that can be compared."""
+    def broadcast_shape(a_shape, b_shape):
+        try:
+            return fn(a_shape, b_shape)
+        except NotImplementedError:  # a stub (a RuntimeError too): not an answer
+            raise
+        except RuntimeError:
+            return _RAISES
+    return broadcast_shape
+
+
+def _combine(a_shape, b_shape, side: str = "right", one_stretches: bool = True):
+    """Broadcast with the shapes padded with 1s on the left (``side="right"``, the real rule)
+    or on the right (the usual mistake); None when two sizes clash."""
     n = max(len(a_shape), len(b_shape))
-
-    def pad(shape) -> tuple:
-        ones = (1,) * (n - len(shape))
-        return ones + tuple(shape) if side == "right" else tuple(shape) + ones
-
-    return pad(a_shape), pad(b_shape)
-
-
-def _combine(a, b, one_stretches: bool = True):
-    """Sizes pairwise: equal, or one is 1 (when ``one_stretches``); None when incompatible."""
+    pad = (lambda s: (1,) * (n - len(s)) + tuple(s)) if side == "right" else (lambda s: tuple(s) + (1,) * (n - len(s)))
     out = []
-    for x, y in zip(a, b):
-        if x == y or (one_stretches and 1 in (x, y)):
-            out.append(max(x, y) if x and y else 0)
-        else:
+    for x, y in zip(pad(a_shape), pad(b_shape)):
+        if x != y and not (one_stretches and 1 in (x, y)):
             return None
+        out.append(max(x, y) if x and y else 0)
     return tuple(out)
 
 
-def _diagnose_broadcast(a_shape, b_shape, expected, got) -> str:
-    """Name the likely mistake behind a wrong broadcast shape (None = raised)."""
-    left = _combine(*_aligned(a_shape, b_shape, "left"))
-    if expected is None and got is not None:
+def _diagnose_broadcast(inputs: dict, got, expected) -> str:
+    a_shape, b_shape = inputs["a_shape"], inputs["b_shape"]
+    left = _combine(a_shape, b_shape, "left")
+    if expected == _RAISES:
         return ("two sizes that differ, neither of them 1, cannot broadcast: raise RuntimeError, "
                 "as course_lib and torch do, instead of returning a shape.")
-    if got == left and left != expected:
+    if (got == _RAISES and left is None) or (got != _RAISES and left is not None and tuple(got) == left):
         return ("it looks like you lined the shapes up from the LEFT; broadcasting lines them up "
                 "from the RIGHT (trailing dimensions first) and pads the shorter shape with 1s on the left.")
-    if got is None and left is None and expected is not None:
-        return ("these shapes do broadcast when lined up from the RIGHT; did you line them up "
-                "from the left?")
-    if got is None and _combine(*_aligned(a_shape, b_shape, "right"), one_stretches=False) is None:
+    if got == _RAISES and _combine(a_shape, b_shape, one_stretches=False) is None:
         return "a size of 1 stretches to match the other size; only two different sizes that are both not 1 clash."
-    if got is not None and len(got) != len(expected):
+    if got != _RAISES and len(got) != len(expected):
         return ("the result has as many dimensions as the LONGER shape: pad the shorter one with 1s "
                 "on the left before comparing sizes.")
     return "compare the sizes pair by pair from the right: equal sizes stay, a 1 takes the other size."
@@ -87,140 +78,42 @@ def check_broadcast_shape(broadcast_shape: Callable) -> None:
     The student's function must return the broadcast shape as a tuple of ints, or raise
     RuntimeError when the shapes do not broadcast.
     """
-    for a_shape, b_shape in BROADCAST_CASES:
-        try:
-            expected = reference_broadcast_shape(a_shape, b_shape)
-        except RuntimeError:
-            expected = None
-        try:
-            got = call_student(broadcast_shape, a_shape, b_shape)
-            raised = None
-        except ExerciseError:
-            raise
-        except Exception as error:  # noqa: BLE001 - any exception the student raises is an answer
-            got, raised = None, error
-        if raised is not None and not isinstance(raised, RuntimeError):
-            if expected is None:
-                raise ExerciseError(
-                    f"broadcast_shape{(a_shape, b_shape)} raised {type(raised).__name__}: {raised}. "
-                    "These shapes indeed do not broadcast, but raise RuntimeError, the type course_lib "
-                    "and torch use for shape mismatches."
-                )
-            raise ExerciseError(
-                f"broadcast_shape{(a_shape, b_shape)} raised {type(raised).__name__}: {raised}; "
-                f"expected {expected}. Likely mistake: "
-                + _diagnose_broadcast(a_shape, b_shape, expected, None)
-            )
-        if raised is None:
-            try:
-                got = tuple(int(n) for n in got)
-            except TypeError:
-                raise ExerciseError(
-                    f"broadcast_shape{(a_shape, b_shape)} returned {got!r}; expected a tuple of ints "
-                    f"such as {expected if expected is not None else (2, 3)}. help: build a list of "
-                    "sizes and return tuple(sizes)."
-                ) from None
-        if got != expected:
-            shown_expected = "a RuntimeError" if expected is None else f"{expected}"
-            shown_got = f"a {type(raised).__name__} ({raised})" if raised is not None else f"{got}"
-            raise ExerciseError(
-                f"broadcast_shape{(a_shape, b_shape)}: expected {shown_expected}, got {shown_got}. "
-                "Likely mistake: " + _diagnose_broadcast(a_shape, b_shape, expected, got)
-            )
-    report_success("broadcast_shape", len(BROADCAST_CASES), what="pairs of shapes")
+    crashes = [(Exception, "", "raise RuntimeError, the type course_lib and torch use for shapes "
+                               "that do not broadcast.")]
+    run_cases("broadcast_shape", _outcome(broadcast_shape), _outcome(reference_broadcast_shape),
+              BROADCAST_CASES, diagnose=_diagnose_broadcast, crashes=crashes, what="pairs of shapes")
 
 
-def _values(x) -> np.ndarray:
-    """The numbers in a Tensor (or array, or list) as a float64 numpy array."""
-    if isinstance(x, Tensor):
-        x = x.detach().numpy()
-    return np.asarray(x, dtype=np.float64)
+def _forgot_keepdim(x: Tensor) -> str:
+    return (f"you forgot keepdim=True: x.sum(dim=1) has shape {tuple(x.sum(dim=1).shape)}, and broadcasting "
+            "lines it up with the COLUMNS, so each COLUMN j was divided by the sum of ROW j (on a square "
+            f"matrix the shapes fit and the numbers are silently wrong); x.sum(dim=1, keepdim=True) has "
+            f"shape {tuple(x.sum(dim=1, keepdim=True).shape)} and divides each row by its own sum.")
 
 
-def _normalize_cases() -> list[Tensor]:
-    gen = np.random.default_rng(1)
-    shapes = [(2, 3), (3, 3), (4, 1), (1, 5)]
-    return [tensor(gen.uniform(0.5, 2.0, size=s).round(2).astype(np.float32)) for s in shapes]
+NORMALIZE_MISTAKES = [
+    (_forgot_keepdim, lambda x: x / x.sum(dim=1)),
+    ("you summed over dim=0 (down each column), so your COLUMNS sum to 1; rows are dim=1.",
+     lambda x: x / x.sum(dim=0, keepdim=True)),
+    ("you divided by the sum of the whole tensor; each row needs its own sum (dim=1).", lambda x: x / x.sum()),
+]
 
 
 def check_normalize_rows(normalize_rows: Callable) -> None:
     """Compare ``normalize_rows(x)`` with ``x / x.sum(dim=1, keepdim=True)`` (course_lib).
 
     Cases include a square matrix (where forgetting ``keepdim`` gives the right shape and
-    wrong numbers) and single-row/single-column matrices.
+    wrong numbers) and single-row/single-column matrices. ``x`` must not change.
     """
-    for x in _normalize_cases():
-        expected = x / x.sum(dim=1, keepdim=True)
-        try:
-            got = call_student(normalize_rows, x)
-        except ExerciseError:
-            raise
-        except RuntimeError as error:
-            if "must match the size" not in str(error):
-                raise
-            raise ExerciseError(
-                f"normalize_rows(x) with x of shape {tuple(x.shape)} raised RuntimeError: {error}\n"
-                f"Likely mistake: you forgot keepdim=True. x.sum(dim=1) has shape {tuple(x.sum(dim=1).shape)}, "
-                "and broadcasting lines it up with the LAST dimension (the columns), not the rows; "
-                f"x.sum(dim=1, keepdim=True) has shape {tuple(x.sum(dim=1, keepdim=True).shape)} and "
-                "divides each row by its own sum."
-            ) from None
-        wrong = {}
-        try:
-            wrong["forgot keepdim"] = x / x.sum(dim=1)
-        except RuntimeError:
-            pass
-        wrong["dim=0"] = x / x.sum(dim=0, keepdim=True)
-        wrong["whole sum"] = x / x.sum()
-        if not isinstance(got, Tensor):
-            raise ExerciseError(
-                f"normalize_rows returned a {type(got).__name__}; expected a course_lib Tensor. "
-                "help: use tensor operations (x.sum(...), /) so the result stays a Tensor."
-            )
-        got_shape, expected_shape = tuple(got.shape), tuple(expected.shape)
-        hint = ""
-        if got_shape != expected_shape:
-            if "forgot keepdim" in wrong and got_shape == tuple(wrong["forgot keepdim"].shape):
-                hint = (f" Likely mistake: you forgot keepdim=True. x.sum(dim=1) has shape "
-                        f"{tuple(x.sum(dim=1).shape)}, which lines up with the COLUMNS when broadcast; "
-                        f"x.sum(dim=1, keepdim=True) has shape {tuple(x.sum(dim=1, keepdim=True).shape)} "
-                        "and divides each row by its own sum.")
-            raise ExerciseError(
-                f"normalize_rows(x) with x of shape {tuple(x.shape)} returned shape {got_shape}; "
-                f"expected {expected_shape}." + hint
-            )
-        if np.allclose(_values(got), _values(expected), rtol=1e-5, atol=1e-6):
-            continue
-        for name, candidate in wrong.items():
-            if tuple(candidate.shape) == got_shape and np.allclose(_values(got), _values(candidate), rtol=1e-5, atol=1e-6):
-                hint = {
-                    "forgot keepdim": (
-                        "you forgot keepdim=True: x.sum(dim=1) has shape "
-                        f"{tuple(x.sum(dim=1).shape)}, and broadcasting lines it up with the COLUMNS, "
-                        "so each COLUMN j was divided by the sum of ROW j. On a square matrix the shapes "
-                        "fit and the numbers are silently wrong."),
-                    "dim=0": "you summed over dim=0 (down each column), so your COLUMNS sum to 1; rows are dim=1.",
-                    "whole sum": "you divided by the sum of the whole tensor; each row needs its own sum (dim=1).",
-                }[name]
-                break
-        raise ExerciseError(
-            f"normalize_rows(x) for x =\n{np.array2string(_values(x), precision=2)}\n"
-            f"expected\n{np.array2string(_values(expected), precision=4)}\n"
-            f"got\n{np.array2string(_values(got), precision=4)}\n"
-            + (f"Likely mistake: {hint}" if hint else "help: every row of the result should sum to 1.")
-        )
-    report_success("normalize_rows", len(_normalize_cases()))
-
-
-def _mse_cases() -> list[tuple[Tensor, Tensor]]:
-    gen = np.random.default_rng(2)
-    cases = []
-    for pred_shape, target_shape in [((4,), (4,)), ((5, 1), (5,)), ((3, 1), (3, 1)), ((1,), (1,))]:
-        n = int(np.prod(pred_shape))
-        pred = gen.normal(size=n).round(2).astype(np.float32).reshape(pred_shape)
-        target = gen.normal(size=n).round(2).astype(np.float32).reshape(target_shape)
-        cases.append((tensor(pred, requires_grad=True), tensor(target)))
-    return cases
+    gen = np.random.default_rng(1)
+    cases = [(tensor(gen.uniform(0.5, 2.0, size=s).round(2).astype(np.float32)),) for s in [(2, 3), (3, 3), (4, 1), (1, 5)]]
+    crashes = [(RuntimeError, "must match the size", "you forgot keepdim=True: x.sum(dim=1) drops the summed "
+                "dimension, and broadcasting lines the row sums up with the LAST dimension (the columns); "
+                "x.sum(dim=1, keepdim=True) keeps shape (rows, 1) and divides each row by its own sum.")]
+    run_cases("normalize_rows", normalize_rows, lambda x: x / x.sum(dim=1, keepdim=True), cases,
+              mistakes=NORMALIZE_MISTAKES, crashes=crashes,
+              pure="`x /= ...` changes the caller's tensor (x is the caller's own object); "
+                   "return a new tensor: x / x.sum(dim=1, keepdim=True).")
 
 
 def reference_mse(pred: Tensor, target: Tensor) -> Tensor:
@@ -230,73 +123,50 @@ def reference_mse(pred: Tensor, target: Tensor) -> Tensor:
     return F.mse_loss(pred.reshape(-1), target.reshape(-1))
 
 
+def _shape(x) -> tuple:
+    return tuple(x.shape)
+
+
+MSE_MISTAKES = [
+    (lambda p, t: f"pred of shape {_shape(p)} minus target of shape {_shape(t)} broadcasts to "
+                  f"{reference_broadcast_shape(_shape(p), _shape(t))}: every prediction is compared with every "
+                  "target. Reshape both to (N,) first (e.g. pred.reshape(-1)).",
+     lambda p, t: ((p - t) ** 2).mean() if p.shape != t.shape else None),
+    (lambda p, t: f"you reshaped pred to (N,) but not target, of shape {_shape(t)}: (N,) minus {_shape(t)} "
+                  f"broadcasts to {reference_broadcast_shape((p.numel(),), _shape(t))}. Reshape both to (N,).",
+     lambda p, t: ((p.reshape(-1) - t) ** 2).mean() if t.ndim > 1 else None),
+    (lambda p, t: f"you reshaped target to (N,) but not pred, of shape {_shape(p)}: {_shape(p)} minus (N,) "
+                  f"broadcasts to {reference_broadcast_shape(_shape(p), (t.numel(),))}. Reshape both to (N,).",
+     lambda p, t: ((p - t.reshape(-1)) ** 2).mean() if p.ndim > 1 else None),
+    ("you summed the squared errors; the MEAN squared error divides by N.",
+     lambda p, t: ((p.reshape(-1) - t.reshape(-1)) ** 2).sum()),
+    ("you took the square root: that is the RMSE; the MSE stops at the mean.",
+     lambda p, t: ((p.reshape(-1) - t.reshape(-1)) ** 2).mean().sqrt()),
+    ("you averaged the differences without squaring them.", lambda p, t: (p.reshape(-1) - t.reshape(-1)).mean()),
+    ("you averaged absolute differences (that is the L1 loss); square them instead.",
+     lambda p, t: (p.reshape(-1) - t.reshape(-1)).abs().mean()),
+    ("your result has no grad_fn: it was cut from the graph (by .numpy(), .item(), .detach() or a new "
+     "tensor(...)); build it with tensor operations only, so that loss.backward() can reach pred.",
+     lambda p, t: {"value": reference_mse(p, t), "has grad_fn": False}),
+]
+
+
+def _with_grad_fn(args, got):
+    return {"value": got, "has grad_fn": got.grad_fn is not None} if isinstance(got, Tensor) else got
+
+
 def check_mse_by_hand(mse_by_hand: Callable) -> None:
     """Compare ``mse_by_hand(pred, target)`` with ``course_lib.nn.functional.mse_loss``.
 
     ``pred`` may be a column ``(N, 1)`` while ``target`` is ``(N,)``: the student must make
-    the shapes agree instead of letting them broadcast to ``(N, N)``.
+    the shapes agree instead of letting them broadcast to ``(N, N)``. The result must be a
+    0-d tensor that stays in the graph (it has a ``grad_fn``).
     """
-    for pred, target in _mse_cases():
-        expected = float(reference_mse(pred, target).item())
-        got = call_student(mse_by_hand, pred, target)
-        if not isinstance(got, Tensor):
-            raise ExerciseError(
-                f"mse_by_hand returned a {type(got).__name__}; expected a 0-d course_lib Tensor. "
-                "help: keep to tensor operations (no .item(), no .numpy()) so that loss.backward() "
-                "works in the next lessons."
-            )
-        if got.numel() != 1:
-            raise ExerciseError(
-                f"mse_by_hand(pred {tuple(pred.shape)}, target {tuple(target.shape)}) returned a tensor "
-                f"of shape {tuple(got.shape)}; expected a single number (shape ()). help: finish with .mean()."
-            )
-        value = float(got.detach().item())
-        if np.isclose(value, expected, rtol=1e-5, atol=1e-6):
-            if got.grad_fn is None:
-                raise ExerciseError(
-                    "mse_by_hand returns the right number but it has no grad_fn: the result was cut "
-                    "from the graph (by .numpy(), .item(), .detach() or a new tensor(...)). help: build "
-                    "it with tensor operations only, so that loss.backward() can reach pred."
-                )
-            continue
-        p, t = _values(pred), _values(target)
-        diff = p.reshape(-1) - t.reshape(-1)
-        candidates = {
-            "broadcast": float(np.mean((p - t) ** 2)),
-            "sum": float(np.sum(diff ** 2)),
-            "rmse": float(np.sqrt(np.mean(diff ** 2))),
-            "no square": float(np.mean(diff)),
-            "abs": float(np.mean(np.abs(diff))),
-            # Only one side reshaped: (N,) against (N, 1) broadcasts to (N, N) all the same.
-            "pred only": float(np.mean((p.reshape(-1) - t) ** 2)),
-            "target only": float(np.mean((p - t.reshape(-1)) ** 2)),
-        }
-        hint = "help: subtract, square, then average over all N elements."
-        for name, candidate in candidates.items():
-            if name == "broadcast" and p.shape == t.shape:
-                continue
-            if name == "pred only" and t.ndim < 2 or name == "target only" and p.ndim < 2:
-                continue  # reshaping one side alone gives matching shapes here: no trap
-            if np.isclose(value, candidate, rtol=1e-5, atol=1e-6):
-                hint = "Likely mistake: " + {
-                    "broadcast": (f"pred of shape {p.shape} minus target of shape {t.shape} broadcasts to "
-                                  f"{reference_broadcast_shape(p.shape, t.shape)}: every prediction is compared "
-                                  "with every target. Reshape both to (N,) first (e.g. pred.reshape(-1))."),
-                    "sum": "you summed the squared errors; the MEAN squared error divides by N.",
-                    "rmse": "you took the square root: that is the RMSE; the MSE stops at the mean.",
-                    "no square": "you averaged the differences without squaring them.",
-                    "abs": "you averaged absolute differences (that is the L1 loss); square them instead.",
-                    "pred only": (f"you reshaped pred to (N,) but not target, of shape {t.shape}: (N,) minus "
-                                  f"{t.shape} broadcasts to {reference_broadcast_shape((p.size,), t.shape)}. "
-                                  "Reshape both to (N,)."),
-                    "target only": (f"you reshaped target to (N,) but not pred, of shape {p.shape}: {p.shape} "
-                                    f"minus (N,) broadcasts to {reference_broadcast_shape(p.shape, (t.size,))}. "
-                                    "Reshape both to (N,)."),
-                }[name]
-                break
-        raise ExerciseError(
-            f"mse_by_hand(pred={format_value(p.reshape(-1))} with shape {p.shape}, "
-            f"target={format_value(t.reshape(-1))} with shape {t.shape}): expected {expected:.6f}, "
-            f"got {value:.6f}. {hint}"
-        )
-    report_success("mse_by_hand", len(_mse_cases()))
+    gen = np.random.default_rng(2)
+    cases = []
+    for pred_shape, target_shape in [((4,), (4,)), ((5, 1), (5,)), ((3, 1), (3, 1)), ((1,), (1,))]:
+        n = int(np.prod(pred_shape))
+        pred = gen.normal(size=n).round(2).astype(np.float32).reshape(pred_shape)
+        target = gen.normal(size=n).round(2).astype(np.float32).reshape(target_shape)
+        cases.append((tensor(pred, requires_grad=True), tensor(target)))
+    run_cases("mse_by_hand", mse_by_hand, reference_mse, cases, mistakes=MSE_MISTAKES, observe=_with_grad_fn)
