@@ -52,7 +52,7 @@ API_NAMES = {
     "course_lib.nn.utils": ["clip_grad_norm_", "clip_grad_value_"],
     "course_lib.optim": [
         "Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-        "NAdam", "RAdam", "lr_scheduler",
+        "NAdam", "RAdam", "Rprop", "ASGD", "Adafactor", "lr_scheduler",
     ],
     "course_lib.optim.swa_utils": [
         "AveragedModel", "get_ema_multi_avg_fn", "get_swa_multi_avg_fn", "get_ema_avg_fn",

@@ -15,7 +15,10 @@ from course_lib import optim
 
 pytestmark = pytest.mark.lesson04
 
-OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+OPTIMIZERS = [
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
+    "Adafactor",
+]
 # Options that make every optimizer keep state (SGD keeps none without momentum).
 STATEFUL = {"SGD": {"momentum": 0.9}}
 
@@ -218,7 +221,8 @@ def test_step_rejects_a_grad_that_is_not_a_tensor():
         optim.SGD([w]).step()
 
 
-@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "RAdam"])
+# Adafactor is left out: its step scales by the RMS of the whole parameter and of the update.
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad", "Adadelta", "Adamax", "RAdam", "Rprop", "ASGD"])
 def test_one_large_parameter_matches_the_same_numbers_split_into_many(name):
     """Every update rule is elementwise: splitting a parameter changes no number."""
     rng = np.random.default_rng(0)
@@ -324,6 +328,9 @@ PURE_FUNCTIONS = {
     "adamax": ("adamax_update", "Adamax", ["exp_avg", "exp_inf"]),
     "nadam": ("nadam_update", "NAdam", ["exp_avg", "exp_avg_sq", "mu_product"]),
     "radam": ("radam_update", "RAdam", ["exp_avg", "exp_avg_sq"]),
+    "rprop": ("rprop_update", "Rprop", ["prev", "step_size"]),
+    "asgd": ("asgd_update", "ASGD", ["eta", "mu", "ax"]),
+    "adafactor": ("adafactor_update", "Adafactor", ["row_var", "col_var", "variance"]),
 }
 
 

@@ -63,9 +63,34 @@ BAD_OPTIONS = [
     ("RAdam", {"betas": (1.0, 0.999)}, ValueError, "Invalid beta parameter at index 0: 1.0"),
     ("RAdam", {"betas": (0.9, 1.0)}, ValueError, "Invalid beta parameter at index 1: 1.0"),
     ("RAdam", {"weight_decay": -0.1}, ValueError, "Invalid weight_decay value: -0.1"),
+    ("Rprop", {"lr": -0.1}, ValueError, "Invalid learning rate: -0.1"),
+    ("Rprop", {"etas": (1.0, 0.5)}, ValueError, "Invalid eta values: 1.0, 0.5"),
+    ("Rprop", {"etas": (0.0, 1.2)}, ValueError, "Invalid eta values: 0.0, 1.2"),
+    ("Rprop", {"etas": (0.5, 1.0)}, ValueError, "Invalid eta values: 0.5, 1.0"),
+    ("Rprop", {"etas": (float("nan"), 1.2)}, ValueError, "Invalid eta values: nan, 1.2"),
+    ("ASGD", {"lr": -0.1}, ValueError, "Invalid learning rate: -0.1"),
+    ("ASGD", {"weight_decay": -0.5}, ValueError, "Invalid weight_decay value: -0.5"),
+    ("Adafactor", {"lr": -0.1}, ValueError, "Learning rate should be >= 0 but is: -0.1"),
+    ("Adafactor", {"beta2_decay": 0.8}, ValueError, "beta2_decay should be <= 0 but is: 0.8"),
+    ("Adafactor", {"eps": (-1e-30, 1e-3)}, ValueError, "epsilon1 should be >= 0 but is: -1e-30"),
+    ("Adafactor", {"eps": (None, -1e-3)}, ValueError, "epsilon2 should be >= 0 but is: -0.001"),
+    ("Adafactor", {"d": 0.0}, ValueError, "Clipping threshold d should be >= 1 but is: 0.0"),
+    ("Adafactor", {"d": 0.5}, ValueError, "Clipping threshold d should be >= 1 but is: 0.5"),
+    ("Adafactor", {"weight_decay": -0.1}, ValueError, "weight_decay should be >= 0 but is: -0.1"),
+]
+# Options torch 2.13 does not check, so course_lib accepts them too: Rprop's step_sizes
+# (a reversed pair clamps every step size to the max) and ASGD's lambd, alpha and t0.
+ACCEPTED_OPTIONS = [
+    ("Rprop", {"step_sizes": (50.0, 1e-6)}),
+    ("Rprop", {"step_sizes": (-1.0, 50.0)}),
+    ("ASGD", {"lambd": -1e-4}),
+    ("ASGD", {"alpha": -0.75, "t0": -1.0}),
 ]
 OPTION_IDS = [f"{name}-{'-'.join(f'{k}={v}' for k, v in kw.items())}" for name, kw, _, _ in BAD_OPTIONS]
-OPTIMIZERS = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam"]
+OPTIMIZERS = [
+    "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD",
+    "Adafactor",
+]
 
 
 @pytest.mark.parametrize(("name", "kwargs", "error", "words"), BAD_OPTIONS, ids=OPTION_IDS)
@@ -81,6 +106,17 @@ def test_bad_option_is_rejected_by_torch_too(name, kwargs, error, words):
     torch = pytest.importorskip("torch")
     with pytest.raises(error, match="^" + re.escape(words)):
         getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ACCEPTED_OPTIONS)
+def test_options_torch_does_not_check_are_accepted(name, kwargs):
+    getattr(optim, name)([course_lib.zeros(2, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), ACCEPTED_OPTIONS)
+def test_options_torch_does_not_check_are_accepted_by_torch_too(name, kwargs):
+    torch = pytest.importorskip("torch")
+    getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **kwargs)
 
 
 def bad_params(lib):

@@ -19,6 +19,9 @@ OPTIMIZERS = {
     "Adamax": {"lr": 0.01},
     "NAdam": {"lr": 0.01},
     "RAdam": {"lr": 0.01},
+    "Rprop": {"lr": 0.01},
+    "ASGD": {"lr": 0.01, "t0": 5},  # averaging (mu < 1) starts at step 7
+    "Adafactor": {"lr": 0.01, "weight_decay": 0.01},
 }
 
 

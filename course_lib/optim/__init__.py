@@ -4,17 +4,23 @@ Each optimizer file holds the algorithm as pseudo-code (module docstring), one p
 function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons and checkers
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
-from . import adadelta, adagrad, adam, adamax, adamw, lion, nadam, optimizer, radam, rmsprop, schedule_free, sgd
+from . import (
+    adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, lion, nadam, optimizer, radam, rmsprop, rprop,
+    schedule_free, sgd,
+)
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
+from .asgd import ASGD
 from .lion import Lion
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .schedule_free import AdamWScheduleFree
 from .sgd import SGD
 
@@ -22,7 +28,9 @@ from . import lr_scheduler  # after the optimizers: schedulers build on Optimize
 from . import swa_utils  # after lr_scheduler: SWALR is a scheduler
 
 __all__ = [
+    "ASGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
@@ -33,18 +41,22 @@ __all__ = [
     "Optimizer",
     "RAdam",
     "RMSprop",
+    "Rprop",
     "SGD",
     "adadelta",
+    "adafactor",
     "adagrad",
     "adam",
     "adamax",
     "adamw",
+    "asgd",
     "lion",
     "lr_scheduler",
     "nadam",
     "optimizer",
     "radam",
     "rmsprop",
+    "rprop",
     "schedule_free",
     "sgd",
     "swa_utils",

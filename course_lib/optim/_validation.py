@@ -14,9 +14,11 @@ from __future__ import annotations
 __all__ = [
     "check_betas",
     "check_eps",
+    "check_etas",
     "check_lr",
     "check_momentum",
     "check_non_negative",
+    "check_option",
     "check_weight_decay",
 ]
 
@@ -61,3 +63,23 @@ def check_betas(betas: tuple[float, float]) -> None:
             raise ValueError(
                 f"Invalid beta parameter at index {i}: {betas[i]}. help: betas must lie in [0, 1)."
             )
+
+
+def check_etas(etas: tuple[float, float]) -> None:
+    """Require ``0 < etaminus < 1 < etaplus`` (Rprop): ``Invalid eta values: {etaminus}, {etaplus}``."""
+    if not 0.0 < etas[0] < 1.0 < etas[1]:
+        raise ValueError(
+            f"Invalid eta values: {etas[0]}, {etas[1]}. help: etas=(etaminus, etaplus) must "
+            "satisfy 0 < etaminus < 1 < etaplus, e.g. (0.5, 1.2)."
+        )
+
+
+def check_option(ok: bool, words: str, hint: str) -> None:
+    """Raise ``ValueError("{words}. help: {hint}")`` unless ``ok``, for torch's one-off wordings.
+
+    The condition is written at the call site exactly as torch writes it (``0.0 <= lr``, so
+    that NaN fails too), e.g. ``check_option(1.0 <= d, f"Clipping threshold d should be >= 1
+    but is: {d}", "use d >= 1.")``.
+    """
+    if not ok:
+        raise ValueError(f"{words}. help: {hint}")
