@@ -170,17 +170,19 @@ def _armijo_reference(f_new, f, t, gtd, c1=1e-4) -> bool:
     return armijo(f_new, f, t, gtd, c1)
 
 
+# The answers are True or False, so on a case every wrong row that disagrees with the reference
+# matches: the rows go from the most specific (wrong on fewest cases) to the least.
 ARMIJO_MISTAKES = [
+    ("the condition is f_new <= f + c1 * t * gtd; equality is enough (<=, not <)",
+     lambda f_new, f, t, gtd, c1=1e-4: f_new < f + c1 * t * gtd),
     ("the decrease asked for grows with the step: f + c1 * t * gtd (yours leaves out t)",
      lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + c1 * gtd),
+    ("any decrease is not enough (f_new < f): the loss must drop by at least c1 * t * |gtd|",
+     lambda f_new, f, t, gtd, c1=1e-4: f_new < f),
     ("gtd (the slope along d) is negative, so f + c1 * t * gtd lies below f; "
      "yours allows f to rise (a minus sign too many)", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f - c1 * t * gtd),
     ("c1 is missing: the condition asks only for the fraction c1 of the decrease the slope promises, "
      "f + c1 * t * gtd", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + t * gtd),
-    ("any decrease is not enough (f_new < f): the loss must drop by at least c1 * t * |gtd|",
-     lambda f_new, f, t, gtd, c1=1e-4: f_new < f),
-    ("the condition is f_new <= f + c1 * t * gtd; equality is enough (<=, not <)",
-     lambda f_new, f, t, gtd, c1=1e-4: f_new < f + c1 * t * gtd),
 ]
 
 
@@ -189,6 +191,7 @@ def check_armijo(armijo: Callable) -> None:
     run_cases("armijo", armijo, _armijo_reference, {
         "a clear decrease": (0.5, 1.0, 1.0, -2.0, 1e-4),
         "a rise": (1.2, 1.0, 1.0, -2.0, 1e-4),
+        "a small rise": (1.00005, 1.0, 1.0, -2.0, 1e-4),
         "a decrease too small for a long step": (0.9, 1.0, 0.5, -2.0, 0.25),
         "a decrease enough only without t": (0.7, 1.0, 0.5, -2.0, 0.25),
         "a decrease too small for the slope": (0.99, 1.0, 0.1, -1.0, 0.5),
