@@ -96,7 +96,7 @@ def swa_average(averaged: np.ndarray, current: np.ndarray, num_averaged: Any) ->
     ``lerp(W_model, 1 / (n + 1))`` (exact at ``n = 0``, where the result is ``W_model``).
 
     Args:
-        averaged: the running mean of ``n`` models (anything when ``n = 0``).
+        averaged: the running mean of ``n`` models (any finite values when ``n = 0``).
         current: the newest model's values.
         num_averaged: ``n``, a Python or numpy number (a float32 ``n`` makes the weight
             float32, as torch's tensor counter does).
