@@ -5,8 +5,8 @@ function over numpy arrays (``sgd_update``, ``adam_update``, ...) that lessons a
 use directly, and the class that wires it to ``param_groups`` and ``state``.
 """
 from . import (
-    adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, lion, nadam, optimizer, radam, rmsprop, rprop,
-    schedule_free, sgd,
+    adadelta, adafactor, adagrad, adam, adamax, adamw, asgd, lbfgs, lion, muon, nadam, optimizer, radam, rmsprop,
+    rprop, schedule_free, sgd,
 )
 from .adadelta import Adadelta
 from .adafactor import Adafactor
@@ -15,7 +15,9 @@ from .adam import Adam
 from .adamax import Adamax
 from .adamw import AdamW
 from .asgd import ASGD
+from .lbfgs import LBFGS
 from .lion import Lion
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
@@ -36,7 +38,9 @@ __all__ = [
     "AdamW",
     "AdamWScheduleFree",
     "Adamax",
+    "LBFGS",
     "Lion",
+    "Muon",
     "NAdam",
     "Optimizer",
     "RAdam",
@@ -50,8 +54,10 @@ __all__ = [
     "adamax",
     "adamw",
     "asgd",
+    "lbfgs",
     "lion",
     "lr_scheduler",
+    "muon",
     "nadam",
     "optimizer",
     "radam",
