@@ -197,3 +197,21 @@ def test_check_rprop_step_names_each_likely_mistake(mistake, hint):
         return _rprop(param, grad, prev, step_size, etas, step_sizes, mistake=mistake)
 
     fails_with(check_rprop_step, wrong, "rprop_step gives a wrong answer", "likely mistake: ", hint)
+
+
+def test_strong_wolfe_accepts_only_steps_that_satisfy_armijo():
+    """The library's line search returns a step that satisfies the Armijo condition."""
+    from course_lib.optim._line_search import armijo, strong_wolfe
+
+    h = np.diag([1.0, 40.0])
+
+    def obj_func(x, t, d):
+        p = x + t * d
+        return 0.5 * p @ h @ p, h @ p
+
+    x = np.array([-4.0, 1.0])
+    f, g = obj_func(x, 0.0, np.zeros(2))
+    for t0 in (1.0, 0.1, 1e-3):
+        d = -g
+        f_new, _, t, _ = strong_wolfe(obj_func, x, t0, d, f, g, g @ d)
+        assert armijo(f_new, f, t, g @ d)
