@@ -242,3 +242,20 @@ def test_describe_difference_shows_enough_digits_to_tell_values_apart():
     assert "yours is 0.40000012, expected 0.4" in text  # not "0.4, expected 0.4"
     text = describe_difference(np.array([1.0, 0.70710678]), np.array([1.0, 0.70710778]), rtol=1e-9, atol=0.0)
     assert "0.70710678" in text and "0.70710778" in text
+
+
+def test_the_lesson_markers_come_from_the_solution_notebooks():
+    import conftest
+
+    notebooks = sorted((conftest.ROOT / "solutions").glob("[0-9][0-9]_*.ipynb"))
+    assert conftest.LESSON_NUMBERS == [path.name[:2] for path in notebooks] and len(notebooks) >= 12
+
+
+def test_only_core_raises_exercise_errors():
+    from pathlib import Path
+
+    from course_lib.checks import _core
+
+    folder = Path(_core.__file__).parent
+    raising = [path.name for path in folder.glob("*.py") if "raise ExerciseError" in path.read_text()]
+    assert raising == ["_core.py"]

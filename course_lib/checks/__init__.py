@@ -1,35 +1,15 @@
 """Exercise checks: compare a student's function with the reference and explain the difference.
 
 Each lesson's checkers live in a module of this package (``course_lib.checks.autograd``,
-``course_lib.checks.optimizers``, ...) and are built from the helpers re-exported here
-(see ``course_lib/checks/_core.py`` for a complete example)::
+``course_lib.checks.optimizers``, ...), built from the pattern in ``_core.py``: cases, a
+reference, and a table of likely mistakes::
 
     from course_lib.checks import run_cases
-    run_cases("mul_backward", mul_backward, reference, cases, diagnose=diagnose)
+    run_cases("mul_backward", mul_backward, reference, cases, mistakes=MUL_MISTAKES)
     # ✓ mul_backward: 5 cases match the reference.
 """
-from ._core import (
-    ATOL,
-    RTOL,
-    ExerciseError,
-    allclose,
-    assert_close,
-    call_student,
-    describe_difference,
-    format_value,
-    report_success,
-    run_cases,
-)
+from ._core import (ATOL, RTOL, ExerciseError, allclose, assert_close, call_student, compare, describe_difference, fail,
+                    first_match, format_value, report_success, run_cases)
 
-__all__ = [
-    "ATOL",
-    "RTOL",
-    "ExerciseError",
-    "allclose",
-    "assert_close",
-    "call_student",
-    "describe_difference",
-    "format_value",
-    "report_success",
-    "run_cases",
-]
+__all__ = ["ATOL", "RTOL", "ExerciseError", "allclose", "assert_close", "call_student", "compare",
+           "describe_difference", "fail", "first_match", "format_value", "report_success", "run_cases"]

@@ -64,14 +64,10 @@ COMMON_CRASHES = [
 
 
 class ExerciseError(Exception):
-    """A student's answer differs from the reference; the message explains how.
-
-    In IPython/Jupyter only the message is shown (``_render_traceback_``), in red, so
-    the student reads the explanation instead of a traceback through ``course_lib``.
-    """
+    """A student's answer differs from the reference; in Jupyter only this message shows, in red."""
 
     def _render_traceback_(self) -> list[str]:
-        """The lines IPython prints instead of a traceback."""
+        """The lines IPython prints instead of a traceback through ``course_lib``."""
         lines = str(self).splitlines() or [""]
         return [f"\x1b[1;31mExerciseError\x1b[0m: {lines[0]}", *lines[1:]]
 
@@ -79,10 +75,8 @@ class ExerciseError(Exception):
 def fail(headline: str, inputs: str | None = None, got: Any = _NOTHING, expected: Any = _NOTHING,
          hint: str | None = None, difference: str | None = None, code: str | None = None,
          cause: BaseException | None = None) -> NoReturn:
-    """Raise the one message format: what differs, inputs, yours, expected, likely mistake.
-
-    ``code`` (the student's line that raised) comes right after the first line.
-    """
+    """Raise the one message format: what differs; the student's line that raised (``code``), the
+    inputs, the student's result, the expected one, the difference and the likely mistake."""
     rows = [("your code", code), ("inputs", inputs), ("your result", got), ("expected", expected),
             ("difference", difference), ("likely mistake", hint)]
     lines = [headline]
@@ -95,12 +89,10 @@ def fail(headline: str, inputs: str | None = None, got: Any = _NOTHING, expected
 
 def _your_line(error: BaseException) -> str | None:
     """``line N, in fn: code`` of the innermost frame outside course_lib (the student's)."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not os.path.abspath(f.filename).startswith(_LIBRARY)]
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if not os.path.abspath(f.filename).startswith(_LIBRARY)]
     if not frames:
         return None
-    frame = frames[-1]
-    code = (frame.line or "").strip()
+    frame, code = frames[-1], (frames[-1].line or "").strip()
     return f"line {frame.lineno}, in {frame.name}" + (f": {code}" if code else "")
 
 
@@ -108,17 +100,13 @@ def call_student(fn: Callable, *args: Any, where: str | None = None, inputs: str
                  crashes: Sequence = (), expect: tuple[type[BaseException], ...] = (), **kwargs: Any) -> Any:
     """``fn(*args, **kwargs)``, turning an unfinished exercise or a crash into a short message.
 
-    Args:
-        where: what was being checked, e.g. ``"zero_grads on case 1"``.
-        inputs: the inputs of that call, for the message.
-        crashes: ``(exception type, words, hint)`` rows naming the likely mistake behind a
-            crash (searched before :data:`COMMON_CRASHES`).
-        expect: exception types that are an answer, not a crash: raised unchanged.
+    ``where`` and ``inputs`` say what was being checked; ``crashes`` are ``(exception type,
+    words, hint)`` rows naming the mistake behind a crash (before :data:`COMMON_CRASHES`);
+    exceptions of the ``expect`` types are an answer, raised unchanged.
 
     Raises:
-        ExerciseError: ``fn`` still raises the stub's ``NotImplementedError`` ("Exercise
-            02.3 is not done yet: complete `mul_backward` above, then run this cell again."),
-            or it raised; the message quotes the student's own line and the hint.
+        ExerciseError: ``fn`` still raises the stub's ``NotImplementedError`` ("Exercise 02.3 is not
+            done yet: complete `mul_backward` above, then run this cell again."), or it raised.
     """
     name = getattr(fn, "__qualname__", repr(fn))
     try:
@@ -150,9 +138,7 @@ def _as_array(x: Any) -> np.ndarray:
 
 def _is_container(expected: Any) -> bool:
     """Compare element by element (tuples, dicts, lists of arrays) instead of as one array."""
-    if isinstance(expected, (tuple, Mapping)):
-        return True
-    return isinstance(expected, list) and not all(_is_number(x) for x in expected)
+    return isinstance(expected, (tuple, Mapping)) or isinstance(expected, list) and not all(map(_is_number, expected))
 
 
 def format_value(x: Any, precision: int = 4) -> str:
@@ -185,22 +171,14 @@ def format_value(x: Any, precision: int = 4) -> str:
 
 
 def _kind(x: Any) -> str:
-    if isinstance(x, Tensor):
-        return "a course_lib Tensor"
-    if isinstance(x, np.ndarray):
-        return "a numpy array"
-    name = type(x).__name__
+    name = "course_lib Tensor" if isinstance(x, Tensor) else "numpy array" if isinstance(x, np.ndarray) else type(x).__name__
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
 def describe_difference(got: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) -> str | None:
-    """How ``got`` differs from ``expected``, in one sentence; None when they match.
-
-    Numbers, arrays and Tensors match when shapes agree and
-    ``|got - expected| <= atol + rtol * |expected|`` elementwise (NaN matches NaN).
-    Tuples, lists of arrays and dicts are compared element by element. A Tensor is
-    expected where the reference returns one, and an integer Tensor where it returns one.
-    """
+    """How ``got`` differs from ``expected``, in one sentence; None when they match: same shapes and
+    ``|got - expected| <= atol + rtol * |expected|`` elementwise (NaN matches NaN); tuples, lists of
+    arrays and dicts element by element; a Tensor (an integer one) where the reference returns one."""
     if expected is None:
         return None if got is None else f"your result is {format_value(got)}, expected None"
     if got is None:
@@ -281,10 +259,7 @@ def _describe_numbers(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) ->
 
 
 def allclose(got: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
-    """True when ``got`` matches ``expected`` (same rules as :func:`describe_difference`).
-
-    Never raises: values that cannot be compared are simply not close.
-    """
+    """True when ``got`` matches ``expected`` (as in :func:`describe_difference`); never raises."""
     try:
         return describe_difference(got, expected, rtol, atol) is None
     except Exception:
@@ -292,11 +267,8 @@ def allclose(got: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) ->
 
 
 def first_match(got: Any, mistakes: Sequence[tuple[str, Any]], rtol: float = RTOL, atol: float = ATOL) -> str | None:
-    """The hint of the first likely mistake whose value ``got`` equals, else None.
-
-    A row's value may be None (the mistake cannot happen here: skipped) or a predicate
-    ``value(got) -> bool``. Non-finite results that match no row get a hint of their own.
-    """
+    """The hint of the first likely mistake whose value ``got`` equals (a value None: skipped; a
+    callable: a predicate ``value(got) -> bool``), else a hint for nan/inf, else None."""
     for hint, wrong in mistakes:
         if wrong is not None and (wrong(got) if callable(wrong) else allclose(got, wrong, rtol, atol)):
             return hint
@@ -311,18 +283,9 @@ def first_match(got: Any, mistakes: Sequence[tuple[str, Any]], rtol: float = RTO
 
 def compare(got: Any, expected: Any, what: str = "your result", inputs: str | None = None, hint: str | None = None,
             mistakes: Sequence[tuple[str, Any]] = (), rtol: float = RTOL, atol: float = ATOL) -> None:
-    """The stateful sibling of :func:`run_cases`: one value of a run against the reference.
-
-    Args:
-        what: what is compared, e.g. ``"the momentum buffer after step 2"``.
-        inputs: the inputs of that step, shown in the message.
-        hint: the likely mistake when it is already known; else the first of ``mistakes``
-            (``(hint, wrong value)`` rows, see :func:`first_match`) that ``got`` equals.
-
-    Raises:
-        ExerciseError: ``got`` differs from ``expected``, headed "{what} is wrong." (a
-            ``what`` that ends with "." is the whole first line: "the updates are wrong.").
-    """
+    """The stateful sibling of :func:`run_cases`: one value of a run (``what``, e.g. "the buffer after
+    step 2", with the step's ``inputs``) against the reference; raises "{what} is wrong." (a ``what``
+    ending in "." is the whole first line) with ``hint`` or the first of ``mistakes`` that ``got`` equals."""
     problem = describe_difference(got, expected, rtol, atol)
     if problem is not None:
         fail(what if what.endswith(".") else f"{what} is wrong.", inputs, got, expected, hint or first_match(got, mistakes, rtol, atol), problem)
@@ -331,13 +294,18 @@ def compare(got: Any, expected: Any, what: str = "your result", inputs: str | No
 assert_close = compare  # the earlier name, kept for lessons that call it
 
 
+def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -> None:
+    """Stateful checks as data: ``(is_wrong, first line, likely mistake)`` rows; the first wrong one
+    fails. ``is_wrong`` may be a function, called only when the rows above it passed."""
+    for wrong, headline, hint in checks:
+        if wrong() if callable(wrong) else wrong:
+            fail(headline, inputs, hint=hint)
+
+
 # ---------------------------------------------------------------- running cases
 def _named_inputs(reference_fn: Callable, args: tuple) -> dict[str, Any]:
     """``{parameter name: value}`` for positional ``args`` of ``reference_fn``."""
-    try:
-        names = list(inspect.signature(reference_fn).parameters)
-    except (TypeError, ValueError):
-        names = []
+    names = list(inspect.signature(reference_fn).parameters)
     return {names[i] if i < len(names) else f"arg{i}": value for i, value in enumerate(args)}
 
 
@@ -346,10 +314,10 @@ def describe_inputs(reference_fn: Callable, args: tuple) -> str:
     return ", ".join(f"{k} = {format_value(v)}" for k, v in _named_inputs(reference_fn, args).items())
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Exact equality of (nested) arguments, for the purity check."""
+def identical(a: Any, b: Any) -> bool:
+    """Exact equality of (nested tuples and lists of) arrays, Tensors and values: the purity checks."""
     if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))
     if isinstance(a, (np.ndarray, Tensor)) or isinstance(b, (np.ndarray, Tensor)):
         try:
             return np.array_equal(_as_array(a), _as_array(b), equal_nan=True)
@@ -361,43 +329,22 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def run_cases(
-    name: str,
-    student_fn: Callable,
-    reference_fn: Callable,
-    cases: Sequence[tuple] | Mapping[str, tuple],
-    mistakes: Sequence[tuple[str, Callable]] = (),
-    diagnose: Callable[[dict, Any, Any], str | None] | None = None,
-    observe: Callable[[tuple, Any], Any] | None = None,
-    pure: str | None = None,
-    crashes: Sequence = (),
-    rtol: float = RTOL,
-    atol: float = ATOL,
-    what: str = "cases",
-) -> None:
-    """Run ``student_fn`` and ``reference_fn`` on every case; print one line or raise.
-
-    Each function gets its own deep copy of the arguments, so a function that changes its
-    inputs in place cannot disturb the other one.
+def run_cases(name: str, student_fn: Callable, reference_fn: Callable, cases: Sequence[tuple] | Mapping[str, tuple],
+              mistakes: Sequence[tuple[Any, Callable]] = (), diagnose: Callable[[dict, Any, Any], str | None] | None = None,
+              observe: Callable[[tuple, Any], Any] | None = None, pure: str | None = None, crashes: Sequence = (),
+              rtol: float = RTOL, atol: float = ATOL, what: str = "cases") -> None:
+    """Run ``student_fn`` and ``reference_fn`` on every case (each on its own deep copy of the
+    arguments); print one line or raise.
 
     Args:
-        name: the exercise's function name, used in the messages.
-        student_fn: the student's function.
-        reference_fn: the reference (usually from ``course_lib``), same signature.
-        cases: argument tuples, or ``{label: argument tuple}`` to name each case (a list
-            is read as a tuple of arguments: pass one list argument as ``(values,)``).
-        mistakes: ``(hint, wrong_fn)`` rows: ``wrong_fn`` has the reference's signature and
-            computes a likely wrong answer (None where that mistake cannot show); a hint
-            may be a function of the case's arguments that returns the text.
-        diagnose: ``diagnose(inputs, got, expected) -> str | None``, for the mistakes a
-            table cannot express; ``inputs`` is ``{parameter name: value}``.
-        observe: ``observe(args, returned) -> value to compare``; default: the returned
-            value. For an in-place function use e.g. ``observe=lambda args, _: args[0]``.
-        pure: the hint shown when the student's function changes its arguments in place
-            (None: not checked).
-        crashes: hints for crashes, see :func:`call_student`.
-        rtol, atol: tolerances, as in ``numpy.allclose``.
-        what: what the cases are, for the success line ("pairs of shapes").
+        name, student_fn, reference_fn: the exercise's name, the student's function, the reference.
+        cases: argument tuples, or ``{label: argument tuple}`` to name each case.
+        mistakes: ``(hint, wrong_fn)`` rows, ``wrong_fn`` with the reference's signature computing a
+            likely wrong answer (None where it cannot show); a hint may be ``hint(*args) -> str``.
+        diagnose: ``diagnose({parameter: value}, got, expected) -> hint``, for what a table cannot say.
+        observe: ``observe(args, returned) -> value to compare`` (e.g. ``args[0]`` for an in-place function).
+        pure: the hint shown when the student's function changes its arguments (None: not checked).
+        crashes: hints for crashes, see :func:`call_student`; ``what``: the cases' noun, for the success line.
 
     Raises:
         ExerciseError: the exercise is not done yet, or a case gives a wrong answer.
@@ -411,7 +358,7 @@ def run_cases(
         expected = reference_fn(*expected_args)
         student_args = copy.deepcopy(args)
         got = call_student(student_fn, *student_args, where=f"{name} on {case}", inputs=inputs, crashes=crashes)
-        if pure and not _same(student_args, args):
+        if pure and not identical(student_args, args):
             fail(f"{name} changed its arguments in place on {case}.", inputs, hint=pure)
         if observe is not None:
             got, expected = observe(student_args, got), observe(expected_args, expected)

@@ -1,11 +1,7 @@
-"""Shared by the schedule checkers of lessons 07 and 08: run a scheduler, compare schedules.
-
-The reference for every exercise is a scheduler from ``course_lib.optim.lr_scheduler``,
-run step by step on a throw-away optimizer, as in a training loop (``optimizer.step()``
-then ``scheduler.step()``). A pure schedule function takes the step first, e.g.
-``cosine_lr(step, base_lr, eta_min, T_max)``; its likely mistakes are wrong schedule
-functions with the same signature (off by one, decaying every step, ...).
-"""
+"""Shared by the schedule checks of lessons 07 and 08: run a course_lib scheduler on a throw-away
+optimizer (``optimizer.step()`` then ``scheduler.step()``) and compare schedules step by step.
+A schedule exercise takes the step first, e.g. ``cosine_lr(step, base_lr, eta_min, T_max)``;
+its likely mistakes are wrong schedule functions with the same signature."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -24,12 +20,8 @@ def one_param_optimizer(lrs: Sequence[float]) -> SGD:
 
 
 def lr_trajectory(optimizer: Any, scheduler: Any, n_steps: int) -> list[float]:
-    """``optimizer.param_groups[0]["lr"]`` at steps ``0 .. n_steps - 1`` of a schedule.
-
-    Step 0 is the rate right after construction; each further step is one
-    ``optimizer.step()`` followed by ``scheduler.step()``. Works for any optimizer and
-    scheduler with torch's interface (torch's own included).
-    """
+    """``optimizer.param_groups[0]["lr"]`` at steps ``0 .. n_steps - 1``: right after construction, then
+    after each ``optimizer.step()`` + ``scheduler.step()`` (any optimizer with torch's interface)."""
     lrs = [optimizer.param_groups[0]["lr"]]
     for _ in range(n_steps - 1):
         optimizer.step()
@@ -85,8 +77,8 @@ def fail_schedule(headline: str, inputs: str, step: int, got: list[float], expec
                   described: str = "the reference") -> None:
     """The message for a wrong schedule: the first wrong step, then both schedules."""
     fail(f"{headline}, first at step {step}.", inputs, got[step], expected[step], hint,
-         f"at step {step} of {described}\n  {'your schedule:':<16}{short(got)} (steps 0-{len(got) - 1})"
-         f"\n  {'expected schedule:':<16} {short(expected)}")
+         f"at step {step} of {described}\n  {'steps 0-' + str(len(got) - 1) + ':':<16}your schedule     {short(got)}"
+         f"\n  {'':<16}expected schedule {short(expected)}")
 
 
 def _as_float(value: Any, name: str, inputs: str) -> float:
@@ -103,19 +95,9 @@ def _as_float(value: Any, name: str, inputs: str) -> float:
 def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence[str],
                             cases: dict[str, tuple[tuple, int, str, list[float]]],
                             mistakes: Sequence[tuple[str, Callable]]) -> None:
-    """Compare ``student_fn(step, *args)`` with a reference schedule on every step.
-
-    Args:
-        name: the exercise's function name.
-        student_fn: the student's ``fn(step, *args) -> float``.
-        arg_names: names of ``step`` and the other arguments, for messages.
-        cases: ``{label: (args, n_steps, reference description, expected lrs)}``.
-        mistakes: ``(hint, wrong_fn)`` rows, ``wrong_fn(step, *args)`` a likely wrong schedule,
-            or a :class:`When` for a mistake known by its first wrong step.
-
-    Raises:
-        ExerciseError: not done yet, a non-number, or a schedule that differs.
-    """
+    """Compare ``student_fn(step, *args)`` with a reference schedule on every step of every case
+    (``{label: (args, n_steps, reference description, expected lrs)}``; ``arg_names`` name ``step``
+    and the arguments). ``mistakes`` are ``(hint, wrong_fn(step, *args))`` rows or :class:`When` rows."""
     for number, (label, (args, n_steps, described, expected)) in enumerate(cases.items(), start=1):
         def inputs(step: int) -> str:
             return ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))

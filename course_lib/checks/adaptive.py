@@ -1,14 +1,11 @@
 """Checkers for lesson 06 (adaptive methods): RMSprop, Adam, AMSGrad, AdamW.
 
-The student's update functions run for three steps on fixed gradients next to
-``course_lib.optim.RMSprop`` / ``Adam`` / ``AdamW`` (float64), comparing the parameter and
-the state after every step (:func:`~course_lib.checks._core.compare`). The likely mistakes
-(step counter from 0, no bias correction, eps inside the square root, betas swapped,
-weight decay in the wrong place, ...) are the same run with one change, :func:`_adam_variant`.
+The student's update runs three steps on fixed gradients next to ``course_lib.optim`` (float64),
+comparing the parameter and the state after every step; the likely mistakes (step counter from
+0, no bias correction, eps inside the square root, ...) are the run with one change, :func:`_adam_variant`.
 """
 from __future__ import annotations
 
-import copy
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -24,72 +21,111 @@ _GRADS = [np.array([0.3, -0.2, 1.0]), np.array([0.1, 0.4, -2.0]), np.array([-0.5
 _TINY_GRADS = [g * 1e-7 for g in _GRADS]  # here eps (1e-8) is no longer negligible
 
 
-def _reference_run(optimizer_class: type, grads: Sequence[np.ndarray], **options: Any) -> list:
-    """``(param, state)`` (numpy) after each step of a course_lib optimizer, in float64."""
-    p = Tensor(_PARAM0.copy(), requires_grad=True)
-    opt = optimizer_class([p], **options)
-    history = []
-    for g in grads:
-        p.grad = Tensor(np.array(g, dtype=np.float64))
-        opt.step()
-        state = {k: (float(v._data) if k == "step" else v._data.copy()) if isinstance(v, Tensor) else v
-                 for k, v in opt.state[p].items()}
-        history.append((p._data.copy(), state))
-    return history
-
-
-def _array(value: Any, name: str, what: str) -> np.ndarray:
-    if isinstance(value, Tensor):
-        value = value._data
-    if value is None:
-        fail(f"{name} returned None for {what}.", hint="did you forget `return`?")
-    return np.asarray(value, dtype=np.float64)
-
-
-def _snapshot(value: Any) -> Any:
-    """A copy of one state value (an array when it is numeric, else the value itself)."""
+def _array(value: Any) -> Any:
+    """A state value or parameter as float64 numbers (left as it is when it is not numeric)."""
     try:
         return np.array(value._data if isinstance(value, Tensor) else value, dtype=np.float64)
     except (TypeError, ValueError):
-        return copy.deepcopy(value)
+        return value
 
 
-# ------------------------------------------------------------------- the usual mistakes
+def _reference_run(optimizer_class: type, grads: Sequence[np.ndarray], **options: Any) -> list:
+    """``(param, state)`` (numpy) after each step of a course_lib optimizer, in float64."""
+    p = Tensor(_PARAM0.copy(), requires_grad=True)
+    opt, history = optimizer_class([p], **options), []
+    for g in grads:
+        p.grad = Tensor(np.array(g, dtype=np.float64))
+        opt.step()
+        history.append((p._data.copy(), {k: _array(v) for k, v in opt.state[p].items()}))
+    return history
+
+
+def _check_runs(name: str, update: Callable, optimizer_class: type, runs, state_keys: Sequence[str],
+                param_mistakes: Callable, state_mistakes: Callable, param_first: bool = True) -> None:
+    """Run ``update(param, grad, state, **options)`` for three steps per run and compare every step.
+
+    ``param_mistakes(step, reference, grads, options)`` and ``state_mistakes(key, step, reference,
+    grads, options)`` give the likely mistakes of that step (``step`` counts from 0); the state is
+    compared first when a wrong state explains a wrong parameter (``param_first=False``).
+    """
+    for grads, options in runs:
+        reference = _reference_run(optimizer_class, grads, **options)
+        param, state = _PARAM0.copy(), {}
+        for step, g in enumerate(grads):
+            inputs = (f"param = {format_value(param)}, grad = {format_value(g)}, state from the previous steps, "
+                      + ", ".join(f"{k} = {v!r}" for k, v in options.items()))
+            param = _array(call_student(update, param.copy(), g.copy(), state, where=f"{name} at step {step + 1}",
+                                        inputs=inputs, **options))
+            param_row = [("the parameter", param, reference[step][0], param_mistakes(step, reference, grads, options))]
+            state_rows = [(f"state[{key!r}]", _array(state.get(key)), reference[step][1][key],
+                           state_mistakes(key, step, reference, grads, options)) for key in state_keys]
+            missing = [key for key in state_keys if key not in state]
+            if missing:
+                fail(f"{name}: after step {step + 1} the state has no {missing[0]!r}.", inputs, sorted(state),
+                     sorted(state_keys), hint=f"keep the running values in state[{missing[0]!r}] (torch's names), "
+                     "created on the first step.")
+            for what, got, expected, mistakes in (param_row + state_rows if param_first else state_rows + param_row):
+                compare(got, expected, f"{name}: {what} after step {step + 1}", inputs, mistakes=mistakes, **_EXACT)
+    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.{optimizer_class.__name__}.")
+
+
+# ------------------------------------------------------------------- Exercise 06.1
+def _rmsprop_param_mistakes(step, reference, grads, o) -> list:
+    prev, g, s = _PARAM0 if step == 0 else reference[step - 1][0], grads[step], reference[step][1]["square_avg"]
+    return [("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps (the difference "
+             "hides beyond the printed digits)", prev - o["lr"] * g / np.sqrt(s + o["eps"])),
+            ("the square root is missing: divide by sqrt(square_avg) + eps", prev - o["lr"] * g / (s + o["eps"])),
+            ("the update has the wrong sign: param - lr * grad / (sqrt(square_avg) + eps)",
+             prev + o["lr"] * g / (np.sqrt(s) + o["eps"]))]
+
+
+def _rmsprop_state_mistakes(key, step, reference, grads, o) -> list:
+    a, g, old = o["alpha"], grads[step], np.zeros(3) if step == 0 else reference[step - 1][1]["square_avg"]
+    return [("alpha and 1 - alpha swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2", (1 - a) * old + a * g * g),
+            ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g)]
+
+
+def check_rmsprop_update(rmsprop_update: Callable) -> None:
+    """Check ``rmsprop_update(param, grad, square_avg, lr, alpha, eps) -> (param, square_avg)`` over
+    three steps (``square_avg`` is None on the first) against ``course_lib.optim.RMSprop``."""
+    from ..optim.rmsprop import RMSprop
+
+    def update(param, grad, state, **options):  # the pair the student returns, kept as torch's state
+        out = rmsprop_update(param, grad, state.get("square_avg"), **options)
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            fail(f"rmsprop_update returned {format_value(out)}, not a pair.", hint="return both values: "
+                 "(new_param, new_square_avg).")
+        state["square_avg"] = out[1]
+        return out[0]
+
+    _check_runs("rmsprop_update", update, RMSprop, [(_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
+                                                    (_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
+                                                    (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))],
+                ["square_avg"], _rmsprop_param_mistakes, _rmsprop_state_mistakes, param_first=False)
+
+
+# ------------------------------------------------------------------- Exercises 06.2 and 06.4
 def _adam_variant(grads, lr, betas, eps, weight_decay=0.0, decoupled=False, mistake=None) -> list:
     """The parameters after each step of Adam (or AdamW) computed with one usual ``mistake``."""
     b1, b2 = betas[::-1] if mistake == "betas swapped" else betas
-    p, m, v = _PARAM0.copy(), np.zeros(3), np.zeros(3)
-    history = []
+    p, m, v, history = _PARAM0.copy(), np.zeros(3), np.zeros(3), []
     with np.errstate(divide="ignore", invalid="ignore"):
         for step, g in enumerate(grads, start=1):
             t = {"step starts at 0": step - 1, "step starts at 2": step + 1}.get(mistake, step)
             if weight_decay and mistake != "no weight decay":
-                if decoupled and mistake == "decay without lr":
-                    p = p * (1 - weight_decay)
-                elif decoupled and mistake == "decay with grad":
-                    p = p - lr * weight_decay * g
-                elif decoupled and mistake == "L2 instead of decoupled":
-                    g = g + weight_decay * p
-                elif decoupled and mistake != "decay after the step":
-                    p = p * (1 - lr * weight_decay)
-                elif not decoupled and mistake != "weight decay after moments":
-                    g = g + weight_decay * p
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g * g
+                if not decoupled or mistake == "L2 instead of decoupled":
+                    g = g + weight_decay * p if mistake != "weight decay after moments" else g
+                elif mistake != "decay after the step":
+                    p = {"decay without lr": p * (1 - weight_decay),
+                         "decay with grad": p - lr * weight_decay * g}.get(mistake, p * (1 - lr * weight_decay))
+            m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g * g
             bc1 = 1.0 if mistake in ("no bias correction", "no bias correction 1") else 1 - b1**t
             bc2 = 1.0 if mistake in ("no bias correction", "no bias correction 2") else 1 - b2**t
-            if mistake == "eps inside sqrt":
-                denom = np.sqrt(v / bc2 + eps)
-            elif mistake == "eps before bias correction":
-                denom = (np.sqrt(v) + eps) / np.sqrt(bc2)
-            else:
-                denom = np.sqrt(v) / np.sqrt(bc2) + eps
-            update = lr * (m / bc1) / denom
-            if mistake == "weight decay after moments":
-                update = update + lr * weight_decay * p
+            denom = {"eps inside sqrt": np.sqrt(v / bc2 + eps), "eps before bias correction": (np.sqrt(v) + eps) /
+                     np.sqrt(bc2)}.get(mistake, np.sqrt(v) / np.sqrt(bc2) + eps)
+            update = lr * (m / bc1) / denom + (lr * weight_decay * p if mistake == "weight decay after moments" else 0)
             p = p + update if mistake == "sign" else p - update
-            if decoupled and mistake == "decay after the step":
-                p = p * (1 - lr * weight_decay)
+            p = p * (1 - lr * weight_decay) if decoupled and mistake == "decay after the step" else p
             history.append(p)
     return history
 
@@ -102,135 +138,81 @@ ADAM_HINTS = {
     "no bias correction": "bias correction is missing; divide exp_avg by 1 - beta1**t and exp_avg_sq by 1 - beta2**t",
     "no bias correction 1": "the bias correction of exp_avg (1 - beta1**t) is missing",
     "no bias correction 2": "the bias correction of exp_avg_sq (1 - beta2**t) is missing",
-    "eps inside sqrt": "eps sits inside the square root; torch adds it outside: sqrt(v_hat) + eps (the "
-                       "difference hides beyond the printed digits)",
-    "eps before bias correction": "eps is added before the bias correction; torch computes "
-                                  "sqrt(exp_avg_sq) / sqrt(1 - beta2**t) + eps",
+    "eps inside sqrt": "eps sits inside the square root; torch adds it outside: sqrt(v_hat) + eps (the difference "
+                       "hides beyond the printed digits)",
+    "eps before bias correction": "eps is added before the bias correction; torch computes sqrt(exp_avg_sq) / "
+                                  "sqrt(1 - beta2**t) + eps",
     "betas swapped": "beta1 and beta2 swapped: betas = (beta1 for exp_avg, beta2 for exp_avg_sq)",
     "sign": "the update has the wrong sign: param - lr * m_hat / denom",
-    "weight decay after moments": "weight decay is added to the update after the moments; in Adam it is added "
-                                  "to the gradient first (grad + weight_decay * param)",
+    "weight decay after moments": "weight decay is added to the update after the moments; in Adam it is added to "
+                                  "the gradient first (grad + weight_decay * param)",
     "no weight decay": "weight decay is missing",
-    "L2 instead of decoupled": "this is Adam's L2 penalty (weight_decay * param added to the gradient); AdamW "
-                               "decays the parameter itself: param * (1 - lr * weight_decay), and Adam then runs without it",
+    "L2 instead of decoupled": "this is Adam's L2 penalty (weight_decay * param added to the gradient); AdamW decays "
+                               "the parameter itself: param * (1 - lr * weight_decay), and Adam then runs without it",
     "decay without lr": "the decay is not multiplied by lr; AdamW shrinks by (1 - lr * weight_decay)",
     "decay with grad": "the decay subtracts lr * weight_decay * grad; AdamW decays the PARAMETER: "
                        "param * (1 - lr * weight_decay), before the Adam step",
-    "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter first, "
-                            "then applies the Adam step",
+    "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter first, then "
+                            "applies the Adam step",
 }
-_ADAM_MISTAKES = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
-                  "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
-                  "weight decay after moments", "no weight decay")
-_ADAMW_MISTAKES = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
-                   "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
 
 
-def _state_mistakes(key: str, step: int, reference, grads, betas, wd: float, decoupled: bool) -> list:
-    """The usual wrong ``exp_avg`` / ``exp_avg_sq`` after ``step`` (0-based)."""
-    b1, b2 = betas
-    prev_p = _PARAM0 if step == 0 else reference[step - 1][0]
-    prev = np.zeros(3) if step == 0 else reference[step - 1][1][key]
-    g_plain = grads[step]
-    g = g_plain if decoupled or not wd else g_plain + wd * prev_p
-    beta, other = (b1, b2) if key == "exp_avg" else (b2, b1)
-    power = (lambda x: x) if key == "exp_avg" else (lambda x: x * x)
-    rows = [
-        (f"state[{key!r}] holds the bias-corrected value; keep the raw running average in the state and "
-         "divide by 1 - beta**t into a new variable each step", reference[step][1][key] / (1 - beta ** (step + 1))),
-        ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * power(g)),
-        ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", other * prev + (1 - other) * power(g)),
-        ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if key == "exp_avg_sq" else None),
-        ("weight decay is not in the gradient: add weight_decay * param to grad before updating the averages",
-         beta * prev + (1 - beta) * power(g_plain) if wd and not decoupled else None),
-    ]
-    return rows + [(f"state[{key!r}] is the running average torch keeps", lambda got: True)]
+def _adam_param_mistakes(mistakes: Sequence[str], decoupled: bool) -> Callable:
+    def rows(step, reference, grads, options):
+        first = [(ADAM_HINTS["step starts at 0"], lambda got: not np.all(np.isfinite(got)))] if step == 0 else []
+        return first + [(ADAM_HINTS[m], _adam_variant(grads, decoupled=decoupled, mistake=m, **options)[step])
+                        for m in mistakes]
+    return rows
 
 
-def _check_adam_like(name: str, update: Callable, optimizer_class: type, runs, decoupled: bool,
-                     mistakes: Sequence[str]) -> None:
-    """Run ``update(param, grad, state, **options)`` for three steps and compare every step."""
-    for grads, options in runs:
-        reference = _reference_run(optimizer_class, grads, **options)
-        variants = {m: _adam_variant(grads, decoupled=decoupled, mistake=m, **options) for m in mistakes}
-        param, state = _PARAM0.copy(), {}
-        for step, g in enumerate(grads):
-            inputs = (f"param = {format_value(param)}, grad = {format_value(g)}, state from the previous steps, "
-                      + ", ".join(f"{k} = {v!r}" for k, v in options.items()))
-            where = f"{name} at step {step + 1}"
-            param = _array(call_student(update, param.copy(), g.copy(), state, where=where, inputs=inputs,
-                                        **options), name, f"the parameter at step {step + 1}")
-            exp_p, exp_s = reference[step]
-            compare(param, exp_p, f"{name}: the parameter after step {step + 1}", inputs, mistakes=[
-                    (ADAM_HINTS["step starts at 0"], (lambda got: not np.all(np.isfinite(got))) if step == 0 else None),
-                    *((ADAM_HINTS[m], variants[m][step]) for m in mistakes)], **_EXACT)
-            for key in ("step", "exp_avg", "exp_avg_sq"):
-                if key not in state:
-                    fail(f"{name}: after step {step + 1} the state has no {key!r}.", inputs, sorted(state),
-                         ["exp_avg", "exp_avg_sq", "step"], hint=f"keep the running values in state[{key!r}] "
-                         "(torch's names), created on the first step.")
-                hint = "state['step'] counts the steps taken so far: 1 after the first step" if key == "step" else None
-                compare(_snapshot(state[key]), exp_s[key], f"{name}: state[{key!r}] after step {step + 1}", inputs,
-                        hint, [] if hint else _state_mistakes(key, step, reference, grads, options["betas"],
-                                                              options.get("weight_decay", 0.0), decoupled), **_EXACT)
-            param = param.copy()
-    print(f"\u2713 {name}: {len(runs)} runs of 3 steps match course_lib.optim.{optimizer_class.__name__}.")
+def _adam_state_mistakes(decoupled: bool) -> Callable:
+    def rows(key, step, reference, grads, options):
+        """The usual wrong ``step`` / ``exp_avg`` / ``exp_avg_sq`` after ``step`` (from 0)."""
+        if key == "step":
+            return [("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
+        (b1, b2), wd = options["betas"], options.get("weight_decay", 0.0)
+        prev_p = _PARAM0 if step == 0 else reference[step - 1][0]
+        prev = np.zeros(3) if step == 0 else reference[step - 1][1][key]
+        g_plain = grads[step]
+        g = g_plain if decoupled or not wd else g_plain + wd * prev_p
+        beta, other = (b1, b2) if key == "exp_avg" else (b2, b1)
+        power = (lambda x: x) if key == "exp_avg" else (lambda x: x * x)
+        return [
+            (f"state[{key!r}] holds the bias-corrected value; keep the raw running average in the state and divide "
+             "by 1 - beta**t into a new variable each step", reference[step][1][key] / (1 - beta ** (step + 1))),
+            ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * power(g)),
+            ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", other * prev + (1 - other) * power(g)),
+            ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if key == "exp_avg_sq" else None),
+            ("weight decay is not in the gradient: add weight_decay * param to grad before updating the averages",
+             beta * prev + (1 - beta) * power(g_plain) if wd and not decoupled else None),
+            (f"state[{key!r}] is the running average torch keeps", lambda got: True)]
+    return rows
 
 
-# ------------------------------------------------------------------- Exercise 06.1
-def check_rmsprop_update(rmsprop_update: Callable) -> None:
-    """Check ``rmsprop_update(param, grad, square_avg, lr, alpha, eps) -> (param, square_avg)``
-    over three steps (``square_avg`` is None on the first) against ``course_lib.optim.RMSprop``.
-    """
-    from ..optim.rmsprop import RMSprop
-
-    name = "rmsprop_update"
-    for label, grads, options in (
-        ("ordinary gradients", _GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
-        ("alpha = 0.9, lr = 0.1", _GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
-        ("tiny gradients, where eps matters", _TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
-    ):
-        expected = _reference_run(RMSprop, grads, **options)
-        param, square_avg = _PARAM0.copy(), None
-        a, e, lr = options["alpha"], options["eps"], options["lr"]
-        for step, g in enumerate(grads):
-            inputs = (f"{label}: param = {format_value(param)}, grad = {format_value(g)}, square_avg = "
-                      f"{format_value(square_avg)}, " + ", ".join(f"{k} = {v!r}" for k, v in options.items()))
-            out = call_student(rmsprop_update, param, g.copy(), square_avg, where=f"{name} at step {step + 1}",
-                               inputs=inputs, **options)
-            if not isinstance(out, (tuple, list)) or len(out) != 2:
-                fail(f"{name} returned {format_value(out)}, not a pair.", inputs,
-                     hint="return both values: (new_param, new_square_avg).")
-            prev = _PARAM0 if step == 0 else expected[step - 1][0]
-            old = np.zeros(3) if step == 0 else expected[step - 1][1]["square_avg"]
-            param, square_avg = _array(out[0], name, "the parameter"), _array(out[1], name, "square_avg")
-            exp_p, exp_s = expected[step][0], expected[step][1]["square_avg"]
-            compare(square_avg, exp_s, f"{name}: square_avg after step {step + 1}", inputs, mistakes=[
-                ("alpha and 1 - alpha swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2",
-                 (1 - a) * old + a * g * g),
-                ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g)], **_EXACT)
-            compare(param, exp_p, f"{name}: the parameter after step {step + 1}", inputs, mistakes=[
-                ("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps (the "
-                 "difference hides beyond the printed digits)", prev - lr * g / np.sqrt(exp_s + e)),
-                ("the square root is missing: divide by sqrt(square_avg) + eps", prev - lr * g / (exp_s + e)),
-                ("the update has the wrong sign: param - lr * grad / (sqrt(square_avg) + eps)",
-                 prev + lr * g / (np.sqrt(exp_s) + e))], **_EXACT)
-    print(f"\u2713 {name}: 3 runs of 3 steps match course_lib.optim.RMSprop.")
-
-
-# ------------------------------------------------------------------- Exercise 06.2
 def check_adam_update(adam_update: Callable) -> None:
-    """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> new param``
-    (``state`` a dict the function fills: ``step``, ``exp_avg``, ``exp_avg_sq``) over three
-    steps against ``course_lib.optim.Adam``.
-    """
+    """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> new param`` (``state``
+    a dict the function fills: ``step``, ``exp_avg``, ``exp_avg_sq``) over three steps against ``Adam``."""
     from ..optim.adam import Adam
-
-    _check_adam_like("adam_update", adam_update, Adam, (
+    mistakes = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
+                "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
+                "weight decay after moments", "no weight decay")
+    _check_runs("adam_update", adam_update, Adam, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
         (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
         (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
-    ), False, _ADAM_MISTAKES)
+    ], ("step", "exp_avg", "exp_avg_sq"), _adam_param_mistakes(mistakes, False), _adam_state_mistakes(False))
+
+
+def check_adamw_update(adamw_update: Callable) -> None:
+    """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> new param`` over
+    three steps against ``course_lib.optim.AdamW`` (decoupled weight decay)."""
+    from ..optim.adamw import AdamW
+    mistakes = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
+                "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
+    _check_runs("adamw_update", adamw_update, AdamW, [
+        (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
+        (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
+    ], ("step", "exp_avg", "exp_avg_sq"), _adam_param_mistakes(mistakes, True), _adam_state_mistakes(True))
 
 
 # ------------------------------------------------------------------- Exercise 06.3
@@ -242,60 +224,41 @@ def amsgrad_reference(exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: 
     return np.sqrt(new_max) / np.sqrt(1 - beta2**step) + eps, new_max
 
 
-def _denom(value):  # a mistake in the denominator
+def _pair(denom: Callable | None = None, maximum: Callable | None = None) -> Callable:
+    """A likely mistake in the denominator, or in the new maximum next to a right denominator."""
     def row(v, mx, t, b2, eps):
-        bc, new_max = np.sqrt(1 - b2**t), np.maximum(mx, v)
-        wrong = value(v, mx, bc, new_max, eps)
-        return lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and np.allclose(got[0], wrong, rtol=1e-9, atol=1e-15)
-    return row
-
-
-def _maximum(value):  # a right denominator next to a wrong new maximum
-    def row(v, mx, t, b2, eps):
-        right, wrong = amsgrad_reference(v, mx, t, b2, eps)[0], value(v, mx, 1 - b2**t)
-        return lambda got: (isinstance(got, (tuple, list)) and len(got) == 2 and np.allclose(got[0], right, rtol=1e-9, atol=1e-15)
-                            and np.allclose(got[1], wrong, rtol=1e-9, atol=1e-15))
+        bc, right = np.sqrt(1 - b2**t), amsgrad_reference(v, mx, t, b2, eps)[0]
+        wrong_denom = denom(v, mx, bc, np.maximum(mx, v), eps) if denom else right
+        return lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and np.allclose(got[0], wrong_denom, **_EXACT) \
+            and (maximum is None or np.allclose(got[1], maximum(v, mx, bc**2), **_EXACT))
     return row
 
 
 AMSGRAD_MISTAKES = [
-    ("return both values as a pair: (denom, new_max_exp_avg_sq); the new maximum is the state AMSGrad "
-     "keeps for the next step", lambda *args: lambda got: not isinstance(got, (tuple, list)) or len(got) != 2),
-    ("the maximum is taken of the bias-corrected exp_avg_sq; torch keeps the maximum of the raw exp_avg_sq "
-     "and applies the correction after: sqrt(max) / sqrt(1 - beta2**step)",
-     lambda v, mx, t, b2, eps: lambda got: isinstance(got, (tuple, list)) and len(got) == 2
-     and np.allclose(got[1], np.maximum(mx, v / (1 - b2**t)), rtol=1e-9, atol=1e-15)),
+    ("return both values as a pair: (denom, new_max_exp_avg_sq); the new maximum is the state AMSGrad keeps for the "
+     "next step", lambda *args: lambda got: not isinstance(got, (tuple, list)) or len(got) != 2),
+    ("the maximum is taken of the bias-corrected exp_avg_sq; torch keeps the maximum of the raw exp_avg_sq and "
+     "applies the correction after: sqrt(max) / sqrt(1 - beta2**step)",
+     lambda v, mx, t, b2, eps: lambda got: np.allclose(got[1], np.maximum(mx, v / (1 - b2**t)), **_EXACT)),
     ("the maximum is not updated: return maximum(max_exp_avg_sq, exp_avg_sq) as the new maximum",
-     _maximum(lambda v, mx, bc2: mx)),
-    ("the new maximum is exp_avg_sq itself; it must be the elementwise maximum of the old maximum and "
-     "exp_avg_sq (np.maximum, not max)", _maximum(lambda v, mx, bc2: v)),
-    ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq) and divide "
-     "by its square root", _denom(lambda v, mx, bc, new, eps: np.sqrt(v) / bc + eps)),
-    ("the old maximum is used; update it with the new exp_avg_sq first", _denom(lambda v, mx, bc, new, eps: np.sqrt(mx) / bc + eps)),
-    ("eps sits inside the square root; torch adds it outside", _denom(lambda v, mx, bc, new, eps: np.sqrt(new / bc**2 + eps))),
-    ("the bias correction sqrt(1 - beta2**step) is missing", _denom(lambda v, mx, bc, new, eps: np.sqrt(new) + eps)),
+     _pair(maximum=lambda v, mx, bc2: mx)),
+    ("the new maximum is exp_avg_sq itself; it must be the elementwise maximum of the old maximum and exp_avg_sq "
+     "(np.maximum, not max)", _pair(maximum=lambda v, mx, bc2: v)),
+    ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq) and divide by its "
+     "square root", _pair(lambda v, mx, bc, new, eps: np.sqrt(v) / bc + eps)),
+    ("the old maximum is used; update it with the new exp_avg_sq first", _pair(lambda v, mx, bc, new, eps: np.sqrt(mx) / bc + eps)),
+    ("eps sits inside the square root; torch adds it outside", _pair(lambda v, mx, bc, new, eps: np.sqrt(new / bc**2 + eps))),
+    ("the bias correction sqrt(1 - beta2**step) is missing", _pair(lambda v, mx, bc, new, eps: np.sqrt(new) + eps)),
     ("the bias correction must divide by sqrt(1 - beta2**step), not by 1 - beta2**step",
-     _denom(lambda v, mx, bc, new, eps: np.sqrt(new) / bc**2 + eps)),
+     _pair(lambda v, mx, bc, new, eps: np.sqrt(new) / bc**2 + eps)),
 ]
 
 
 def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
-    """Check ``amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)``
-    ``-> (denom, new_max_exp_avg_sq)`` against torch's AMSGrad formula."""
+    """Check ``amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps) -> (denom,
+    new_max_exp_avg_sq)`` against torch's AMSGrad formula."""
     run_cases("amsgrad_denominator", amsgrad_denominator, amsgrad_reference, {
         "first step (max starts at zeros)": (np.array([0.04, 1e-3, 0.25]), np.zeros(3), 1, 0.999, 1e-8),
         "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]), np.array([0.04, 1e-3, 0.25]), 5, 0.999, 1e-8),
         "large eps": (np.array([0.2, 0.3]), np.array([0.1, 0.6]), 3, 0.9, 0.1),
     }, mistakes=AMSGRAD_MISTAKES, **_EXACT)
-
-
-# ------------------------------------------------------------------- Exercise 06.4
-def check_adamw_update(adamw_update: Callable) -> None:
-    """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> new param``
-    over three steps against ``course_lib.optim.AdamW`` (decoupled weight decay)."""
-    from ..optim.adamw import AdamW
-
-    _check_adam_like("adamw_update", adamw_update, AdamW, (
-        (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
-        (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
-    ), True, _ADAMW_MISTAKES)

@@ -1,11 +1,5 @@
-"""Checks for lesson 08 (advanced schedules): cosine annealing, warm-up + cosine, warm
-restarts and polynomial decay, each written by the student as a pure function of the step.
-
-Each is compared, step by step, with the course_lib scheduler that implements it (see
-:mod:`course_lib.checks._schedules`); the likely mistakes are wrong schedule functions:
-T_max off by one, a missing eta_min, a cosine not shifted and halved, a warm-up from zero,
-a restart one step late.
-"""
+"""Checks for lesson 08 (advanced schedules): cosine annealing, warm-up + cosine, warm restarts and
+polynomial decay as pure functions of the step, each against the course_lib scheduler."""
 from __future__ import annotations
 
 import math
@@ -54,12 +48,10 @@ def check_cosine_lr(cosine_lr: Callable) -> None:
 
 
 def warmup_cosine_scheduler(optimizer: SGD, eta_min: float, warmup_steps: int, total_steps: int) -> SequentialLR:
-    """The torch-built twin of the lesson's ``warmup_cosine_lr``.
-
-    ``LinearLR(start_factor=1/(warmup_steps+1), total_iters=warmup_steps)`` for the warm-up
-    (lr = base_lr * (step+1) / (warmup_steps+1)), then ``CosineAnnealingLR(T_max=total_steps
-    - warmup_steps, eta_min)``, joined by ``SequentialLR(milestones=[warmup_steps])``.
-    """
+    """The torch-built twin of the lesson's ``warmup_cosine_lr``. ``LinearLR(start_factor=1/(warmup_steps+1),
+    total_iters=warmup_steps)`` for the warm-up (lr = base_lr * (step+1) / (warmup_steps+1)), then
+    ``CosineAnnealingLR(T_max=total_steps - warmup_steps, eta_min)``, joined by
+    ``SequentialLR(milestones=[warmup_steps])``."""
     warmup = LinearLR(optimizer, start_factor=1 / (warmup_steps + 1), end_factor=1.0, total_iters=warmup_steps)
     cosine = CosineAnnealingLR(optimizer, T_max=total_steps - warmup_steps, eta_min=eta_min)
     return SequentialLR(optimizer, [warmup, cosine], milestones=[warmup_steps])
@@ -96,12 +88,9 @@ WARMUP_COSINE_MISTAKES = [
 
 
 def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
-    """Check ``warmup_cosine_lr(step, base_lr, eta_min, warmup_steps, total_steps)``.
-
-    Steps ``0..total_steps`` must match :func:`warmup_cosine_scheduler` (SequentialLR of
-    LinearLR and CosineAnnealingLR); after ``total_steps`` the lr stays at ``eta_min``, as
-    in nanoGPT's ``get_lr``.
-    """
+    """Check ``warmup_cosine_lr(step, base_lr, eta_min, warmup_steps, total_steps)``. Steps ``0..total_steps``
+    must match :func:`warmup_cosine_scheduler` (SequentialLR of LinearLR and CosineAnnealingLR); after
+    ``total_steps`` the lr stays at ``eta_min``, as in nanoGPT's ``get_lr``."""
     cases = {}
     for label, (base_lr, eta_min, W, total) in {
         "5 warm-up steps, 20 in all": (0.1, 0.01, 5, 20),

@@ -1,9 +1,7 @@
 """Checks for lesson 02 (autograd): backward of mul, matmul and sum, ``unbroadcast``, the graph walk.
 
-The expected gradients come from course_lib's own autograd: each reference builds the op
-on fresh leaves, calls ``backward(grad)`` and reads ``.grad``. A topological order is
-checked by its defining property (every tensor after its inputs, each one once), with
-the tensors taken from the engine's own walk.
+The expected gradients come from course_lib's own autograd (``backward(grad)`` on fresh leaves);
+a topological order is checked by its defining property, against the engine's own walk.
 """
 from __future__ import annotations
 
@@ -15,7 +13,7 @@ import numpy as np
 from .. import autograd as _engine
 from ..creation import tensor, zeros
 from ..tensor import Tensor
-from ._core import allclose, call_student, fail, report_success, run_cases
+from ._core import allclose, call_student, fail, first_match, report_success, run_cases
 
 __all__ = ["check_mul_backward", "check_matmul_backward", "check_sum_backward", "check_unbroadcast",
            "check_topological_order", "reference_topological_order"]
@@ -78,11 +76,8 @@ MUL_MISTAKES = [
 
 
 def check_mul_backward(mul_backward: Callable) -> None:
-    """Check ``mul_backward(a, b, grad) -> (grad_a, grad_b)`` against course_lib autograd.
-
-    Cases: numbers (0-d tensors), vectors and a matrix, with ``grad`` different from 1 so
-    that forgetting to multiply by it shows.
-    """
+    """Check ``mul_backward(a, b, grad) -> (grad_a, grad_b)`` against course_lib autograd. Cases: numbers (0-d
+    tensors), vectors and a matrix, with ``grad`` different from 1 so that forgetting to multiply by it shows."""
     cases = {
         "numbers": (_t(2.0), _t(-3.0), _t(0.5)),
         "vectors": (_t([1.0, 2.0, 3.0]), _t([4.0, -1.0, 0.5]), _t([1.0, 2.0, -1.0])),
@@ -136,11 +131,9 @@ MATMUL_MISTAKES = [
 
 
 def check_matmul_backward(matmul_backward: Callable) -> None:
-    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``.
-
-    Cases: a square product first (a missing transpose gives the right shape and wrong
-    numbers, which the diagnosis can name), then rectangular ones and a row times a column.
-    """
+    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``. Cases: a square product
+    first (a missing transpose gives the right shape and wrong numbers, which the diagnosis can name), then
+    rectangular ones and a row times a column."""
     gen = np.random.default_rng(3)
 
     def r(*shape):
@@ -167,113 +160,82 @@ def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
     x, grad, dim, keepdim = _arr(inputs["x"]), _arr(inputs["grad"]), inputs["dim"], inputs["keepdim"]
     shape = np.shape(_arr(got)) if got is not None else None
     if shape == grad.shape and shape != x.shape:
-        return (f"you returned grad unchanged (shape {grad.shape}); the gradient must have x's shape "
-                f"{x.shape}: sum adds up elements, so each of them receives the whole grad.")
+        return (f"you returned grad unchanged (shape {grad.shape}); the gradient must have x's shape {x.shape}: sum "
+                "adds up elements, so each of them receives the whole grad.")
     if keepdim and dim is not None and shape == (np.expand_dims(grad, dim) * np.ones_like(x)).shape:
-        return (f"with keepdim=True the summed dimension is still in grad (size 1, shape {grad.shape}): "
-                "unsqueeze only when keepdim=False.")
+        return (f"with keepdim=True the summed dimension is still in grad (size 1, shape {grad.shape}): unsqueeze "
+                "only when keepdim=False.")
     if shape != x.shape:
         return f"the gradient with respect to x must have x's shape {x.shape}."
     expanded = grad if dim is None or keepdim else np.expand_dims(grad, dim)
     count = x.size if dim is None else x.shape[dim]
-    if dim is not None and not keepdim and grad.ndim >= 1 and x.shape[-1] == grad.shape[-1]:
-        if allclose(got, np.broadcast_to(grad, x.shape)) and not allclose(got, np.broadcast_to(expanded, x.shape)):
-            return (f"grad was broadcast along the wrong dimension: sum(dim={dim}) removed that dimension "
-                    f"(keepdim=False), so put it back with grad.unsqueeze({dim}) before broadcasting to x's shape.")
-    if allclose(got, np.ones_like(x)):
-        return "you forgot to multiply by grad: the local derivative is 1, times the gradient from above."
-    if allclose(got, np.broadcast_to(expanded, x.shape) / count):
-        return f"you divided by {count}: that is the backward of mean; sum has no 1/N."
-    return None
+    if dim is not None and not keepdim and grad.ndim and x.shape[-1] == grad.shape[-1] and \
+            allclose(got, np.broadcast_to(grad, x.shape)) and not allclose(got, np.broadcast_to(expanded, x.shape)):
+        return (f"grad was broadcast along the wrong dimension: sum(dim={dim}) removed that dimension (keepdim=False), "
+                f"so put it back with grad.unsqueeze({dim}) before broadcasting to x's shape.")
+    return first_match(got, [
+        ("you forgot to multiply by grad: the local derivative is 1, times the gradient from above.", np.ones_like(x)),
+        (f"you divided by {count}: that is the backward of mean; sum has no 1/N.", np.broadcast_to(expanded, x.shape) / count)])
 
 
 def check_sum_backward(sum_backward: Callable) -> None:
-    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``.
-
-    Cases: the sum of everything, a sum over each dimension of a matrix, a square matrix
-    (where a missing ``unsqueeze`` gives the right shape and wrong numbers), ``keepdim=True``
-    and a negative ``dim``.
-    """
-    x23 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    x33 = _t(np.arange(9, dtype=np.float32).reshape(3, 3))
-    x234 = _t(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
-    cases = {
+    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``. Cases:
+    the sum of everything, over each dimension of a matrix, a square matrix (where a missing ``unsqueeze`` gives
+    the right shape and wrong numbers), ``keepdim=True``, a negative ``dim``."""
+    x23, x33 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), _t(np.arange(9).reshape(3, 3))
+    run_cases("sum_backward", sum_backward, reference_sum_backward, {
         "x.sum()": (x23, _t(2.0), None, False),
         "x.sum(dim=0)": (x23, _t([1.0, -1.0, 0.5]), 0, False),
         "x.sum(dim=1) on a square x": (x33, _t([1.0, 2.0, 3.0]), 1, False),
         "x.sum(dim=1, keepdim=True)": (x23, _t([[3.0], [-2.0]]), 1, True),
-        "x.sum(dim=-2) on a 3-d x": (x234, _t(np.arange(8, dtype=np.float32).reshape(2, 4)), -2, False),
-    }
-    run_cases("sum_backward", sum_backward, reference_sum_backward, cases, diagnose=_diagnose_sum)
+        "x.sum(dim=-2) on a 3-d x": (_t(np.arange(24).reshape(2, 3, 4)), _t(np.arange(8).reshape(2, 4)), -2, False),
+    }, diagnose=_diagnose_sum)
 
 
 # ------------------------------------------------------------------------------ unbroadcast
 def reference_unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
-    """The gradient of an input of ``shape`` that was broadcast to ``grad.shape``.
-
-    Computed by course_lib autograd: ``(a + zeros(grad.shape)).backward(grad)`` with ``a``
-    a leaf of ``shape``, then ``a.grad``.
-    """
+    """The gradient of an input of ``shape`` that was broadcast to ``grad.shape``: course_lib autograd's
+    ``a.grad`` after ``(a + zeros(grad.shape)).backward(grad)`` with ``a`` a leaf of ``shape``."""
     a = zeros(*shape, requires_grad=True)
     (a + zeros(*grad.shape)).backward(grad)
     return a.grad
 
 
 def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
-    grad, shape = _arr(inputs["grad"]), tuple(inputs["shape"])
-    if got is None:
-        return None
-    g = _arr(got)
+    grad, shape, g = _arr(inputs["grad"]), tuple(inputs["shape"]), _arr(got)
     extra = grad.ndim - len(shape)
     leading = grad.sum(axis=tuple(range(extra))) if extra else grad
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and leading.shape[i] != 1)
-    if g.shape == leading.shape and leading.shape != shape:
-        return ("you summed over the extra leading dimensions but not over the dimensions where `shape` "
-                f"has size 1 (dims {stretched}): broadcasting copied the input along those too, so sum "
-                "them with keepdim=True.")
+    if g.shape == leading.shape != shape:
+        return ("you summed over the extra leading dimensions but not over the dimensions where `shape` has size 1 "
+                f"(dims {stretched}): broadcasting copied the input along those too, so sum them with keepdim=True.")
     if stretched and g.shape == leading.sum(axis=stretched).shape:
-        return ("you summed the stretched dimensions without keepdim=True, so they disappeared: the "
-                f"result must have shape {shape}.")
+        return f"you summed the stretched dimensions without keepdim=True, so they disappeared: the result must have shape {shape}."
     if extra and g.shape == grad.sum(axis=tuple(range(grad.ndim - extra, grad.ndim))).shape != shape:
-        return ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading "
-                "dimensions (dim=0), not the last ones.")
-    if g.shape == grad.shape and grad.shape != shape:
-        return ("first sum over the leading dimensions that broadcasting added "
-                f"({extra} of them), then over the dims where `shape` has size 1.")
-    if g.shape == shape:
-        n = grad.size // max(int(np.prod(shape)), 1)
-        if allclose(got, _arr(expected) / n):
-            return ("you averaged the copies; every copy of an input element receives its own gradient, "
-                    "so the input's gradient is their SUM.")
+        return ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading dimensions "
+                "(dim=0), not the last ones.")
+    if g.shape == grad.shape != shape:
+        return f"first sum over the leading dimensions that broadcasting added ({extra} of them), then over the dims where `shape` has size 1."
+    if g.shape == shape and allclose(got, _arr(expected) / (grad.size // max(int(np.prod(shape)), 1))):
+        return "you averaged the copies; every copy of an input element receives its own gradient, so the input's gradient is their SUM."
     return None
 
 
 def check_unbroadcast(unbroadcast: Callable) -> None:
-    """Check ``unbroadcast(grad, shape) -> Tensor`` (sum ``grad`` back down to ``shape``).
-
-    Cases: nothing to undo, a new leading dimension, a stretched size-1 dimension (kept as
-    size 1), both at once, and a 0-d input.
-    """
-    g23 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
-    g234 = _t(np.arange(24, dtype=np.float32).reshape(2, 3, 4))
-    cases = {
-        "shape unchanged": (g23, (2, 3)),
-        "(2, 3) -> (3,)": (g23, (3,)),
-        "(2, 3) -> (1, 3)": (g23, (1, 3)),
-        "(2, 3) -> (2, 1)": (g23, (2, 1)),
-        "(2, 3, 4) -> (3, 1)": (g234, (3, 1)),
-        "(2, 3) -> ()": (g23, ()),
-    }
-    run_cases("unbroadcast", unbroadcast, reference_unbroadcast, cases, diagnose=_diagnose_unbroadcast)
+    """Check ``unbroadcast(grad, shape) -> Tensor`` (sum ``grad`` back down to ``shape``): nothing to undo,
+    a new leading dimension, a stretched size-1 dimension (kept as size 1), both at once, a 0-d input."""
+    g23, g234 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), _t(np.arange(24).reshape(2, 3, 4))
+    run_cases("unbroadcast", unbroadcast, reference_unbroadcast, {
+        "shape unchanged": (g23, (2, 3)), "(2, 3) -> (3,)": (g23, (3,)), "(2, 3) -> (1, 3)": (g23, (1, 3)),
+        "(2, 3) -> (2, 1)": (g23, (2, 1)), "(2, 3, 4) -> (3, 1)": (g234, (3, 1)), "(2, 3) -> ()": (g23, ()),
+    }, diagnose=_diagnose_unbroadcast)
 
 
 # ------------------------------------------------------------------------------ topological order
 def reference_topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` was computed from (leaves included), each after all of its inputs.
-
-    Built from the engine's own walk (``course_lib.autograd._topological_order``, which
-    lists the non-leaf tensors): the leaves first, then the other tensors inputs-first.
-    """
+    """Every tensor ``root`` was computed from (leaves included), each after all of its inputs. Built from the
+    engine's own walk (``course_lib.autograd._topological_order``, which lists the non-leaf tensors): the leaves
+    first, then the other tensors inputs-first."""
     if root.grad_fn is None:
         return [root]
     nodes = _engine._topological_order(root)
@@ -288,20 +250,19 @@ def reference_topological_order(root: Tensor) -> list[Tensor]:
 
 
 def _graphs() -> dict[str, tuple[Tensor, dict[int, str]]]:
-    """Small graphs to sort, each with names for its tensors (for the messages)."""
-    p = tensor([1.0, 2.0], requires_grad=True)
-    q = tensor([3.0, 4.0], requires_grad=True)
+    """Graphs to sort, each with names for its tensors (for the messages)."""
+    p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
     m = p * q
     s = m + p
-    loss = s.sum()
-    a = tensor(3.0, requires_grad=True)
-    b = a + a
-    c = b * b
-    leaf = tensor(1.0, requires_grad=True)
+    loss, b = s.sum(), a + a
+    c, y = b * b, x
+    for _ in range(20_000):
+        y = y + 1.0
     return {
         "loss = (p * q + p).sum()": (loss, {id(p): "p", id(q): "q", id(m): "p * q", id(s): "p * q + p", id(loss): "loss"}),
         "c = b * b with b = a + a": (c, {id(a): "a", id(b): "b", id(c): "c"}),
         "a single leaf": (leaf, {id(leaf): "the leaf"}),
+        "a chain of 20,000 additions (y = x + 1 + 1 + ...)": (y, {id(x): "x", id(y): "the root"}),
     }
 
 
@@ -311,45 +272,34 @@ def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str 
         return "return a list of the Tensors themselves (not their names or grad_fns)."
     name = lambda t: names.get(id(t), "a tensor from outside the graph")  # noqa: E731
     order = [t for t in order if t.requires_grad]  # constants (no gradient) may be listed or not
-    expected = reference_topological_order(root)
-    ids = [id(t) for t in order]
-    listed, wanted = set(ids), {id(t) for t in expected}
-    if len(listed) != len(ids):
-        counts = Counter(ids)
-        twice = next(t for t in order if counts[id(t)] > 1)
-        return (f"{name(twice)} appears {counts[id(twice)]} times. A tensor used by several ops "
-                "must be listed once: keep a `visited` set and skip tensors already in it.")
-    missing = [t for t in expected if id(t) not in listed]
+    expected, counts = reference_topological_order(root), Counter(id(t) for t in order)
+    twice = next((t for t in order if counts[id(t)] > 1), None)
+    if twice is not None:
+        return (f"{name(twice)} appears {counts[id(twice)]} times. A tensor used by several ops must be listed once: "
+                "keep a `visited` set and skip tensors already in it.")
+    missing = [t for t in expected if id(t) not in counts]
     if missing:
-        leaf_hint = " Leaves (grad_fn is None) belong in the list too." if all(t.grad_fn is None for t in missing) else ""
-        return f"{', '.join(name(t) for t in missing)} {'is' if len(missing) == 1 else 'are'} missing from your list.{leaf_hint}"
-    extra = [t for t in order if id(t) not in wanted]
-    if extra:
+        leaves = " Leaves (grad_fn is None) belong in the list too." if all(t.grad_fn is None for t in missing) else ""
+        return f"{', '.join(map(name, missing))} {'is' if len(missing) == 1 else 'are'} missing from your list.{leaves}"
+    if len(order) > len(expected):
         return "your list holds tensors that the root was not computed from."
     position = {id(t): k for k, t in enumerate(order)}
     for t in order:
         for parent in (t.grad_fn.inputs if t.grad_fn is not None else ()):
             if parent.requires_grad and position[id(parent)] > position[id(t)]:
-                reversed_hint = (" Your list looks reversed (the root comes first): append a tensor only "
-                                 "after all of its inputs, or reverse the list at the end."
-                                 if order[0] is root else "")
-                return f"{name(t)} comes before its input {name(parent)}.{reversed_hint}"
+                return f"{name(t)} comes before its input {name(parent)}." + (
+                    " Your list looks reversed (the root comes first): append a tensor only after all of its inputs, "
+                    "or reverse the list at the end." if order[0] is root else "")
     return None
 
 
 def check_topological_order(topological_order: Callable) -> None:
-    """Check ``topological_order(root) -> list`` of every tensor ``root`` depends on, inputs first.
-
-    Cases: a graph where a leaf feeds two ops, a tensor used twice by one op, a lone leaf,
-    and a chain of 20,000 additions, which a recursive walk cannot handle (RecursionError).
-    """
-    x = tensor(0.0, requires_grad=True)
-    y = x
-    for _ in range(20_000):
-        y = y + 1.0
-    graphs = {**_graphs(), "a chain of 20,000 additions (y = x + 1 + 1 + ...)": (y, {id(x): "x", id(y): "the root"})}
-    recursion = (RecursionError, "", "a recursive walk nests one call per tensor and hits Python's recursion "
-                                     "limit (about 1,000 calls deep): use an explicit stack (a list you push to and pop from) instead of recursion.")
+    """Check ``topological_order(root) -> list`` of every tensor ``root`` depends on, inputs first. Cases: a
+    graph where a leaf feeds two ops, a tensor used twice by one op, a lone leaf, and a chain of 20,000
+    additions, which a recursive walk cannot handle (RecursionError)."""
+    recursion = (RecursionError, "", "a recursive walk nests one call per tensor and hits Python's recursion limit "
+                                     "(about 1,000 calls deep): use an explicit stack (a list you push to and pop from).")
+    graphs = _graphs()
     for label, (root, names) in graphs.items():
         order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=[recursion])
         problem = _problem_with_order(order, root, names)

@@ -1,13 +1,6 @@
-"""Lesson 10 (capstone): the checkers of its four exercises.
-
-The answer keys live in :mod:`course_lib.training`: ``train_one_epoch``, ``evaluate`` and
-``fit`` (:mod:`~course_lib.training.loop`), ``CONFIGS`` and
-``make_optimizer_and_scheduler`` (:mod:`~course_lib.training.recipes`). Each ``check_*``
-runs the student's version next to the reference on a tiny seeded classification problem
-and names the likely mistake: gradients never zeroed, the scheduler not stepped (or
-stepped before the optimizer), batch means averaged without their sizes, evaluation
-without ``model.eval()`` or ``no_grad``, a schedule of the wrong length.
-"""
+"""Lesson 10 (capstone): checks of ``train_one_epoch``, ``evaluate``, ``make_optimizer_and_scheduler``
+and ``fit`` (answer keys in :mod:`course_lib.training`), each next to the reference on a tiny
+seeded classification problem."""
 from __future__ import annotations
 
 import warnings
@@ -18,6 +11,8 @@ import numpy as np
 from .. import nn
 from ..autograd import is_grad_enabled, no_grad
 from ..data import DataLoader, TensorDataset
+from ..optim import SGD
+from ..optim.lr_scheduler import StepLR
 from ..random import manual_seed
 from ..tensor import Tensor
 # the checkers' parameters shadow the references' names: import them under others
@@ -25,17 +20,11 @@ from ..training import CONFIGS
 from ..training import evaluate as _reference_evaluate
 from ..training import fit as _reference_fit
 from ..training import make_optimizer_and_scheduler as _reference_make
-from ._core import ExerciseError, call_student, format_value, report_success
+from ._core import call_student, compare, fail, format_value, report_success, require
 
-__all__ = [
-    "check_train_one_epoch",
-    "check_evaluate",
-    "check_make_optimizer_and_scheduler",
-    "check_fit",
-]
+__all__ = ["check_train_one_epoch", "check_evaluate", "check_make_optimizer_and_scheduler", "check_fit"]
 
 
-# ---------------------------------------------------------------------------- the test problem
 class _Spy(nn.Module):
     """A linear classifier that records, at each forward, its mode and whether grad is on."""
 
@@ -57,24 +46,16 @@ def _dataset(n: int = 40) -> TensorDataset:
     return TensorDataset(Tensor(X), Tensor(y))
 
 
-def _call(fn: Callable, what: str, *args: Any) -> Any:
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            result = call_student(fn, *args)
-    except ExerciseError:
-        raise
-    except Exception as error:
-        error.add_note(f"(while checking {what})")
-        raise
+def _call(fn: Callable, where: str, *args: Any) -> tuple[Any, list[str]]:
+    """The student's result and the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = call_student(fn, *args, where=where)
     return result, [str(w.message) for w in caught]
 
 
 def _train_variant(kind: str, loader: Any, with_scheduler: bool) -> tuple[float, list]:
-    """A usual wrong ``train_one_epoch`` (``kind``): its returned loss and final params."""
-    from ..optim import SGD
-    from ..optim.lr_scheduler import StepLR
-
+    """A usual wrong ``train_one_epoch`` (``kind``, or "right"): its returned loss and final params."""
     model = _Spy()
     optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
@@ -93,36 +74,28 @@ def _train_variant(kind: str, loader: Any, with_scheduler: bool) -> tuple[float,
                 scheduler.step()
             losses.append(loss.item())
             sizes.append(len(targets))
-    returned = {
-        "unweighted": float(np.mean(losses)),
-        "last_batch": losses[-1],
-        "sum": float(np.sum(losses)),
-        "total": float(np.dot(losses, sizes)),
-    }.get(kind, float(np.dot(losses, sizes) / np.sum(sizes)))
+    returned = {"unweighted": float(np.mean(losses)), "last_batch": losses[-1], "sum": float(np.sum(losses)),
+                "total": float(np.dot(losses, sizes))}.get(kind, float(np.dot(losses, sizes) / np.sum(sizes)))
     return returned, [p._data.copy() for p in model.parameters()]
 
 
-_TRAIN_MISTAKES = {
-    "no_zero_grad": "gradients are never zeroed: call optimizer.zero_grad() before each backward(), "
-                    "otherwise every batch's gradient is added to all the previous ones.",
-    "no_scheduler_step": "the scheduler never steps: call scheduler.step() after optimizer.step() "
-                         "in every batch (when a scheduler is given).",
-    "scheduler_first": "scheduler.step() comes before optimizer.step(): the first learning rate of "
-                       "the schedule is skipped; call optimizer.step() first.",
-    "unweighted": "you averaged the batch means: the last batch is smaller, so weight each batch "
-                  "loss by its size: sum(loss * n) / sum(n).",
+TRAIN_MISTAKES = {
+    "no_zero_grad": "gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
+                    "batch's gradient is added to all the previous ones.",
+    "no_scheduler_step": "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch "
+                         "(when a scheduler is given).",
+    "scheduler_first": "scheduler.step() comes before optimizer.step(): the first learning rate of the schedule is "
+                       "skipped; call optimizer.step() first.",
+    "unweighted": "you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
+                  "sum(loss * n) / sum(n).",
     "last_batch": "you returned the last batch's loss: return the mean over the whole epoch.",
     "sum": "you returned the sum of the batch losses: return the mean per sample.",
     "total": "you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
 }
 
 
-# ---------------------------------------------------------------------------- checkers
 def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
     """Check ``train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None) -> mean loss``."""
-    from ..optim import SGD
-    from ..optim.lr_scheduler import StepLR
-
     loader = DataLoader(_dataset(), batch_size=16)  # batches of 16, 16 and 8
     cases = {"with a scheduler": True, "without a scheduler": False}
     for label, with_scheduler in cases.items():
@@ -132,45 +105,25 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
         scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
         args = (model, loader, optimizer, nn.CrossEntropyLoss()) + ((scheduler,) if with_scheduler else ())
         got, caught = _call(train_one_epoch, f"train_one_epoch {label}", *args)
-        expected, expected_params = _train_variant("right", loader, with_scheduler)
-        params = [p._data.copy() for p in model.parameters()]
+        expected = _train_variant("right", loader, with_scheduler)
         inputs = f"{label}: a linear classifier, SGD(lr=0.5, momentum=0.9), 3 batches of 16, 16 and 8 samples"
-        same_params = all(np.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(params, expected_params))
-        same_loss = got is not None and np.isclose(float(got), expected, rtol=1e-6, atol=1e-7)
-        if not (same_params and same_loss):
-            hint = None
-            for kind, text in _TRAIN_MISTAKES.items():
-                if kind in ("no_scheduler_step", "scheduler_first") and not with_scheduler:
-                    continue
-                v_loss, v_params = _train_variant(kind, loader, with_scheduler)
-                if (np.isclose(float(got or 0.0), v_loss, rtol=1e-6, atol=1e-7)
-                        and all(np.allclose(a, b, rtol=1e-6, atol=1e-7) for a, b in zip(params, v_params))):
-                    hint = text
-                    break
-            if hint is None and any("before `optimizer.step()`" in m for m in caught):
-                hint = _TRAIN_MISTAKES["scheduler_first"]
-            if hint == _TRAIN_MISTAKES["no_scheduler_step"] and scheduler.last_epoch == 1:
-                hint = ("the scheduler stepped once per epoch; the schedules of this lesson count "
-                        "optimizer steps: call scheduler.step() right after optimizer.step(), "
-                        "inside the loop over the batches.")
-            what = "returned loss" if same_params else "weights after the epoch"
-            raise ExerciseError(
-                f"train_one_epoch gives a wrong {what} ({label}).\n  inputs:      {inputs}\n"
-                f"  your loss:   {format_value(got)}\n  expected:    {format_value(expected)}\n"
-                f"  weights:     {'as expected' if same_params else 'differ from the reference'}"
-                + (f"\n  likely mistake: {hint}" if hint else "")
-            )
-        if with_scheduler and scheduler.last_epoch != len(loader):
-            raise ExerciseError(
-                f"train_one_epoch stepped the scheduler {scheduler.last_epoch} times for "
-                f"{len(loader)} batches ({label}).\n  likely mistake: call scheduler.step() exactly "
-                "once per batch, right after optimizer.step(), and nowhere else."
-            )
-        if any(not training for training, _ in model.seen):
-            raise ExerciseError(
-                "train_one_epoch ran the model in eval mode.\n  likely mistake: call model.train() at "
-                "the start: evaluate() leaves the model in eval mode, where dropout is switched off."
-            )
+        result = (None if got is None else float(got), [p._data.copy() for p in model.parameters()])
+        if scheduler is not None and scheduler.last_epoch == 1:
+            hint = ("the scheduler stepped once per epoch; the schedules of this lesson count optimizer steps: call "
+                    "scheduler.step() right after optimizer.step(), inside the loop over the batches.")
+        else:
+            hint = TRAIN_MISTAKES["scheduler_first"] if any("before `optimizer.step()`" in m for m in caught) else None
+        compare(result, expected, f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
+                mistakes=[] if hint else [(text, _train_variant(kind, loader, with_scheduler))
+                                          for kind, text in TRAIN_MISTAKES.items()
+                                          if with_scheduler or kind not in ("no_scheduler_step", "scheduler_first")],
+                hint=hint, rtol=1e-6, atol=1e-7)
+        require([(with_scheduler and scheduler.last_epoch != len(loader), f"train_one_epoch stepped the scheduler "
+                  f"{scheduler and scheduler.last_epoch} times for {len(loader)} batches ({label}).", "call "
+                  "scheduler.step() exactly once per batch, right after optimizer.step(), and nowhere else."),
+                 (any(not training for training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
+                  "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off.")],
+                inputs)
     report_success("train_one_epoch", len(cases))
 
 
@@ -183,50 +136,25 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
         model = _Spy()
         got, _ = _call(evaluate, f"evaluate on {label}", model, loader, loss_fn)
         expected = _reference_evaluate(_Spy(), loader, loss_fn)
-        if any(training for training, _ in model.seen):
-            raise ExerciseError(
-                "evaluate ran the model in training mode.\n  likely mistake: call model.eval() first: "
-                "in training mode dropout drops units and batch norm uses the batch statistics."
-            )
-        if any(grad_on for _, grad_on in model.seen):
-            raise ExerciseError(
-                "evaluate recorded the autograd graph.\n  likely mistake: wrap the loop in "
-                "`with course_lib.no_grad():`; evaluation needs no gradients, and the graph costs "
-                "memory and time."
-            )
-        if not (isinstance(got, tuple) and len(got) == 2):
-            raise ExerciseError(f"evaluate returned {format_value(got)}, expected a pair (loss, accuracy).")
         inputs = f"a linear classifier on 40 samples, {label}"
-        loss, accuracy = (float(v) for v in got)
-        if np.isclose(loss, expected[1]) and np.isclose(accuracy, expected[0]):
-            raise ExerciseError(
-                f"evaluate returned ({loss:.6f}, {accuracy:.6f}), expected ({expected[0]:.6f}, "
-                f"{expected[1]:.6f}) ({inputs}).\n  likely mistake: the two values are swapped: "
-                "return (mean loss, accuracy), in that order."
-            )
-        if not np.isclose(loss, expected[0], rtol=1e-6, atol=1e-7):
-            model = _Spy()
-            model.eval()
-            with no_grad():
-                batch_losses = [loss_fn(model(x), t).item() for x, t in loader]
-            hint = ("you averaged the batch means: weight each batch loss by its size."
-                    if np.isclose(loss, np.mean(batch_losses)) else None)
-            raise ExerciseError(
-                f"evaluate's loss is {loss:.6f}, expected {expected[0]:.6f} ({inputs})."
-                + (f"\n  likely mistake: {hint}" if hint else "")
-            )
-        if not np.isclose(accuracy, expected[1]):
-            hint = None
-            if np.isclose(accuracy, expected[1] * 40):
-                hint = "you returned the number of correct answers: divide by the number of samples."
-            elif np.isclose(accuracy, expected[1] * 100):
-                hint = "you returned a percentage: return a fraction between 0 and 1."
-            raise ExerciseError(
-                f"evaluate's accuracy is {accuracy:.4f}, expected {expected[1]:.4f} ({inputs})."
-                + (f"\n  likely mistake: {hint}" if hint else
-                   "\n  likely mistake: the prediction is logits.argmax(dim=1) (one class per row), "
-                   "compared with the targets.")
-            )
+        require([(any(training for training, _ in model.seen), "evaluate ran the model in training mode.", "call "
+                  "model.eval() first: in training mode dropout drops units and batch norm uses the batch statistics."),
+                 (any(grad_on for _, grad_on in model.seen), "evaluate recorded the autograd graph.", "wrap the loop in "
+                  "`with course_lib.no_grad():`; evaluation needs no gradients, and the graph costs memory and time.")],
+                inputs)
+        with no_grad():
+            spy = _Spy().eval()
+            batch_losses = [loss_fn(spy(x), t).item() for x, t in loader]
+        got = tuple(float(v) for v in got) if isinstance(got, tuple) and len(got) == 2 else got
+        compare(got, tuple(expected), f"evaluate returns a wrong (loss, accuracy) ({inputs}).", mistakes=[
+            ("return a pair: (mean loss, accuracy).", lambda g: not isinstance(g, tuple)),
+            ("the two values are swapped: return (mean loss, accuracy), in that order.", tuple(expected[::-1])),
+            ("you averaged the batch means: weight each batch loss by its size.", (np.mean(batch_losses), expected[1])),
+            ("you returned the number of correct answers: divide by the number of samples.", (expected[0], expected[1] * 40)),
+            ("you returned a percentage: return a fraction between 0 and 1.", (expected[0], expected[1] * 100)),
+            ("the prediction is logits.argmax(dim=1) (one class per row), compared with the targets.",
+             lambda g: np.isclose(g[0], expected[0], rtol=1e-6, atol=1e-7)),
+        ], rtol=1e-6, atol=1e-7)
     report_success("evaluate", len(cases))
 
 
@@ -245,99 +173,64 @@ def _lr_sequence(optimizer: Any, scheduler: Any, steps: int) -> list[float]:
 def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..., tuple]) -> None:
     """Check each configuration: optimizer class and options, and the lr at every step."""
     steps_per_epoch, epochs = 5, 6
+    total = steps_per_epoch * epochs
     for name in CONFIGS:
-        model = _Spy()
-        got, _ = _call(make_optimizer_and_scheduler, f"make_optimizer_and_scheduler({name!r}, ...)",
-                       name, model, steps_per_epoch, epochs)
+        where = f"make_optimizer_and_scheduler({name!r}, model, steps_per_epoch={steps_per_epoch}, epochs={epochs})"
+        got, _ = _call(make_optimizer_and_scheduler, where, name, _Spy(), steps_per_epoch, epochs)
         optimizer, scheduler = _reference_make(name, _Spy(), steps_per_epoch, epochs)
         if not (isinstance(got, tuple) and len(got) == 2):
-            raise ExerciseError(f"make_optimizer_and_scheduler({name!r}) returned {format_value(got)}, "
-                                "expected a pair (optimizer, scheduler).")
+            fail(f"{where} returned {format_value(got)}, not a pair.", hint="return (optimizer, scheduler).")
         s_opt, s_sched = got
-        if type(s_opt) is not type(optimizer):
-            hint = ("\n  likely mistake: Adam(weight_decay=...) adds an L2 penalty to the gradient; "
-                    "AdamW decays the weights directly (decoupled weight decay, lesson 06)."
-                    if type(optimizer).__name__ == "AdamW" and type(s_opt).__name__ == "Adam" else "")
-            raise ExerciseError(f"for {name!r} the optimizer is {type(s_opt).__name__}, expected "
-                                f"{type(optimizer).__name__}.{hint}")
-        if type(s_sched) is not type(scheduler):
-            raise ExerciseError(f"for {name!r} the scheduler is {type(s_sched).__name__}, expected "
-                                f"{type(scheduler).__name__}.")
+        adam = type(optimizer).__name__ == "AdamW" and type(s_opt).__name__ == "Adam"
+        compare(type(s_opt).__name__, type(optimizer).__name__, f"for {name!r} the optimizer's class", hint=(
+                "Adam(weight_decay=...) adds an L2 penalty to the gradient; AdamW decays the weights directly "
+                "(decoupled weight decay, lesson 06)." if adam else None))
+        compare(type(s_sched).__name__, type(scheduler).__name__, f"for {name!r} the scheduler's class")
         for key in ("momentum", "weight_decay", "betas"):
-            if key in optimizer.defaults and s_opt.defaults.get(key) != optimizer.defaults[key]:
-                raise ExerciseError(f"for {name!r} the optimizer's {key} is {s_opt.defaults.get(key)}, "
-                                    f"expected {optimizer.defaults[key]}.")
-        total = steps_per_epoch * epochs
+            if key in optimizer.defaults:
+                compare(s_opt.defaults.get(key), optimizer.defaults[key], f"for {name!r} the optimizer's {key}")
         expected = _lr_sequence(optimizer, scheduler, total)
         try:
             lrs = _lr_sequence(s_opt, s_sched, total)
         except ValueError as error:
-            raise ExerciseError(
-                f"for {name!r} stepping the scheduler {total} times fails: {error}\n  likely mistake: "
-                "schedules here count optimizer steps: total_steps = steps_per_epoch * epochs."
-            ) from None
-        for k, (a, b) in enumerate(zip(lrs, expected)):
-            if not np.isclose(a, b, rtol=1e-9, atol=1e-12):
-                hint = {
+            fail(f"for {name!r} stepping the scheduler {total} times fails: {error}",
+                 hint="schedules here count optimizer steps: total_steps = steps_per_epoch * epochs.")
+        compare(lrs, expected, f"for {name!r} the learning rates at steps 0-{total - 1} are wrong.",
+                f"steps_per_epoch={steps_per_epoch}, epochs={epochs}", hint={
                     CONFIGS[0]: "StepLR counts optimizer steps here: step_size = 4 * steps_per_epoch.",
-                    CONFIGS[1]: "the warm-up lasts one epoch of steps (LinearLR(start_factor=0.1, "
-                                "total_iters=steps_per_epoch)), then the cosine runs for the remaining "
-                                "steps (T_max = total - steps_per_epoch), milestones=[steps_per_epoch].",
+                    CONFIGS[1]: "the warm-up lasts one epoch of steps (LinearLR(start_factor=0.1, total_iters="
+                                "steps_per_epoch)), then the cosine runs for the remaining steps (T_max = total - "
+                                "steps_per_epoch), milestones=[steps_per_epoch].",
                     CONFIGS[2]: "OneCycleLR(max_lr=1e-2, total_steps=steps_per_epoch * epochs).",
-                }[name]
-                raise ExerciseError(
-                    f"for {name!r} the learning rate at step {k} (steps_per_epoch={steps_per_epoch}, "
-                    f"epochs={epochs}) is {a:.6g}, expected {b:.6g}.\n  likely mistake: {hint}"
-                )
+                }[name], rtol=1e-9, atol=1e-12)
     report_success("make_optimizer_and_scheduler", len(CONFIGS), what="configurations")
-
 
 
 def check_fit(fit: Callable[..., dict]) -> None:
     """Check ``fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch)``."""
-    from ..optim import SGD
-    from ..optim.lr_scheduler import StepLR
-
-    data = _dataset()
-
-    def loader_for(epoch):
-        return DataLoader(data, batch_size=16, shuffle=True, seed=epoch)
-
-    val_loader = DataLoader(_dataset(24), batch_size=16)
+    data, val_loader = _dataset(), DataLoader(_dataset(24), batch_size=16)
 
     def run(fn, start_epoch):
         model = _Spy()
         optimizer = SGD(model.parameters(), lr=0.2, momentum=0.9)
-        scheduler = StepLR(optimizer, step_size=2, gamma=0.7)
-        args = (model, optimizer, scheduler, loader_for, val_loader, nn.CrossEntropyLoss(), 4, start_epoch)
-        if fn is fit:
-            return _call(fn, f"fit(..., epochs=4, start_epoch={start_epoch})", *args)[0]
-        return fn(*args)
+        args = (model, optimizer, StepLR(optimizer, step_size=2, gamma=0.7),
+                lambda epoch: DataLoader(data, batch_size=16, shuffle=True, seed=epoch), val_loader,
+                nn.CrossEntropyLoss(), 4, start_epoch)
+        return _call(fn, f"fit(..., epochs=4, start_epoch={start_epoch})", *args)[0] if fn is fit else fn(*args)
 
     for start_epoch in (0, 2):
-        got = run(fit, start_epoch)
-        expected = run(_reference_fit, start_epoch)
+        got, expected = run(fit, start_epoch), run(_reference_fit, start_epoch)
+        where = f"fit(..., epochs=4, start_epoch={start_epoch})"
         if not isinstance(got, dict) or set(got) != set(expected):
-            raise ExerciseError(f"fit returned {format_value(got)}, expected a dict with keys {sorted(expected)}.")
-        for key in ("lr", "train_loss", "val_loss", "val_acc"):
-            values = list(got[key])
-            if len(values) != len(expected[key]):
-                raise ExerciseError(
-                    f"fit(..., epochs=4, start_epoch={start_epoch}) gives {len(values)} values of {key!r}, "
-                    f"expected {len(expected[key])}.\n  likely mistake: train epochs "
-                    "range(start_epoch, epochs), one entry per epoch."
-                )
-            if not np.allclose(values, expected[key], rtol=1e-6, atol=1e-7):
-                hint = {
-                    "lr": "record optimizer.param_groups[0]['lr'] at the start of each epoch, before training it.",
-                    "train_loss": "use train_loader_for(epoch) for each epoch, and your train_one_epoch "
-                                  "with the scheduler.",
-                    "val_loss": "evaluate on val_loader after each epoch's training.",
-                    "val_acc": "evaluate on val_loader after each epoch's training.",
-                }[key]
-                raise ExerciseError(
-                    f"fit(..., epochs=4, start_epoch={start_epoch}): {key!r} is "
-                    f"{format_value(np.array(values, dtype=float))}, expected "
-                    f"{format_value(np.array(expected[key]))}.\n  likely mistake: {hint}"
-                )
+            fail(f"{where} returned {format_value(got)}, not a dict with the keys {sorted(expected)}.",
+                 hint="return the history dict, one list per key.")
+        for key, hint in [
+            ("lr", "record optimizer.param_groups[0]['lr'] at the start of each epoch, before training it."),
+            ("train_loss", "use train_loader_for(epoch) for each epoch, and your train_one_epoch with the scheduler."),
+            ("val_loss", "evaluate on val_loader after each epoch's training."),
+            ("val_acc", "evaluate on val_loader after each epoch's training."),
+        ]:
+            compare(np.array(got[key], dtype=float), np.array(expected[key]), f"{where}: {key!r}", hint=(
+                    "train epochs range(start_epoch, epochs), one entry per epoch." if len(got[key]) != len(expected[key])
+                    else hint), rtol=1e-6, atol=1e-7)
     report_success("fit", 2, what="runs")

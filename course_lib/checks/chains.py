@@ -1,10 +1,7 @@
 """Checkers for lesson 11 (optimizers are chains of pure gradient transforms).
 
-Each ``check_*`` builds the student's transform, runs it next to the reference in
-:mod:`course_lib.optim.chain` for a few steps, checks that it is pure (no input, param or
-state changed in place) and compares every step's updates, with the inputs of that step
-and the likely mistake: bias correction from step 0, eps inside the square root, links in
-the wrong order, weight decay after the learning rate, ...
+Each check runs the student's transform next to :mod:`course_lib.optim.chain` for a few steps,
+checks that it is pure and compares every step's updates, with the inputs of that step.
 """
 from __future__ import annotations
 
@@ -15,7 +12,7 @@ import numpy as np
 
 from ..optim import chain as ch
 from ..tensor import Tensor
-from ._core import EXACT, call_student, compare, fail, format_value, report_success
+from ._core import EXACT, call_student, compare, fail, format_value, identical, report_success
 
 __all__ = ["check_scale", "check_add_decayed_weights", "check_scale_by_adam", "check_chain", "check_adamw"]
 
@@ -29,18 +26,6 @@ def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
         fail(f"{made_by} returned {format_value(transform)} ({type(transform).__name__}), not a transform.",
              hint="return ch.GradientTransformation(init, update), the two inner functions themselves (not their results).")
     return init, update
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Exact equality of two states or lists of arrays (nested tuples/lists of arrays and numbers)."""
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
 
 
 def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) -> tuple[list, list]:
@@ -62,10 +47,10 @@ def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) 
         if not (isinstance(result, tuple) and len(result) == 2):
             fail(f"{where} returned {format_value(result)}, not a pair (updates, state).",
                  hint="update must return both the new updates and the new state: `return new_updates, state`.")
-        if not _same(g_in, grads) or not _same(p_in, params):
+        if not identical(g_in, grads) or not identical(p_in, params):
             fail(f"{where} changed its input arrays in place.", hint="a transform must be pure: build new arrays "
                  "(`step_size * u`, `u + wd * p`) instead of `u *= ...` or `u += ...`; the caller still needs its gradients.")
-        if not _same(state, s_in):
+        if not identical(state, s_in):
             fail(f"{where} changed the state it was given.", hint="return a NEW state (new lists of new arrays); "
                  "updating the old moments in place (`m *= b1`) breaks purity: the caller may still use the old state.")
         outputs.append(result[0])
@@ -174,11 +159,9 @@ ADAM_MISTAKES = {
 
 
 def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
-    """Check ``scale_by_adam(b1, b2, eps)`` over four updates, incl. a zero gradient.
-
-    Compares every step's updates (and the state's ``count``, ``mu``, ``nu`` when present)
-    with :func:`course_lib.optim.chain.scale_by_adam`.
-    """
+    """Check ``scale_by_adam(b1, b2, eps)`` over four updates, incl. a zero gradient. Compares every step's
+    updates (and the state's ``count``, ``mu``, ``nu`` when present) with
+    :func:`course_lib.optim.chain.scale_by_adam`."""
     params, grads_seq = _problem(np.random.default_rng(13))
     cases = [(0.9, 0.999, 1e-8), (0.5, 0.9, 0.1)]  # a large eps shows where eps sits
     for b1, b2, eps in cases:
@@ -272,7 +255,6 @@ def _chain_path(transform: Any, made_by: str, params: list, steps: int) -> list:
 def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
     """Check the student's ``adamw(...)`` chain against ``course_lib.optim.AdamW`` for 50 steps."""
     from ..optim.adamw import AdamW
-
     rng = np.random.default_rng(16)
     params = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
     cases = [dict(learning_rate=0.05, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.5),

@@ -1,12 +1,6 @@
-"""Lesson 09 (checkpoint and resume): the checkers of its four exercises.
-
-The answer keys live in :mod:`course_lib.training` (``save_checkpoint``,
-``load_checkpoint``, ``resume_training``, ``freeze``). Each check runs the student's
-version on a small seeded run (a tanh MLP trained with Adam and OneCycleLR, full batch)
-next to the reference and names the likely mistake: the optimizer or scheduler not saved
-or not restored (Adam's moments and the schedule restart), the epoch counted wrong, a
-frozen layer that still moves.
-"""
+"""Lesson 09 (checkpoint and resume): checks of ``save_checkpoint``, ``load_checkpoint``,
+``resume_training`` and ``freeze`` (answer keys in :mod:`course_lib.training`), each on a small
+seeded run (a tanh MLP, Adam, OneCycleLR, full batch) next to the reference."""
 from __future__ import annotations
 
 import os
@@ -21,7 +15,7 @@ from ..serialization import load
 from ..tensor import Tensor
 from ..training import CHECKPOINT_KEYS as KEYS
 from ..training import save_checkpoint
-from ._core import call_student, compare, fail, format_value, report_success
+from ._core import call_student, compare, describe_difference, fail, format_value, report_success
 
 __all__ = ["make_run", "train_epoch", "check_save_checkpoint", "check_load_checkpoint", "check_resume_training",
            "check_freeze"]
@@ -38,7 +32,6 @@ def make_run(seed: int = 0, total_steps: int = 12) -> tuple:
     """A small seeded run: ``(model, Adam optimizer, OneCycleLR scheduler)``."""
     from ..optim.adam import Adam
     from ..optim.lr_scheduler import OneCycleLR
-
     manual_seed(seed)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
     optimizer = Adam(model.parameters(), lr=0.01)
@@ -63,24 +56,9 @@ def _trained(epochs: int, seed: int = 0) -> tuple:
     return run
 
 
-def _tree_difference(got: Any, expected: Any, where: str) -> str | None:
-    """Where two saved structures first differ (exact comparison), or None."""
-    if isinstance(expected, dict):
-        if not isinstance(got, dict):
-            return f"{where} is {type(got).__name__}, expected a dict"
-        missing = [k for k in expected if k not in got and str(k) not in got]
-        if missing:
-            return f"{where} lacks the keys {missing}"
-        pairs = [(got[k] if k in got else got[str(k)], v, f"{where}[{k!r}]") for k, v in expected.items()]
-    elif isinstance(expected, (list, tuple)):
-        if not isinstance(got, (list, tuple)) or len(got) != len(expected):
-            return f"{where} is {format_value(got)}, expected {format_value(expected)}"
-        pairs = [(g, e, f"{where}[{i}]") for i, (g, e) in enumerate(zip(got, expected))]
-    else:
-        same = (np.array_equal(np.asarray(got._data if isinstance(got, Tensor) else got), expected._data)
-                if isinstance(expected, Tensor) else got == expected)
-        return None if same else f"{where} is {format_value(got)}, expected {format_value(expected)}"
-    return next((p for p in (_tree_difference(*pair) for pair in pairs) if p), None)
+def _difference(got: Any, expected: Any) -> str | None:
+    """How a saved or restored structure differs from the reference (exact comparison), or None."""
+    return describe_difference(got, expected, rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------------------- checkers
@@ -126,9 +104,9 @@ def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
                  if tutorial else _SAVE_HINTS[missing[0]] if missing else
                  f"save exactly the keys {list(KEYS)}, nothing else."))
         for key in KEYS:
-            problem = _tree_difference(got[key], expected[key], f"checkpoint[{key!r}]")
+            problem = _difference(got[key], expected[key])
             if problem:
-                fail(f"{where}: {problem}.", hint=f"save epoch exactly as given ({steps} here): it counts the epochs "
+                fail(f"{where}: checkpoint[{key!r}] is wrong.", difference=problem, hint=f"save epoch exactly as given ({steps} here): it counts the epochs "
                      "already done." if key == "epoch" else f"save {key}.state_dict() taken at the moment of saving.")
     report_success("save_checkpoint", len(cases))
 
@@ -151,9 +129,9 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
                                        "schedule restarts (last_epoch goes back to 0)."),
         ]:
             k = ("model", "optimizer", "scheduler").index(name)
-            problem = _tree_difference(target[k].state_dict(), source[k].state_dict(), f"{name}.state_dict()")
+            problem = _difference(target[k].state_dict(), source[k].state_dict())
             if problem:
-                fail(f"{where}: {problem}.", hint=f"the {what} {'were' if what == 'weights' else 'was'} not restored: {hint}")
+                fail(f"{where}: {name}.state_dict() differs from the saved one.", difference=problem, hint=f"the {what} {'were' if what == 'weights' else 'was'} not restored: {hint}")
         compare(returned, steps, f"{where}, the epoch load_checkpoint returned",
                 hint="return checkpoint['epoch'], the number of epochs already done.")
         # the proof: both runs continue identically
@@ -208,14 +186,10 @@ def check_resume_training(resume_training: Callable[..., Any]) -> None:
 
 
 def check_freeze(freeze: Callable[..., Any]) -> None:
-    """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains.
-
-    The run uses ``zero_grad(set_to_none=False)`` after freezing: gradients become zero
-    tensors, the case in which Adam's momentum alone would still move a layer that was only
-    marked ``requires_grad_(False)``.
-    """
+    """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains. The run uses
+    ``zero_grad(set_to_none=False)`` after freezing: gradients become zero tensors, the case in which Adam's
+    momentum alone would still move a layer that was only marked ``requires_grad_(False)``."""
     from ..optim.adam import Adam
-
     X, y = _data()
     cases = {"first layer": 0, "last layer": 2}
     for label, index in cases.items():

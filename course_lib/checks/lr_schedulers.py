@@ -1,11 +1,6 @@
-"""Checks for lesson 07 (learning-rate schedulers): StepLR and MultiStepLR as formulas,
-the ``LRScheduler`` base class, a ``StepLR`` subclass, and a training loop's step order.
-
-Each check runs the course_lib scheduler as the reference (see
-:mod:`course_lib.checks._schedules`) and names the likely mistake whose schedule matches
-the student's: off by one, decaying every epoch, compounding the current lr, forgetting
-``initial_lr``, stepping the scheduler per batch or before the optimizer.
-"""
+"""Checks for lesson 07 (learning-rate schedulers): StepLR and MultiStepLR as formulas, the
+``LRScheduler`` base class, a ``StepLR`` subclass, and a training loop's step order, each against
+the course_lib scheduler (see :mod:`course_lib.checks._schedules`)."""
 from __future__ import annotations
 
 import warnings
@@ -89,13 +84,10 @@ def _group_lrs(optimizer: SGD) -> list[float]:
 
 
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
-    """Check a student's ``LRScheduler`` base class (``__init__``, ``step``, ``get_last_lr``).
-
-    The class is subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]`` and run
-    next to ``LambdaLR(optimizer, lambda t: 0.5 ** t)`` on an optimizer with two param
-    groups: ``initial_lr``, ``base_lrs``, ``last_epoch``, every group's ``lr`` and
-    ``get_last_lr()`` must agree after construction and after each ``step()``.
-    """
+    """Check a student's ``LRScheduler`` base class (``__init__``, ``step``, ``get_last_lr``). The class is
+    subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]`` and run next to ``LambdaLR(optimizer,
+    lambda t: 0.5 ** t)`` on an optimizer with two param groups: ``initial_lr``, ``base_lrs``, ``last_epoch``,
+    every group's ``lr`` and ``get_last_lr()`` must agree after construction and after each ``step()``."""
 
     class Probe(scheduler_cls):  # type: ignore[misc, valid-type]
         def get_lr(self):
@@ -144,8 +136,8 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
             f"{name}.__init__ overwrote initial_lr when it was already set.", hint=setdefault.replace(
                 "when last_epoch == -1: it records the lr the schedule starts from.",
                 ": a second scheduler (or one built after lr changed) must keep the original initial_lr."))
-    compare(list(second.base_lrs), lrs, f"{name}.__init__: base_lrs of a second scheduler on the same optimizer "
-            f"(the current lrs are {current})", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
+    compare(list(second.base_lrs), lrs, f"{name}.__init__: a second scheduler on the same optimizer (whose lrs are now "
+            f"{current}) has the wrong base_lrs.", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
             "(which a schedule changes).")
     report_success(name, 3, "checks (construction, 5 steps, a second scheduler)")
 
@@ -240,12 +232,9 @@ def _reference_train(model, loss_fn, optimizer, scheduler, batches, epochs):
 
 
 def check_train(train: Callable) -> None:
-    """Check ``train(model, loss_fn, optimizer, scheduler, batches, epochs) -> lrs``.
-
-    ``lrs[e]`` is the learning rate epoch ``e`` trains with. The loop must do
-    ``zero_grad``, forward, ``backward``, ``optimizer.step()`` for each batch and
-    ``scheduler.step()`` once per epoch, after the optimizer's steps.
-    """
+    """Check ``train(model, loss_fn, optimizer, scheduler, batches, epochs) -> lrs``. ``lrs[e]`` is the learning
+    rate epoch ``e`` trains with. The loop must do ``zero_grad``, forward, ``backward``, ``optimizer.step()``
+    for each batch and ``scheduler.step()`` once per epoch, after the optimizer's steps."""
     epochs = 5
     model, loss_fn, optimizer, scheduler, batches = _training_setup()
     ref_model, _, ref_optimizer, ref_scheduler, _ = _training_setup()

@@ -1,11 +1,8 @@
 """Checkers for lesson 05 (momentum): the momentum buffer, Nesterov, and the other conventions.
 
-References: ``course_lib.optim.sgd.sgd_update`` for torch's form; for the two other
-conventions the lesson compares against, the formulas below (each a one-liner):
-
-* Sutskever et al. (2013): ``v = momentum * v - lr * grad; param = param + v``;
-* moving average: ``avg = beta * avg + (1 - beta) * grad; param = param - lr * avg``,
-  both starting from a zero buffer.
+References: ``course_lib.optim.sgd.sgd_update`` for torch's form; Sutskever et al. (2013),
+``v = momentum * v - lr * grad; param = param + v``, and the moving average, ``avg = beta * avg
++ (1 - beta) * grad; param = param - lr * avg``, both from a zero buffer.
 """
 from __future__ import annotations
 
@@ -16,12 +13,8 @@ import numpy as np
 from ._core import EXACT, allclose, call_student, fail, first_match, run_cases
 from ._references import reference_sgd
 
-__all__ = [
-    "check_momentum_buffer_update",
-    "check_sgd_momentum_update",
-    "check_sutskever_update",
-    "check_ema_momentum_update",
-]
+__all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_sutskever_update",
+           "check_ema_momentum_update"]
 
 
 def _rng_case(rng: np.random.Generator, shape=(3,)) -> np.ndarray:
@@ -66,11 +59,9 @@ BUFFER_MISTAKES = [
 
 
 def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
-    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``.
-
-    torch's rule: on the first step (``buf is None``) the buffer is a copy of ``grad`` (no
-    dampening); afterwards ``momentum * buf + (1 - dampening) * grad``.
-    """
+    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``. torch's rule: on the first
+    step (``buf is None``) the buffer is a copy of ``grad`` (no dampening); afterwards ``momentum * buf + (1 -
+    dampening) * grad``."""
     # The first buffer must be a copy: a buffer that *is* the gradient array changes with it.
     grad = np.array([1.0, 2.0])
     buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0, where="momentum_buffer_update(None, grad, 0.9, 0.0)")
@@ -137,12 +128,10 @@ def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
 
 
 def check_sgd_momentum_update(sgd_momentum_update: Callable) -> None:
-    """Check ``sgd_momentum_update(param, grad, buf, lr, momentum, dampening, weight_decay,
-    nesterov, maximize) -> (new_param, new_buf)`` against ``course_lib.optim.sgd.sgd_update``.
-
-    Nesterov with dampening is torch's formula (``torch.optim.SGD`` refuses the mix, the
-    update rule does not): it tells a step along the old buffer from one along the buffer alone.
-    """
+    """Check ``sgd_momentum_update(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov, maximize)
+    -> (new_param, new_buf)`` against ``course_lib.optim.sgd.sgd_update``. Nesterov with dampening is torch's
+    formula (``torch.optim.SGD`` refuses the mix, the update rule does not): it tells a step along the old
+    buffer from one along the buffer alone."""
     rng = np.random.default_rng(6)
 
     def case(buf, lr, momentum, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):

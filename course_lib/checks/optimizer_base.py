@@ -1,8 +1,7 @@
 """Checkers for lesson 04 (the optimizer): ``Optimizer`` bookkeeping and plain SGD.
 
-``sgd_update`` is a pure function, checked with cases and a table of likely mistakes;
-``add_param_group``, ``zero_grad`` and ``SGD.step`` are stateful, checked step by step
-against ``course_lib.optim`` with :func:`~course_lib.checks._core.compare`.
+``sgd_update`` is pure (cases and a table of likely mistakes); ``add_param_group``, ``zero_grad``
+and ``SGD.step`` are stateful, run step by step next to ``course_lib.optim``.
 """
 from __future__ import annotations
 
@@ -13,7 +12,7 @@ import numpy as np
 from ..autograd import no_grad
 from ..optim import SGD as ReferenceSGD
 from ..tensor import Tensor
-from ._core import EXACT, call_student, compare, fail, format_value, report_success, run_cases
+from ._core import EXACT, call_student, compare, fail, format_value, report_success, require, run_cases
 from ._references import reference_sgd
 
 __all__ = ["check_add_param_group", "check_zero_grad", "check_sgd_update", "check_sgd_step"]
@@ -33,106 +32,84 @@ def _three_params() -> list[Tensor]:
 
 # ------------------------------------------------------------------- Exercise 04.1
 def check_add_param_group(optimizer_class: type) -> None:
-    """Check ``Optimizer.add_param_group``: a list kept, defaults filled, no parameter twice.
-
-    Args:
-        optimizer_class: the student's ``Optimizer``; its ``__init__(params, defaults)``
-            calls ``add_param_group`` once per group.
-    """
-    name = "Optimizer.add_param_group"
-    w, b, c = _three_params()
-    defaults = {"lr": 0.1, "weight_decay": 0.0}
-
+    """Check ``Optimizer.add_param_group`` (called once per group by the student's ``Optimizer(params,
+    defaults)``): a list kept, defaults filled, a single tensor wrapped, no parameter twice."""
+    name, (w, b, c), defaults = "Optimizer.add_param_group", _three_params(), {"lr": 0.1, "weight_decay": 0.0}
+    setdefault = "fill in only the keys the group leaves out from self.defaults (param_group.setdefault(key, value))."
     # 1. A group whose params come from a generator, as model.parameters() gives them.
     where = "Optimizer([{'params': <generator of w, b>}], defaults={'lr': 0.1, 'weight_decay': 0.0})"
     opt = call_student(optimizer_class, [{"params": (p for p in (w, b))}], dict(defaults), where=where)
     groups = getattr(opt, "param_groups", None)
-    if not isinstance(groups, list) or len(groups) != 1 or not isinstance(groups[0], dict):
-        fail(f"{name}: param_groups is not a list of one dict.", where, groups,
-             hint="add_param_group must append the group dict to self.param_groups.")
-    params = groups[0].get("params")
-    if not isinstance(params, list):
-        fail(f"{name}: the group's 'params' is {format_value(params)}, not a list.", where, hint=(
-             "you kept the generator that model.parameters() returns; it can be read only once, so the "
-             "second step() would see no parameters at all. Store list(param_group['params'])."))
-    if len(params) != 2 or params[0] is not w or params[1] is not b:
-        fail(f"{name}: the group's 'params' holds {len(params)} items, not w and b themselves, in that order.",
-             where, hint="keep the parameter tensors themselves (not copies): the optimizer updates them in place.")
-    for key, value in defaults.items():
-        if groups[0].get(key, "<missing>") != value:
-            fail(f"{name}: the group's {key!r} is not filled in from defaults.", where,
-                 groups[0].get(key, "<missing>"), value,
-                 hint="fill every option the group does not set from self.defaults (param_group.setdefault(key, value)).")
-
+    group = groups[0] if isinstance(groups, list) and len(groups) == 1 and isinstance(groups[0], dict) else {}
+    params = group.get("params")
+    require([
+        (not group, f"{name}: param_groups is {format_value(groups)}, not a list of one dict.",
+         "add_param_group must append the group dict to self.param_groups."),
+        (not isinstance(params, list), f"{name}: the group's 'params' is {format_value(params)}, not a list.",
+         "you kept the generator that model.parameters() returns; it can be read only once, so the second step() "
+         "would see no parameters at all. Store list(param_group['params'])."),
+        (lambda: len(params) != 2 or params[0] is not w or params[1] is not b, f"{name}: the group's 'params' is not "
+         "[w, b], the tensors themselves in that order.", "keep the parameter tensors themselves (not copies): the "
+         "optimizer updates them in place."),
+        (any(group.get(k, "<missing>") != v for k, v in defaults.items()), f"{name}: the group's options are not "
+         f"filled in from defaults {defaults}.", setdefault),
+    ], where)
     # 2. Two groups, the first with its own lr, which the default must not overwrite.
     where = "Optimizer([{'params': [w], 'lr': 1.0}, {'params': [b]}], defaults={'lr': 0.1, ...})"
     opt = call_student(optimizer_class, [{"params": [w], "lr": 1.0}, {"params": [b]}], dict(defaults), where=where)
     lrs = [g.get("lr") for g in opt.param_groups]
-    if lrs != [1.0, 0.1]:
-        fail(f"{name}: the groups' learning rates are wrong.", where, lrs, [1.0, 0.1], hint=(
-             "you overwrote the group's own lr with the default (group.update(defaults)); fill in only the keys "
-             "the group leaves out (param_group.setdefault(key, value))" if lrs == [0.1, 0.1] else
-             "each group keeps its own options; defaults fill in the rest."))
-
+    compare(lrs, [1.0, 0.1], f"{name}: the groups' learning rates are wrong.", where, mistakes=[
+        ("you overwrote the group's own lr with the default (group.update(defaults)); " + setdefault, [0.1, 0.1]),
+        ("each group keeps its own options; defaults fill in the rest.", lambda got: True)])
     # 3. A single tensor as a group's params, added later (e.g. a layer unfrozen later).
     where = "add_param_group({'params': c}) with c a single tensor"
     call_student(opt.add_param_group, {"params": c}, where=where,
                  crashes=[(Exception, "", "a single Tensor must be wrapped in a list: [c].")])
     last = opt.param_groups[-1].get("params") if len(opt.param_groups) == 3 else None
-    if not (isinstance(last, list) and len(last) == 1 and last[0] is c):
-        fail(f"{name}: a single tensor did not become a third group holding [c].", where, last,
-             hint="wrap a single Tensor in a list ([c]); list(c) would split it into its rows.")
-
+    require([(not (isinstance(last, list) and len(last) == 1 and last[0] is c), f"{name}: a single tensor c did not "
+              "become a third group holding [c].", "wrap a single Tensor in a list ([c]); list(c) would split it "
+              "into its rows.")], where)
     # 4. A parameter already in a group: torch refuses it with ValueError.
+    duplicate = "raise ValueError('some parameters appear in more than one parameter group')"
     where = "add_param_group({'params': [w]}) with w already in group 0"
     try:
         call_student(opt.add_param_group, {"params": [w]}, where=where, expect=(ValueError,),
-                     crashes=[(Exception, "", "raise ValueError('some parameters appear in more than one "
-                                              "parameter group') for a parameter already in a group.")])
+                     crashes=[(Exception, "", f"{duplicate} for a parameter already in a group.")])
     except ValueError:
-        report_success(name, 4, "checks")
-        return
+        return report_success(name, 4, "checks")
     fail(f"{name}: adding w, which is already in group 0, did not raise.", where, hint=(
-         "the duplicate check is missing; raise ValueError('some parameters appear in more than one "
-         "parameter group'), otherwise w would be updated twice per step."))
+         f"the duplicate check is missing; {duplicate}, otherwise w would be updated twice per step."))
 
 
 # ------------------------------------------------------------------- Exercise 04.2
 def check_zero_grad(optimizer_class: type) -> None:
     """Check ``Optimizer.zero_grad``: every group; None by default, zeros in place otherwise."""
-    name = "Optimizer.zero_grad"
-    w, b, c = _three_params()
+    name, (w, b, c) = "Optimizer.zero_grad", _three_params()
     opt = call_student(optimizer_class, [{"params": [w]}, {"params": [b, c]}], {"lr": 0.1},
                        where="Optimizer([{'params': [w]}, {'params': [b, c]}], {'lr': 0.1})")
-    setup = "groups [[w], [b, c]]; w.grad = 3s, b.grad = -1s, c.grad = None"
-    before = [p._data.copy() for p in (w, b, c)]
+    setup, before = "groups [[w], [b, c]]; w.grad = 3s, b.grad = -1s, c.grad = None", [p._data.copy() for p in (w, b, c)]
     for set_to_none in (True, False):
         w.grad, b.grad, c.grad = Tensor(np.full(w.shape, 3.0)), Tensor(np.full(b.shape, -1.0)), None
-        w_grad, call = w.grad, f"zero_grad(set_to_none={set_to_none})"
-        call_student(opt.zero_grad, set_to_none=set_to_none, where=f"{name}: {call}", inputs=setup,
-                     crashes=[(Exception, "NoneType", "skip parameters whose p.grad is None "
-                                                      "(`if p.grad is None: continue`); torch leaves them None.")])
-        for p, old, label in zip((w, b, c), before, "wbc"):
-            if not np.array_equal(p._data, old):
-                fail(f"{name}: {call} changed the parameter {label} itself.", setup, p._data, old,
-                     hint="clear p.grad, never p: p.zero_() zeroes the parameter; use p.grad.zero_().")
-        for p, label in ((w, "w (group 0)"), (b, "b (group 1)")):
-            first_only = p is b and (w.grad is None or not np.any(w.grad._data))
-            expected = None if set_to_none else np.zeros(p.shape)
-            got = None if p.grad is None else p.grad._data
-            if (got is None) != (expected is None) or (got is not None and np.any(got)):
-                fail(f"{name}: after {call} the gradient of {label} is wrong.", setup, got, expected, hint=(
-                     "you cleared only the first group; loop over every group in self.param_groups, and over "
-                     "every p in group['params']." if first_only else
-                     "with set_to_none=True (the default, as in torch) set p.grad = None." if set_to_none else
-                     "set_to_none=False keeps the gradient tensor and fills it with zeros (p.grad.zero_())."))
-        if c.grad is not None:
-            fail(f"{name}: {call} gave c a gradient, but c.grad was None.", setup,
-                 hint="skip parameters whose p.grad is None (torch leaves them None).")
-        if not set_to_none and w.grad is not w_grad:
-            fail(f"{name}: {call} replaced w.grad by a new tensor.", setup, hint=(
-                 "fill the existing gradient in place with p.grad.zero_(); reusing its memory is the point "
-                 "of set_to_none=False."))
+        w_grad, call = w.grad, f"{name}: zero_grad(set_to_none={set_to_none})"
+        call_student(opt.zero_grad, set_to_none=set_to_none, where=call, inputs=setup, crashes=[
+            (Exception, "NoneType", "skip parameters whose p.grad is None (`if p.grad is None: continue`); torch "
+                                    "leaves them None.")])
+        left = [(label, p.grad) for p, label in ((w, "w (group 0)"), (b, "b (group 1)"))
+                if (p.grad is None) != set_to_none or p.grad is not None and np.any(p.grad._data)]
+        label, grad = left[0] if left else ("", None)
+        require([
+            (any(not np.array_equal(p._data, old) for p, old in zip((w, b, c), before)), f"{call} changed a "
+             "parameter itself.", "clear p.grad, never p: p.zero_() zeroes the parameter; use p.grad.zero_()."),
+            (label.startswith("b") and (w.grad is None or not np.any(w.grad._data)), f"{call} left "
+             f"b.grad = {format_value(b.grad)}.", "you cleared only the first group; loop over every group in "
+             "self.param_groups, and over every p in group['params']."),
+            (left and set_to_none, f"{call} left {label} with the gradient {format_value(grad)}, expected None.", "with set_to_none=True (the default, as in torch) set p.grad = None."),
+            (left, f"{call} left {label} with the gradient {format_value(grad)}, expected zeros.", "set_to_none=False keeps the gradient tensor and fills it with zeros (p.grad.zero_())."),
+            (c.grad is not None, f"{call} gave c a gradient, but c.grad was None.",
+             "skip parameters whose p.grad is None (torch leaves them None)."),
+            (not set_to_none and w.grad is not w_grad, f"{call} replaced w.grad by a new tensor.", "fill the existing "
+             "gradient in place with p.grad.zero_(); reusing its memory is the point of set_to_none=False."),
+        ], setup)
     report_success(name, 2, "cases")
 
 
@@ -169,12 +146,9 @@ SGD_MISTAKES = [
 
 
 def check_sgd_update(sgd_update: Callable) -> None:
-    """Check ``sgd_update(param, grad, lr, weight_decay=0, maximize=False) -> new param``.
-
-    The reference is ``course_lib.optim.sgd.sgd_update`` without momentum:
-    ``g = -grad if maximize else grad; g = g + weight_decay * param; return param - lr * g``.
-    ``param`` must not change: the function returns a new array.
-    """
+    """Check ``sgd_update(param, grad, lr, weight_decay=0, maximize=False) -> new param``. The reference is
+    ``course_lib.optim.sgd.sgd_update`` without momentum: ``g = -grad if maximize else grad; g = g +
+    weight_decay * param; return param - lr * g``. ``param`` must not change: the function returns a new array."""
     rng = np.random.default_rng(4)
 
     def case(lr, weight_decay, maximize, shape=(2, 3)):
@@ -212,11 +186,9 @@ def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
 
 
 def check_sgd_step(sgd_class: type) -> None:
-    """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``.
-
-    Two param groups with their own lr and weight decay, a parameter without a gradient,
-    three steps; then ``step(closure)`` must call the closure and return its loss.
-    """
+    """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``. Two param groups with
+    their own lr and weight decay, a parameter without a gradient, three steps; then ``step(closure)`` must call
+    the closure and return its loss."""
     name = "SGD.step"
     expected, _ = _three_steps(lambda g: ReferenceSGD(g, lr=0.01, weight_decay=0.5), lambda opt: opt.step())
     got, opt = _three_steps(
@@ -246,7 +218,8 @@ def check_sgd_step(sgd_class: type) -> None:
     with no_grad():
         loss = call_student(opt.step, closure, where=f"{name}: step(closure)")
     if not calls or loss != 1.25:
-        fail(f"{name}: step(closure) returned {loss!r} and called the closure {len(calls)} times; expected "
+        times = f"{len(calls)} time{'s' if len(calls) != 1 else ''}"
+        fail(f"{name}: step(closure) returned {loss!r} and called the closure {times}; expected "
              "the closure's loss 1.25, with the closure called once.", hint=(
              "call the closure first (loss = closure() if closure is not None else None) and return loss at "
              "the end of step()."))

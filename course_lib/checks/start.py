@@ -1,9 +1,5 @@
-"""Checks for lesson 00 (start here): the warm-up exercise ``mean_of``.
-
-The reference is course_lib's own ``Tensor.mean``; the likely mistakes are the sum, a
-division by ``len(x)`` (the rows) or by ``numel() - 1``, a mean over one dimension, a
-division without summing, and a Python number instead of a tensor.
-"""
+"""Checks for lesson 00 (start here): the warm-up exercise ``mean_of``, against course_lib's
+``Tensor.mean``, with the usual slips as likely mistakes."""
 from __future__ import annotations
 
 from typing import Callable
@@ -32,6 +28,8 @@ MISTAKES = [
     ("you divided every element by x.numel() but did not add them up first: x.sum() / x.numel().",
      lambda x: x / x.numel() if x.ndim else None),
     ("you returned the sum; the mean divides the sum by the number of elements.", lambda x: x.sum()),
+    (lambda x: f"you divided by len(x) = {len(x)}, the number of ROWS; x has x.numel() = {x.numel()} elements.",
+     lambda x: x.sum() / len(x) if x.ndim > 1 else None),
     ("you divided by x.numel() - 1 (the sample variance's correction); the mean divides by "
      "x.numel(), the number of elements.", lambda x: x.sum() / (x.numel() - 1) if x.numel() > 1 else None),
     ("you averaged each column (dim=0); the exercise asks for one number, the mean of all elements.",
@@ -41,23 +39,13 @@ MISTAKES = [
 ]
 
 
-def _by_len(inputs: dict, got, expected) -> str | None:
-    x = inputs["x"]
-    if x.ndim > 1 and allclose(got, x.sum() / len(x)):
-        return f"you divided by len(x) = {len(x)}, the number of ROWS; x has x.numel() = {x.numel()} elements."
-    return None
-
-
 def check_mean_of(mean_of: Callable) -> None:
-    """Check the warm-up ``mean_of(x) -> Tensor`` (the mean of every element) on four tensors.
-
-    Cases: a vector, a matrix (where ``len(x)`` is not the number of elements), a 3-d
-    tensor and a single number.
-    """
+    """Check the warm-up ``mean_of(x) -> Tensor`` (the mean of every element) on four tensors. Cases: a vector,
+    a matrix (where ``len(x)`` is not the number of elements), a 3-d tensor and a single number."""
     cases = {
         "a vector": (tensor([1.0, 2.0, 3.0, 6.0]),),
         "a 2 x 3 matrix": (tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 9.0]]),),
         "a 2 x 2 x 2 tensor": (tensor(np.arange(8, dtype=np.float32).reshape(2, 2, 2)),),
         "a single number": (tensor(7.5),),
     }
-    run_cases("mean_of", mean_of, reference_mean_of, cases, mistakes=MISTAKES, diagnose=_by_len)
+    run_cases("mean_of", mean_of, reference_mean_of, cases, mistakes=MISTAKES)

@@ -1,9 +1,7 @@
-"""Checks for lesson 01 (tensors): broadcasting shapes, reductions with ``keepdim``, MSE by hand.
+"""Checks for lesson 01 (tensors): broadcasting shapes, ``normalize_rows`` (``keepdim``), MSE by hand.
 
-Every expected answer is computed by course_lib itself: the broadcast shape is the shape
-of ``zeros(a) + zeros(b)``, the reductions are course_lib's ``sum``, and the loss is
-``course_lib.nn.functional.mse_loss``. The likely mistakes are computed too, so that a
-mismatch can be named ("you lined the shapes up from the LEFT").
+The answers come from course_lib itself: the shape of ``zeros(a) + zeros(b)``, its ``sum``, and
+``course_lib.nn.functional.mse_loss``; the likely mistakes are computed too, so a mismatch is named.
 """
 from __future__ import annotations
 
@@ -73,11 +71,9 @@ def _diagnose_broadcast(inputs: dict, got, expected) -> str:
 
 
 def check_broadcast_shape(broadcast_shape: Callable) -> None:
-    """Compare ``broadcast_shape(a_shape, b_shape)`` with course_lib on ten pairs of shapes.
-
-    The student's function must return the broadcast shape as a tuple of ints, or raise
-    RuntimeError when the shapes do not broadcast.
-    """
+    """Compare ``broadcast_shape(a_shape, b_shape)`` with course_lib on ten pairs of shapes. The student's
+    function must return the broadcast shape as a tuple of ints, or raise RuntimeError when the shapes do not
+    broadcast."""
     crashes = [(Exception, "", "raise RuntimeError, the type course_lib and torch use for shapes "
                                "that do not broadcast.")]
     run_cases("broadcast_shape", _outcome(broadcast_shape), _outcome(reference_broadcast_shape),
@@ -100,11 +96,9 @@ NORMALIZE_MISTAKES = [
 
 
 def check_normalize_rows(normalize_rows: Callable) -> None:
-    """Compare ``normalize_rows(x)`` with ``x / x.sum(dim=1, keepdim=True)`` (course_lib).
-
-    Cases include a square matrix (where forgetting ``keepdim`` gives the right shape and
-    wrong numbers) and single-row/single-column matrices. ``x`` must not change.
-    """
+    """Compare ``normalize_rows(x)`` with ``x / x.sum(dim=1, keepdim=True)`` (course_lib). Cases include a
+    square matrix (where forgetting ``keepdim`` gives the right shape and wrong numbers) and
+    single-row/single-column matrices. ``x`` must not change."""
     gen = np.random.default_rng(1)
     cases = [(tensor(gen.uniform(0.5, 2.0, size=s).round(2).astype(np.float32)),) for s in [(2, 3), (3, 3), (4, 1), (1, 5)]]
     crashes = [(RuntimeError, "must match the size", "you forgot keepdim=True: x.sum(dim=1) drops the summed "
@@ -119,7 +113,6 @@ def check_normalize_rows(normalize_rows: Callable) -> None:
 def reference_mse(pred: Tensor, target: Tensor) -> Tensor:
     """course_lib's mean squared error of the flattened tensors (same number of elements)."""
     from ..nn import functional as F
-
     return F.mse_loss(pred.reshape(-1), target.reshape(-1))
 
 
@@ -156,12 +149,10 @@ def _with_grad_fn(args, got):
 
 
 def check_mse_by_hand(mse_by_hand: Callable) -> None:
-    """Compare ``mse_by_hand(pred, target)`` with ``course_lib.nn.functional.mse_loss``.
-
-    ``pred`` may be a column ``(N, 1)`` while ``target`` is ``(N,)``: the student must make
-    the shapes agree instead of letting them broadcast to ``(N, N)``. The result must be a
-    0-d tensor that stays in the graph (it has a ``grad_fn``).
-    """
+    """Compare ``mse_by_hand(pred, target)`` with ``course_lib.nn.functional.mse_loss``. ``pred`` may be a
+    column ``(N, 1)`` while ``target`` is ``(N,)``: the student must make the shapes agree instead of letting
+    them broadcast to ``(N, N)``. The result must be a 0-d tensor that stays in the graph (it has a
+    ``grad_fn``)."""
     gen = np.random.default_rng(2)
     cases = []
     for pred_shape, target_shape in [((4,), (4,)), ((5, 1), (5,)), ((3, 1), (3, 1)), ((1,), (1,))]:

@@ -1,9 +1,6 @@
-"""Checks for lesson 03 (gradient descent by hand): the manual step, zeroing, the loop.
-
-The references are course_lib's own optimizer: ``manual_sgd_step`` must do what
-``SGD(params, lr).step()`` does, ``zero_grads`` what ``zero_grad()`` does (``p.grad =
-None``), and ``train_linear`` must give the losses of the same loop written with ``SGD``.
-"""
+"""Checks for lesson 03 (gradient descent by hand): ``manual_sgd_step`` must do what
+``SGD(params, lr).step()`` does, ``zero_grads`` what ``zero_grad()`` does (``p.grad = None``), and
+``train_linear`` give the losses of the same loop written with course_lib's ``SGD``."""
 from __future__ import annotations
 
 from typing import Callable
@@ -40,13 +37,9 @@ def _snapshot(params: list[Tensor]) -> list[tuple[np.ndarray, np.ndarray | None]
 
 
 def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
-    """Check ``manual_sgd_step(params, lr)``: ``p <- p - lr * p.grad`` in place for each p with a grad.
-
-    Compares with ``course_lib.optim.SGD(params, lr=lr).step()`` for two learning rates, on
-    three parameters, one of which has no gradient. The same Tensor objects must change
-    (optimizers and models hold references to them), the gradients must stay as they were,
-    and the parameters must stay leaves that require grad.
-    """
+    """Check ``manual_sgd_step(params, lr)``: ``p <- p - lr * p.grad`` in place for each p with a grad, as
+    ``SGD(params, lr).step()`` does, for two learning rates; one parameter has no gradient, the gradients
+    stay as they were and the parameters stay the same leaves (models hold references to them)."""
     for lr in (0.1, 0.5):
         params, reference = _params_with_grads(), _params_with_grads()
         before = _snapshot(params)
@@ -79,11 +72,9 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
 
 
 def check_zero_grads(zero_grads: Callable) -> None:
-    """Check ``zero_grads(params)``: afterwards every ``p.grad`` is None, as ``zero_grad()`` leaves it.
-
-    One parameter starts with no gradient at all, and the parameters' values must not change.
-    Zero tensors are not None: the exercise asks for ``p.grad = None``.
-    """
+    """Check ``zero_grads(params)``: afterwards every ``p.grad`` is None, as ``zero_grad()`` leaves it. One
+    parameter starts with no gradient at all, and the parameters' values must not change. Zero tensors are not
+    None: the exercise asks for ``p.grad = None``."""
     params = _params_with_grads()
     before = _snapshot(params)
     call_student(zero_grads, params, where="zero_grads(params)", crashes=[_ASSIGN_NONE])
@@ -117,15 +108,9 @@ def _regression_data() -> tuple[Tensor, Tensor]:
 def reference_train_linear(
     X: Tensor, y: Tensor, lr: float, steps: int, zero_grad: bool = True
 ) -> tuple[Tensor, Tensor, list[float]]:
-    """Fit ``y ~ X @ w + b`` by full-batch gradient descent with course_lib's SGD.
-
-    ``w`` (shape ``(features, 1)``) and ``b`` (shape ``(1,)``) start at zero; each step
-    computes the mean squared error, records ``loss.item()``, zeroes the gradients (unless
-    ``zero_grad=False``, the classic bug), backpropagates and steps.
-
-    Returns:
-        ``(w, b, losses)``, with the loss measured before each of the ``steps`` updates.
-    """
+    """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) by
+    full-batch gradient descent with course_lib's SGD; returns ``(w, b, losses)``, each loss measured
+    before its update. ``zero_grad=False`` is the classic bug: gradients never zeroed."""
     w = zeros(X.shape[1], 1, requires_grad=True)
     b = zeros(1, requires_grad=True)
     optimizer = SGD([w, b], lr=lr)
@@ -141,24 +126,22 @@ def reference_train_linear(
 
 
 def check_train_linear(train_linear: Callable) -> None:
-    """Check ``train_linear(X, y, lr, steps) -> (w, b, losses)`` against the loop with ``SGD``.
-
-    The losses must agree step by step (float32 tolerance), and so must the final ``w`` and
-    ``b``. Known wrong loops are run too, to name the mistake.
-    """
+    """Check ``train_linear(X, y, lr, steps) -> (w, b, losses)`` against the loop with ``SGD``. The losses must
+    agree step by step (float32 tolerance), and so must the final ``w`` and ``b``. Known wrong loops are run
+    too, to name the mistake."""
     X, y = _regression_data()
     lr, steps = 0.1, 12
     where = f"train_linear(X, y, lr={lr}, steps={steps})"
     w_ref, b_ref, expected = reference_train_linear(X, y, lr, steps)
     result = call_student(train_linear, X, y, lr, steps, where=where, crashes=[_SKIP_NONE])
     if not isinstance(result, (tuple, list)) or len(result) != 3:
-        fail(f"{where} returned something else than (w, b, losses).", got=result,
+        fail(f"{where} returned something other than (w, b, losses).", got=result,
              hint="return the three values: `return w, b, losses`.")
     w, b, losses = result
     try:
         got = np.array([float(v) for v in losses])
     except (TypeError, ValueError):
-        fail(f"{where}: losses is not a list of numbers.", got=losses, hint="append loss.item() at each step.")
+        fail(f"{where}: the losses are not a list of numbers.", got=losses, hint="append loss.item() at each step.")
     if len(got) != steps:
         fail(f"{where} returned {len(got)} losses, expected {steps}, one per step.", got=got, expected=expected,
              hint="record one loss per step, before the update.")
