@@ -33,6 +33,7 @@ __all__ = [
     "plot_heatmaps",
     "plot_images",
     "plot_loss_surface",
+    "plot_loss_vs_cost",
     "plot_losses",
     "plot_lr_and_momentum",
     "plot_lr_range_test",
@@ -115,6 +116,39 @@ def plot_losses(
     ax.grid(alpha=0.3)
     if named or val_curves:
         ax.legend()
+    return fig, ax
+
+
+def plot_loss_vs_cost(
+    curves: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    log_y: bool = False,
+    xlabel: str = "function evaluations",
+    ylabel: str = "loss",
+    title: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = WIDE,
+) -> tuple[Figure, Axes]:
+    """Loss against what it cost, one line per run, each run on its own x values.
+
+    Made for optimizers whose steps cost different amounts (L-BFGS evaluates the loss
+    several times per step, Adam once): plotting against evaluations compares them fairly.
+
+    Args:
+        curves: ``{run name: (costs, losses)}``, two sequences of the same length.
+        log_y: logarithmic loss axis.
+    """
+    fig, ax = _figure(ax, figsize)
+    for name, (costs, losses) in curves.items():
+        x, y = _array(costs), _array(losses)
+        if x.shape != y.shape:
+            raise ValueError(f"{name}: {x.shape[0]} costs but {y.shape[0]} losses. "
+                             "help: give one cost per loss value.")
+        ax.plot(x, y, label=name, marker="o" if len(y) <= 40 else None, markersize=3)
+    if log_y:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
     return fig, ax
 
 

@@ -189,3 +189,20 @@ def test_plot_schedules_keeps_equal_schedules_apart():
     first, second = ax.get_lines()
     assert first.get_linestyle() != second.get_linestyle()
     assert first.get_linewidth() > second.get_linewidth()
+
+
+def test_plot_loss_vs_cost_draws_each_run_on_its_own_x_values():
+    curves = {"L-BFGS": ([1, 4, 9], [2.0, 0.5, 0.01]), "Adam": (np.arange(1, 6), course_lib.tensor([2.0, 1.5, 1.2, 1.0, 0.9]))}
+    fig, ax = viz.plot_loss_vs_cost(curves, log_y=True, title="cost")
+    render(fig)
+    assert tuple(fig.get_size_inches()) == viz.WIDE
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["L-BFGS", "Adam"]
+    np.testing.assert_allclose(lines[0].get_xdata(), [1, 4, 9])
+    np.testing.assert_allclose(lines[1].get_ydata(), [2.0, 1.5, 1.2, 1.0, 0.9], rtol=1e-6)
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "function evaluations"
+
+
+def test_plot_loss_vs_cost_refuses_costs_and_losses_of_different_lengths():
+    with pytest.raises(ValueError, match="3 costs but 2 losses"):
+        viz.plot_loss_vs_cost({"run": ([1, 2, 3], [1.0, 0.5])})

@@ -24,7 +24,32 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["cubic_interpolate", "strong_wolfe"]
+__all__ = ["armijo", "cubic_interpolate", "strong_wolfe"]
+
+
+def armijo(f_new: Any, f: Any, t: Any, gtd: Any, c1: float = 1e-4) -> bool:
+    """The sufficient-decrease (Armijo) condition, the first of the strong Wolfe conditions.
+
+    .. code-block:: text
+
+        f(x + t d) <= f(x) + c1 t grad f(x).d
+
+    The slope ``gtd`` promises a decrease of about ``t |gtd|``; a step is accepted when it
+    delivers at least the fraction ``c1`` of it (lesson 13). :func:`strong_wolfe` tests the
+    negation, ``f_new > f + c1 t gtd``, written as torch writes it (a NaN loss fails both).
+
+    Args:
+        f_new: ``f(x + t d)``, the loss at the trial step.
+        f: ``f(x)``, the loss at the start.
+        t: the step length.
+        gtd: ``grad f(x) . d``, the slope along ``d`` at the start (negative for a descent
+            direction).
+        c1: the fraction of the promised decrease that must be achieved.
+
+    Returns:
+        True when the loss went down by at least ``c1 * t * |gtd|``.
+    """
+    return bool(f_new <= f + c1 * t * gtd)
 
 
 def cubic_interpolate(

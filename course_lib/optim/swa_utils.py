@@ -40,10 +40,12 @@ from .optimizer import Optimizer
 __all__ = [
     "AveragedModel",
     "SWALR",
+    "ema_average",
     "get_ema_avg_fn",
     "get_ema_multi_avg_fn",
     "get_swa_avg_fn",
     "get_swa_multi_avg_fn",
+    "swa_average",
     "update_bn",
 ]
 
@@ -86,6 +88,42 @@ def _check_decay(decay: float) -> None:
 
 
 # ---------------------------------------------------------------- averaging rules
+def swa_average(averaged: np.ndarray, current: np.ndarray, num_averaged: Any) -> np.ndarray:
+    """The running mean after one more model (SWA, Polyak averaging); pure (lesson 13).
+
+    ``W_swa = W_swa + (W_model - W_swa) / (n + 1)`` with ``n = num_averaged``, the number
+    of models already in ``W_swa``: the mean of all ``n + 1``. Computed as torch's
+    ``lerp(W_model, 1 / (n + 1))`` (exact at ``n = 0``, where the result is ``W_model``).
+
+    Args:
+        averaged: the running mean of ``n`` models (any finite values when ``n = 0``).
+        current: the newest model's values.
+        num_averaged: ``n``, a Python or numpy number (a float32 ``n`` makes the weight
+            float32, as torch's tensor counter does).
+
+    Returns:
+        The new mean, a new array.
+    """
+    return _lerp(averaged, current, 1 / (num_averaged + 1))
+
+
+def ema_average(ema: np.ndarray, current: np.ndarray, decay: float) -> np.ndarray:
+    """The exponential moving average after one more model (EMA); pure (lesson 13).
+
+    ``W_ema = decay * W_ema + (1 - decay) * W_model``, computed as torch's
+    ``lerp(W_model, 1 - decay)``.
+
+    Args:
+        ema: the average so far.
+        current: the newest model's values.
+        decay: the weight of the old average, in ``[0, 1]``.
+
+    Returns:
+        The new average, a new array.
+    """
+    return _lerp(ema, current, 1 - decay)
+
+
 def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable[[ParamList, ParamList, Any], None]:
     """The exponential moving average (EMA) of a list of parameters, updated in place.
 
@@ -109,7 +147,7 @@ def get_ema_multi_avg_fn(decay: float = 0.999) -> Callable[[ParamList, ParamList
     def ema_update(ema_param_list: ParamList, current_param_list: ParamList, _: Any) -> None:
         if _is_floating(ema_param_list[0]):
             for p_ema, p_model in zip(ema_param_list, current_param_list, strict=True):
-                p_ema._data[...] = _lerp(p_ema._data, p_model._data, 1 - decay)
+                p_ema._data[...] = ema_average(p_ema._data, p_model._data, decay)
         else:
             for p_ema, p_model in zip(ema_param_list, current_param_list, strict=True):
                 _copy_into(p_ema, p_ema * decay + p_model * (1 - decay))
@@ -138,10 +176,10 @@ def get_swa_multi_avg_fn() -> Callable[[ParamList, ParamList, Any], None]:
                    num_averaged: Tensor | int) -> None:
         if not _is_floating(averaged_param_list[0]):
             _raise_integer_swa(num_averaged)
-        weight = 1 / (num_averaged + 1)
-        weight = weight.item() if isinstance(weight, Tensor) else weight
+        # a Tensor counter (as AveragedModel passes) makes torch's weight 1 / (n + 1) float32
+        n = np.float32(num_averaged.item()) if isinstance(num_averaged, Tensor) else num_averaged
         for p_avg, p_model in zip(averaged_param_list, current_param_list, strict=True):
-            p_avg._data[...] = _lerp(p_avg._data, p_model._data, weight)
+            p_avg._data[...] = swa_average(p_avg._data, p_model._data, n)
 
     return swa_update
 
