@@ -16,6 +16,7 @@ both contributions, and leaves accumulate into ``.grad`` across calls (hence ``z
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
 from typing import TYPE_CHECKING, Callable, Sequence
 
@@ -158,6 +159,21 @@ def run_backward(root: "Tensor", grad_root: np.ndarray, only: set[int] | None = 
         if only is None or id(root) in only:
             _accumulate(root, grad_root)
         return
+    # Pause Python's cycle collector during the walk. The walk's own objects die young, but
+    # each leaf's first ``.grad`` survives, and enough of them trigger a full collection,
+    # which visits every Tensor and Node of the graph (some 0.15 s on a 100,000-op graph)
+    # and can free nothing: a node refers only to its inputs, so the graph has no cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _propagate(root, grad_root, only)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _propagate(root: "Tensor", grad_root: np.ndarray, only: set[int] | None) -> None:
+    """The walk of :func:`run_backward` from a non-leaf ``root``."""
     grads: dict[int, np.ndarray] = {id(root): grad_root}
     for tensor in _topological_order(root):
         grad = grads.pop(id(tensor), None)
