@@ -36,13 +36,15 @@ def add(a, b) -> Tensor:
 
 def sub(a, b) -> Tensor:
     """``a - b``; d/da = 1, d/db = -1."""
-    name = "SubBackward0" if isinstance(a, Tensor) else "RsubBackward1"  # `1 - t` is torch's rsub
+    if not isinstance(a, Tensor):  # `1 - t` is torch's rsub: the number is no input of the graph
+        a, b, out = _binary(a, b, np.subtract)
+        return record(Tensor(out), "RsubBackward1", (b,), lambda g: (unbroadcast(-g, b.shape),))
     a, b, out = _binary(a, b, np.subtract)
 
     def backward(g):
         return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
 
-    return record(Tensor(out), name, (a, b), backward)
+    return record(Tensor(out), "SubBackward0", (a, b), backward)
 
 
 def mul(a, b) -> Tensor:
@@ -57,7 +59,6 @@ def mul(a, b) -> Tensor:
 
 def div(a, b) -> Tensor:
     """``a / b`` (true division, float result); d/da = 1/b, d/db = -a/b**2."""
-    name = "DivBackward0" if isinstance(a, Tensor) else "MulBackward0"  # torch: `2 / t` is 2 * t.reciprocal()
     a, b, out = _binary(a, b, np.true_divide)
 
     def backward(g):
@@ -65,7 +66,19 @@ def div(a, b) -> Tensor:
         grad_b = unbroadcast(-g * a._data / (b._data * b._data), b.shape)
         return grad_a, grad_b
 
-    return record(Tensor(out), name, (a, b), backward)
+    return record(Tensor(out), "DivBackward0", (a, b), backward)
+
+
+def rdiv(number, t: Tensor) -> Tensor:
+    """``number / t``, computed as torch does: ``t.reciprocal() * number``."""
+    return mul(_reciprocal(t), number)
+
+
+def _reciprocal(a: Tensor) -> Tensor:
+    """``1 / a`` (torch's ``reciprocal``, a float result); d/da = -out**2."""
+    data = a._data if a._data.dtype.kind == "f" else a._data.astype(np.float32)
+    out = np.reciprocal(data)
+    return record(Tensor(out), "ReciprocalBackward0", (a,), lambda g: (g * -(out * out),))
 
 
 def neg(a: Tensor) -> Tensor:
@@ -80,6 +93,8 @@ def pow(input, exponent) -> Tensor:  # noqa: A001,A002 - torch's name
     name = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
     name = name if isinstance(a, Tensor) else "PowBackward2"
     a, b, out = _binary(a, b, np.power)
+    # A number (base or exponent) is no input of torch's graph: next_functions leaves it out.
+    inputs = {"PowBackward0": (a,), "PowBackward1": (a, b), "PowBackward2": (b,)}[name]
 
     def backward(g):
         grad_a = grad_b = None
@@ -91,9 +106,9 @@ def pow(input, exponent) -> Tensor:  # noqa: A001,A002 - torch's name
             with np.errstate(divide="ignore", invalid="ignore"):
                 local = np.where((a._data == 0) & (b._data >= 0), 0, out * np.log(a._data))
             grad_b = unbroadcast(g * local, b.shape)
-        return grad_a, grad_b
+        return {"PowBackward0": (grad_a,), "PowBackward1": (grad_a, grad_b), "PowBackward2": (grad_b,)}[name]
 
-    return record(Tensor(out), name, (a, b), backward)
+    return record(Tensor(out), name, inputs, backward)
 
 
 def _matmul_error(shape_a, shape_b) -> RuntimeError:
