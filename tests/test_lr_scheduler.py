@@ -230,6 +230,26 @@ def test_onecycle_phases_hold_numbers_not_key_names():
     assert first["momentums"] == [(0.95, 0.85), (0.95, 0.85)]
 
 
+def _resumed_cosine(lib):
+    w = lib.zeros(2, requires_grad=True)
+    optimizer = lib.optim.SGD([{"params": [w], "lr": 0.1, "initial_lr": 0.1}], lr=0.1)
+    return lib.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10, last_epoch=4)
+
+
+def test_cosine_get_lr_of_a_resumed_schedule_before_any_step_is_the_closed_form():
+    scheduler = _resumed_cosine(course_lib)
+    with pytest.warns(UserWarning):
+        lrs = scheduler.get_lr()
+    assert scheduler.last_epoch == 5 and math.isclose(lrs[0], 0.05, rel_tol=1e-12)
+
+
+def test_cosine_get_lr_of_a_resumed_schedule_matches_torch_live():
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _resumed_cosine(course_lib).get_lr() == _resumed_cosine(torch).get_lr()
+
+
 def test_reduce_lr_on_plateau_accepts_a_tensor_metric():
     optimizer = make_sgd(0.1)
     scheduler = L.ReduceLROnPlateau(optimizer, patience=0)
