@@ -47,7 +47,7 @@ class Tensor:
         grad_fn: the :class:`course_lib.autograd.Node` that made it, None for a leaf.
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_accumulate_grad", "__weakref__", "__dict__")
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_accumulate_grad", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
