@@ -28,7 +28,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     for number in LESSON_NUMBERS:
-        config.addinivalue_line("markers", f"lesson{number}: tests of lesson {number}")
+        config.addinivalue_line("markers", f"lesson{number}: tests of lesson {number} (select with -m lesson{number})")
     # nbval resolves the sanitize file from the current directory; make it absolute so
     # `pytest` works from any folder of the project.
     sanitize = getattr(config.option, "nbval_sanitize_with", None)
