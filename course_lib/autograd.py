@@ -141,7 +141,7 @@ def _next_node(t: "Tensor"):
         return None
     # The leaf refers to its AccumulateGrad weakly (the graph holds it), as torch's tensor does.
     node = t._accumulate_grad() if t._accumulate_grad is not None else None
-    if node is None:
+    if node is None or node.variable is not t:  # a copied tensor carries its original's reference
         node = AccumulateGrad(t)
         t._accumulate_grad = weakref.ref(node)
     return node

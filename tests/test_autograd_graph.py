@@ -118,3 +118,18 @@ def test_graph_matches_torch_live(build):
         torch.set_default_dtype(torch.float32)
     out, leaves = build(course_lib)
     assert _describe(out.grad_fn, leaves) == _describe(out_torch.grad_fn, leaves_torch)
+
+
+def test_a_deep_copied_leaf_gets_its_own_accumulate_grad():
+    import copy
+
+    def leaves(out):
+        return [n.variable for n in _walk(out.grad_fn) if isinstance(n, AccumulateGrad)]
+
+    model = course_lib.nn.Linear(2, 1)
+    out = model(course_lib.ones(1, 2)).sum()
+    assert any(v is model.weight for v in leaves(out))
+    twin = copy.deepcopy(model)  # while the original's AccumulateGrad is alive
+    found = leaves(twin(course_lib.ones(1, 2)).sum())
+    assert any(v is twin.weight for v in found)
+    assert not any(v is model.weight for v in found)
