@@ -223,6 +223,11 @@ def test_cycling_get_lr_has_no_side_effects_and_step_still_cycles_momentum(make)
     assert all(a != b for a, b in zip(momentums, momentums[1:])), "step() moves the momentum every step"
 
 
+def test_onecycle_resumed_without_initial_lr_says_what_is_missing():
+    with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups"):
+        L.OneCycleLR(make_sgd(0.1, momentum=0.9), max_lr=1.0, total_steps=10, last_epoch=3)
+
+
 def test_onecycle_phases_hold_numbers_not_key_names():
     scheduler = L.OneCycleLR(make_sgd(0.1, 0.2, momentum=0.9), max_lr=[1.0, 2.0], total_steps=10)
     first = scheduler._schedule_phases[0]

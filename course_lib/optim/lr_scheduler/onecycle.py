@@ -6,7 +6,7 @@ import math
 
 from ..optimizer import Optimizer
 from ._momentum import _CyclesMomentum, _momentum_key, _set_momentum
-from .base import LRScheduler, _check_optimizer, _format_param
+from .base import LRScheduler, _check_optimizer, _check_resumable, _format_param
 
 
 def _annealing_cos(start: float, end: float, pct: float) -> float:
@@ -132,6 +132,8 @@ class OneCycleLR(_CyclesMomentum, LRScheduler):
                     _set_momentum(group, m_max, self.use_beta1)
                     group["max_momentum"] = m_max
                     group["base_momentum"] = m_base
+        if last_epoch != -1:
+            _check_resumable(optimizer)  # before the phases read the groups: torch's error
         self._schedule_phases = self._phases(pct_start, three_phase)
         super().__init__(optimizer, last_epoch)
 
