@@ -16,7 +16,9 @@ both contributions, and leaves accumulate into ``.grad`` across calls (hence ``z
 from __future__ import annotations
 
 import contextlib
+import gc
 import itertools
+import weakref
 from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
@@ -69,30 +71,80 @@ _sequence = itertools.count()
 class Node:
     """The backward function of one recorded op: what ``Tensor.grad_fn`` holds.
 
+    Read it as torch's: ``grad_fn.name()`` (e.g. ``"MulBackward0"``) and
+    ``grad_fn.next_functions``, one ``(node, 0)`` pair per input.
+
     Attributes:
-        name: torch's name for it, e.g. ``"MulBackward0"`` (an attribute here; torch's
-            ``grad_fn.name()`` is a method).
-        inputs: the op's tensor inputs, in order.
+        inputs: the op's tensor inputs, in order (course_lib only: torch's graph links
+            nodes, not tensors; the lessons walk it tensor by tensor).
         backward: ``grad_out -> tuple`` of one gradient (or None) per input.
+        sequence_nr: creation order, as torch's ``_sequence_nr()``.
     """
 
-    __slots__ = ("name", "inputs", "backward", "sequence_nr")
+    __slots__ = ("_name", "inputs", "backward", "sequence_nr", "_next_functions")
 
     def __init__(self, name: str, inputs: Sequence["Tensor"], backward: Callable):
-        self.name = name
+        self._name = name
         self.inputs = tuple(inputs)
         self.backward = backward
-        # Creation order, as torch's sequence_nr: a node's inputs were always made before
-        # it, so handling nodes from the newest to the oldest is a valid backward order.
+        # A node's inputs were always made before it, so handling nodes from the newest
+        # to the oldest is a valid backward order.
         self.sequence_nr = next(_sequence)
+        self._next_functions = None
+
+    def name(self) -> str:
+        """torch's name for this backward function, e.g. ``"MulBackward0"``."""
+        return self._name
 
     @property
     def next_functions(self) -> tuple:
-        """The inputs' nodes (None for a leaf), as torch's ``grad_fn.next_functions``."""
-        return tuple((t.grad_fn, 0) for t in self.inputs)
+        """Where the gradient goes next, as torch's: one ``(node, 0)`` pair per input.
+
+        The node is the input's ``grad_fn``; for a leaf that requires grad, its
+        :class:`AccumulateGrad` (``.variable`` is the leaf); None for an input without grad.
+        The ``0`` is the input's output number (course_lib's ops have one output each).
+        """
+        if self._next_functions is None:  # built once, so each leaf keeps one AccumulateGrad
+            self._next_functions = tuple((_next_node(t), 0) for t in self.inputs)
+        return self._next_functions
 
     def __repr__(self) -> str:
-        return f"<{self.name}>"
+        return f"<{self._name}>"
+
+
+class AccumulateGrad:
+    """The node at a leaf that requires grad: it adds the incoming gradient into ``variable.grad``.
+
+    Attributes:
+        variable: the leaf tensor.
+    """
+
+    __slots__ = ("variable", "__weakref__")
+    next_functions = ()
+
+    def __init__(self, variable: "Tensor"):
+        self.variable = variable
+
+    def name(self) -> str:
+        """torch's name for it."""
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return "<AccumulateGrad>"
+
+
+def _next_node(t: "Tensor"):
+    """``t``'s entry in ``next_functions``: its grad_fn, its leaf's AccumulateGrad, or None."""
+    if t.grad_fn is not None:
+        return t.grad_fn
+    if not t.requires_grad:
+        return None
+    # The leaf refers to its AccumulateGrad weakly (the graph holds it), as torch's tensor does.
+    node = t._accumulate_grad() if t._accumulate_grad is not None else None
+    if node is None or node.variable is not t:  # a copied tensor carries its original's reference
+        node = AccumulateGrad(t)
+        t._accumulate_grad = weakref.ref(node)
+    return node
 
 
 def record(out: "Tensor", name: str, inputs: Sequence["Tensor"], backward: Callable) -> "Tensor":
@@ -158,6 +210,21 @@ def run_backward(root: "Tensor", grad_root: np.ndarray, only: set[int] | None = 
         if only is None or id(root) in only:
             _accumulate(root, grad_root)
         return
+    # Pause Python's cycle collector during the walk. The walk's own objects die young, but
+    # each leaf's first ``.grad`` survives, and enough of them trigger a full collection,
+    # which visits every Tensor and Node of the graph (some 0.15 s on a 100,000-op graph)
+    # and can free nothing: a node refers only to its inputs, so the graph has no cycles.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _propagate(root, grad_root, only)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _propagate(root: "Tensor", grad_root: np.ndarray, only: set[int] | None) -> None:
+    """The walk of :func:`run_backward` from a non-leaf ``root``."""
     grads: dict[int, np.ndarray] = {id(root): grad_root}
     for tensor in _topological_order(root):
         grad = grads.pop(id(tensor), None)

@@ -13,12 +13,18 @@ file can never run code. JSON alone would lose types, so they are tagged:
 * tensors: ``{"$tensor": "a3", "requires_grad": ..., "parameter": ...}`` (dtype is the array's);
   one tensor saved twice comes back as one object;
 * numpy scalars and arrays: ``{"$numpy_scalar": "a4"}``, ``{"$ndarray": "a5"}``.
+
+Saving to a path is atomic: the archive is written to a temporary file in the same folder,
+flushed and synced to disk, then renamed over the path (``os.replace``), so a save that
+fails or is killed midway leaves the earlier checkpoint at that path intact.
 """
 from __future__ import annotations
 
 import json
 import os
+import secrets
 import zipfile
+import zlib
 from collections import OrderedDict
 from typing import Any, BinaryIO
 
@@ -92,8 +98,30 @@ def save(obj: Any, f: str | os.PathLike | BinaryIO) -> None:
     if hasattr(f, "write"):
         np.savez(f, **arrays)
         return
-    with open(f, "wb") as handle:  # np.savez(path) would append ".npz" to the name
-        np.savez(handle, **arrays)
+    _write_atomically(os.fspath(f), arrays)
+
+
+def _write_atomically(path: str, arrays: dict[str, np.ndarray]) -> None:
+    """Write the archive to a temporary file beside ``path``, sync it, then rename it over ``path``.
+
+    The rename is atomic within one folder (hence the temporary file's place), so ``path``
+    always holds either the earlier file or the complete new one.
+    """
+    temporary = f"{path}.{secrets.token_hex(4)}.tmp"
+    # os.open rather than tempfile.mkstemp: the file gets the usual permissions (0o666 minus umask).
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:  # np.savez(path) would append ".npz" to the name
+            np.savez(handle, **arrays)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _decode(node, arrays, tensors: dict):
@@ -126,23 +154,61 @@ def _decode(node, arrays, tensors: dict):
     raise ValueError(f"unknown entry {sorted(node)}")
 
 
+def _name(f) -> str:
+    return str(f) if isinstance(f, (str, os.PathLike)) else str(getattr(f, "name", "the file object"))
+
+
 def _not_ours(f, reason: str) -> RuntimeError:
-    name = f if isinstance(f, (str, os.PathLike)) else getattr(f, "name", "the file object")
     return RuntimeError(
-        f"{str(name)!r} was not written by course_lib.save ({reason}). course_lib.load only reads "
+        f"{_name(f)!r} was not written by course_lib.save ({reason}). course_lib.load only reads "
         "its own safe format and never unpickles. help: load it with the library that wrote it."
     )
+
+
+def _damaged(f, error: BaseException) -> RuntimeError:
+    return RuntimeError(
+        f"{_name(f)!r} is truncated or corrupted: it starts as an .npz archive but cannot be read "
+        f"({type(error).__name__}: {error}). help: the file was damaged after it was written (a copy "
+        "cut short, a full disk); load an earlier checkpoint."
+    )
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+# What reading a damaged zip archive or .npy entry raises (zipfile, zlib, numpy's format checks).
+_READ_ERRORS = (ValueError, OSError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
+def _starts_as_zip(f, start: int | None) -> bool:
+    """True when the file begins with a zip archive's signature (an .npz is a zip archive)."""
+    try:
+        if isinstance(f, (str, os.PathLike)):
+            with open(f, "rb") as handle:
+                return handle.read(4) == _ZIP_MAGIC
+        if start is None:
+            return False
+        f.seek(start)
+        return f.read(4) == _ZIP_MAGIC
+    except OSError:
+        return False
 
 
 def load(f: str | os.PathLike | BinaryIO, map_location=None, weights_only: bool | None = None) -> Any:
     """Read an object written by :func:`save` (``map_location``/``weights_only`` accepted for torch compatibility; course_lib is CPU-only and always loads safely).
 
     Raises:
-        RuntimeError: ``f`` is not a file written by :func:`course_lib.save`.
+        FileNotFoundError: no file at the path ``f``.
+        RuntimeError: ``f`` is truncated or corrupted, or not a file written by
+            :func:`course_lib.save`.
     """
+    is_path = isinstance(f, (str, os.PathLike))
+    start = f.tell() if not is_path and getattr(f, "seekable", lambda: False)() else None
     try:
         archive = np.load(f, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as error:
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise  # about the path, not the content: torch.load raises the same
+    except _READ_ERRORS as error:
+        if _starts_as_zip(f, start):
+            raise _damaged(f, error) from None
         raise _not_ours(f, "it is not an .npz archive") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise _not_ours(f, "it is a single .npy array, not an .npz archive")
@@ -150,12 +216,15 @@ def load(f: str | os.PathLike | BinaryIO, map_location=None, weights_only: bool 
         if _STRUCTURE not in archive.files:
             raise _not_ours(f, f"the .npz archive has no '{_STRUCTURE}' entry")
         try:
-            header = json.loads(archive[_STRUCTURE].tobytes().decode("utf-8"))
-            if header.get("format") != _FORMAT:
-                raise ValueError("wrong format tag")
-            if header.get("version") != _VERSION:
-                raise ValueError(f"unsupported version {header.get('version')}")
-            arrays = {name: archive[name] for name in archive.files if name != _STRUCTURE}
-            return _decode(header["root"], arrays, {})
-        except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
-            raise _not_ours(f, f"its structure entry is invalid: {error}") from None
+            entries = {name: archive[name] for name in archive.files}
+        except _READ_ERRORS as error:
+            raise _damaged(f, error) from None
+    try:
+        header = json.loads(entries.pop(_STRUCTURE).tobytes().decode("utf-8"))
+        if header.get("format") != _FORMAT:
+            raise ValueError("wrong format tag")
+        if header.get("version") != _VERSION:
+            raise ValueError(f"unsupported version {header.get('version')}")
+        return _decode(header["root"], entries, {})
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
+        raise _not_ours(f, f"its structure entry is invalid: {error}") from None

@@ -47,7 +47,7 @@ class Tensor:
         grad_fn: the :class:`course_lib.autograd.Node` that made it, None for a leaf.
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "__weakref__", "__dict__")
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_accumulate_grad", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
@@ -58,6 +58,7 @@ class Tensor:
             self._data = _to_array(data, dtype)
         self.grad: Tensor | None = None
         self.grad_fn: autograd.Node | None = None
+        self._accumulate_grad = None  # a weak reference to the leaf's AccumulateGrad node
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
@@ -237,8 +238,8 @@ class Tensor:
     def __add__(self, other):
         return _arith.add(self, other)
 
-    def __radd__(self, other):
-        return _arith.add(other, self)
+    def __radd__(self, other):  # `1 + t` is t + 1, as in torch (the graph shows t first)
+        return _arith.add(self, other)
 
     def __sub__(self, other):
         return _arith.sub(self, other)
@@ -249,14 +250,14 @@ class Tensor:
     def __mul__(self, other):
         return _arith.mul(self, other)
 
-    def __rmul__(self, other):
-        return _arith.mul(other, self)
+    def __rmul__(self, other):  # `2 * t` is t * 2, as in torch
+        return _arith.mul(self, other)
 
     def __truediv__(self, other):
         return _arith.div(self, other)
 
     def __rtruediv__(self, other):
-        return _arith.div(other, self)
+        return _arith.rdiv(other, self)
 
     def __pow__(self, other):
         return _arith.pow(self, other)

@@ -1,4 +1,4 @@
-"""The contract of /work/shared/API.md (README's API section), checked name by name.
+"""The contract of docs/API.md (the project's public API), checked name by name.
 
 1. Every public name API.md lists exists where API.md says (one test row per name).
 2. With torch importable, the signatures of the callables API.md promises mirror torch

@@ -1,4 +1,5 @@
-"""Every public name in course_lib has a docstring (STYLE.md: docstrings on every public name).
+"""Every public name in course_lib has a docstring: the project's rule, since a student meets
+the library through ``help(name)`` and the lessons' "see course_lib/..." pointers.
 
 Public means: a module whose dotted path has no part starting with ``_``; in it, the names
 of its ``__all__`` when it has one (re-exports included, wherever they are defined), else

@@ -214,6 +214,64 @@ def test_onecycle_step_past_total_steps_raises_naming_both_numbers():
         scheduler.step()
 
 
+@pytest.mark.parametrize(
+    "make",
+    [
+        pytest.param(lambda o: L.OneCycleLR(o, max_lr=1.0, total_steps=10), id="OneCycleLR"),
+        pytest.param(lambda o: L.CyclicLR(o, base_lr=0.1, max_lr=1.0, step_size_up=3), id="CyclicLR"),
+    ],
+)
+def test_cycling_get_lr_has_no_side_effects_and_step_still_cycles_momentum(make):
+    optimizer = make_sgd(0.1, momentum=0.9)
+    scheduler = make(optimizer)
+    optimizer.step()
+    scheduler.step()
+    group = optimizer.param_groups[0]
+    group["momentum"] = 0.5  # a manual edit: computing the rates must leave it alone
+    before = dict(group)
+    with pytest.warns(UserWarning):
+        scheduler.get_lr()
+    assert group == before, "get_lr() must only compute"
+    momentums = []
+    for _ in range(4):
+        optimizer.step()
+        scheduler.step()
+        momentums.append(group["momentum"])
+    assert all(a != b for a, b in zip(momentums, momentums[1:])), "step() moves the momentum every step"
+
+
+def test_onecycle_resumed_without_initial_lr_says_what_is_missing():
+    with pytest.raises(KeyError, match="param 'initial_lr' is not specified in param_groups"):
+        L.OneCycleLR(make_sgd(0.1, momentum=0.9), max_lr=1.0, total_steps=10, last_epoch=3)
+
+
+def test_onecycle_phases_hold_numbers_not_key_names():
+    scheduler = L.OneCycleLR(make_sgd(0.1, 0.2, momentum=0.9), max_lr=[1.0, 2.0], total_steps=10)
+    first = scheduler._schedule_phases[0]
+    assert first["lrs"] == [(1.0 / 25, 1.0), (2.0 / 25, 2.0)]
+    assert first["momentums"] == [(0.95, 0.85), (0.95, 0.85)]
+
+
+def _resumed_cosine(lib):
+    w = lib.zeros(2, requires_grad=True)
+    optimizer = lib.optim.SGD([{"params": [w], "lr": 0.1, "initial_lr": 0.1}], lr=0.1)
+    return lib.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10, last_epoch=4)
+
+
+def test_cosine_get_lr_of_a_resumed_schedule_before_any_step_is_the_closed_form():
+    scheduler = _resumed_cosine(course_lib)
+    with pytest.warns(UserWarning):
+        lrs = scheduler.get_lr()
+    assert scheduler.last_epoch == 5 and math.isclose(lrs[0], 0.05, rel_tol=1e-12)
+
+
+def test_cosine_get_lr_of_a_resumed_schedule_matches_torch_live():
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert _resumed_cosine(course_lib).get_lr() == _resumed_cosine(torch).get_lr()
+
+
 def test_reduce_lr_on_plateau_accepts_a_tensor_metric():
     optimizer = make_sgd(0.1)
     scheduler = L.ReduceLROnPlateau(optimizer, patience=0)

@@ -126,3 +126,112 @@ def test_load_of_foreign_file_raises_clear_error(tmp_path, content):
 def test_save_of_unsupported_object_names_its_place(tmp_path):
     with pytest.raises(TypeError, match=r"cannot store an object of type set \(at obj\['state'\]\[0\]\)"):
         course_lib.save({"state": {0: {1, 2}}}, tmp_path / "bad.pt")
+
+
+# ------------------------------------------------------------------ atomic saves, damaged files
+def _earlier_checkpoint(path):
+    """Save a small checkpoint at ``path`` and return what it holds."""
+    obj = {"step": 3, "w": course_lib.arange(4.0)}
+    course_lib.save(obj, path)
+    return obj
+
+
+def test_save_that_raises_while_writing_keeps_the_earlier_file(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.pt"
+    earlier = _earlier_checkpoint(path)
+    real_write_array = np.lib.format.write_array
+    written = []
+
+    def write_then_fail(fid, array, **kwargs):  # np.savez writes each entry with this
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(real_write_array(fid, array, **kwargs))
+
+    monkeypatch.setattr(np.lib.format, "write_array", write_then_fail)
+    with pytest.raises(OSError, match="No space left"):
+        course_lib.save({"step": 4, "w": course_lib.zeros(1000), "m": course_lib.ones(5)}, path)
+    monkeypatch.undo()
+    assert written, "the failure must come after part of the new checkpoint was written"
+    assert_same(course_lib.load(path), earlier)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt.pt"], "the temporary file is removed"
+
+
+def test_save_that_finds_an_unsupported_object_late_keeps_the_earlier_file(tmp_path):
+    path = tmp_path / "ckpt.pt"
+    earlier = _earlier_checkpoint(path)
+    with pytest.raises(TypeError):
+        course_lib.save({"w": course_lib.ones(3), "z_last": {1, 2}}, path)
+    assert_same(course_lib.load(path), earlier)
+
+
+_KILLED_WRITER = """
+import sys, time
+import numpy as np
+import course_lib
+
+real_write_array = np.lib.format.write_array
+calls = []
+
+def write_and_pause(fid, array, **kwargs):
+    real_write_array(fid, array, **kwargs)
+    calls.append(1)
+    if len(calls) == 1:  # the large tensor is on disk, the rest of the archive is not
+        print("writing", flush=True)
+        time.sleep(60)
+
+np.lib.format.write_array = write_and_pause
+big = course_lib.zeros(4_000_000)  # 16 MB of float32
+course_lib.save({"w": big, "step": 4, "m": course_lib.ones(5)}, sys.argv[1])
+"""
+
+
+def test_save_killed_while_writing_keeps_the_earlier_file(tmp_path):
+    """A process killed (SIGKILL: no cleanup) in the middle of a save loses nothing.
+
+    The child pauses right after the first (large) entry of the new archive is written, so
+    the kill lands mid-write every time: a save that wrote in place would leave a cut-off
+    file at the path.
+    """
+    signal = pytest.importorskip("signal")
+    if not hasattr(signal, "SIGKILL"):
+        pytest.skip("SIGKILL is POSIX-only")
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "ckpt.pt"
+    earlier = _earlier_checkpoint(path)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", _KILLED_WRITER, str(path)], stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert child.stdout.readline().strip() == "writing"
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.kill()
+        child.wait(timeout=30)
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+    assert_same(course_lib.load(path), earlier)
+
+
+def test_load_of_missing_path_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.pt"):
+        course_lib.load(tmp_path / "missing.pt")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda data: data[: len(data) // 2], id="truncated-half"),
+        pytest.param(lambda data: data[:-10], id="truncated-end"),
+        pytest.param(lambda data: data[:200] + bytes(b ^ 0xFF for b in data[200:260]) + data[260:], id="corrupted"),
+    ],
+)
+def test_load_of_damaged_checkpoint_says_truncated_or_corrupted(tmp_path, damage):
+    path = tmp_path / "ckpt.pt"
+    course_lib.save({"w": course_lib.arange(100.0), "step": 7}, path)
+    path.write_bytes(damage(path.read_bytes()))
+    with pytest.raises(RuntimeError, match=r"ckpt\.pt.*is truncated or corrupted"):
+        course_lib.load(path)

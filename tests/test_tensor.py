@@ -264,3 +264,11 @@ def test_augmented_assignment_updates_the_parameter_in_place():
     assert p is alias and p.tolist() == [0.0, 0.0]
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         p += 1.0
+
+
+def test_tensor_has_slots_only():
+    """``__slots__`` without ``__dict__``: a tensor's attributes are the ones it declares."""
+    t = course_lib.tensor([1.0, 2.0])
+    assert not hasattr(t, "__dict__")
+    with pytest.raises(AttributeError):
+        t.label = "x"

@@ -237,3 +237,23 @@ def test_freeze_drops_the_frozen_parameters_from_groups_and_state():
     assert len(remaining) == 2 and all(a is b for a, b in zip(remaining, model[0].parameters()))
     assert not any(p is q for p in model[2].parameters() for q in optimizer.state)
     assert sorted(optimizer.state_dict()["state"]) == [0, 1]
+
+
+@pytest.mark.lesson09
+def test_freeze_drops_the_names_of_named_parameters_too():
+    course_lib.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1))
+    optimizer = Adam(model.named_parameters(), lr=0.05)
+    X, y = regression().tensors
+    nn.MSELoss()(model(X), y).backward()
+    optimizer.step()
+    training.freeze(optimizer, model[0])
+    group = optimizer.param_groups[0]
+    assert group["param_names"] == ["2.weight", "2.bias"]
+    assert all(a is b for a, b in zip(group["params"], model[2].parameters()))
+    saved = optimizer.state_dict()["param_groups"][0]
+    assert saved["params"] == [0, 1] and saved["param_names"] == ["2.weight", "2.bias"]
+    # The state_dict loads back into an optimizer built over the same named parameters.
+    fresh = Adam(model[2].named_parameters(prefix="2"), lr=0.05)
+    fresh.load_state_dict(optimizer.state_dict())
+    assert fresh.param_groups[0]["param_names"] == ["2.weight", "2.bias"]

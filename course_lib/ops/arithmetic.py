@@ -36,13 +36,15 @@ def add(a, b) -> Tensor:
 
 def sub(a, b) -> Tensor:
     """``a - b``; d/da = 1, d/db = -1."""
-    name = "SubBackward0" if isinstance(a, Tensor) else "RsubBackward1"  # `1 - t` is torch's rsub
+    if not isinstance(a, Tensor):  # `1 - t` is torch's rsub: the number is no input of the graph
+        a, b, out = _binary(a, b, np.subtract)
+        return record(Tensor(out), "RsubBackward1", (b,), lambda g: (unbroadcast(-g, b.shape),))
     a, b, out = _binary(a, b, np.subtract)
 
     def backward(g):
         return unbroadcast(g, a.shape), unbroadcast(-g, b.shape)
 
-    return record(Tensor(out), name, (a, b), backward)
+    return record(Tensor(out), "SubBackward0", (a, b), backward)
 
 
 def mul(a, b) -> Tensor:
@@ -57,7 +59,6 @@ def mul(a, b) -> Tensor:
 
 def div(a, b) -> Tensor:
     """``a / b`` (true division, float result); d/da = 1/b, d/db = -a/b**2."""
-    name = "DivBackward0" if isinstance(a, Tensor) else "MulBackward0"  # torch: `2 / t` is 2 * t.reciprocal()
     a, b, out = _binary(a, b, np.true_divide)
 
     def backward(g):
@@ -65,7 +66,19 @@ def div(a, b) -> Tensor:
         grad_b = unbroadcast(-g * a._data / (b._data * b._data), b.shape)
         return grad_a, grad_b
 
-    return record(Tensor(out), name, (a, b), backward)
+    return record(Tensor(out), "DivBackward0", (a, b), backward)
+
+
+def rdiv(number, t: Tensor) -> Tensor:
+    """``number / t``, computed as torch does: ``t.reciprocal() * number``."""
+    return mul(_reciprocal(t), number)
+
+
+def _reciprocal(a: Tensor) -> Tensor:
+    """``1 / a`` (torch's ``reciprocal``, a float result); d/da = -out**2."""
+    data = a._data if a._data.dtype.kind == "f" else a._data.astype(np.float32)
+    out = np.reciprocal(data)
+    return record(Tensor(out), "ReciprocalBackward0", (a,), lambda g: (g * -(out * out),))
 
 
 def neg(a: Tensor) -> Tensor:
@@ -75,25 +88,32 @@ def neg(a: Tensor) -> Tensor:
 
 def pow(input, exponent) -> Tensor:  # noqa: A001,A002 - torch's name
     """``a ** b``; d/da = b * a**(b-1) (0 when b == 0), d/db = a**b * log(a) (0 where a == 0 and b >= 0)."""
-    a, b = input, exponent  # torch's argument names outside, the maths' short names inside
     # torch names the three forms: tensor ** number, tensor ** tensor, number ** tensor.
-    name = "PowBackward1" if isinstance(b, Tensor) else "PowBackward0"
-    name = name if isinstance(a, Tensor) else "PowBackward2"
-    a, b, out = _binary(a, b, np.power)
+    name = "PowBackward1" if isinstance(exponent, Tensor) else "PowBackward0"
+    name = name if isinstance(input, Tensor) else "PowBackward2"
+    input, exponent, out = _binary(input, exponent, np.power)
+    # A number (base or exponent) is no input of torch's graph: next_functions leaves it out.
+    inputs = {
+        "PowBackward0": (input,), "PowBackward1": (input, exponent), "PowBackward2": (exponent,)
+    }[name]
 
     def backward(g):
         grad_a = grad_b = None
-        if a.requires_grad:
+        if input.requires_grad:
             with np.errstate(divide="ignore", invalid="ignore"):
-                local = np.where(b._data == 0, 0, b._data * np.power(a._data, b._data - 1))
-            grad_a = unbroadcast(g * local, a.shape)
-        if b.requires_grad:
+                local = np.where(
+                    exponent._data == 0, 0, exponent._data * np.power(input._data, exponent._data - 1)
+                )
+            grad_a = unbroadcast(g * local, input.shape)
+        if exponent.requires_grad:
             with np.errstate(divide="ignore", invalid="ignore"):
-                local = np.where((a._data == 0) & (b._data >= 0), 0, out * np.log(a._data))
-            grad_b = unbroadcast(g * local, b.shape)
-        return grad_a, grad_b
+                local = np.where(
+                    (input._data == 0) & (exponent._data >= 0), 0, out * np.log(input._data)
+                )
+            grad_b = unbroadcast(g * local, exponent.shape)
+        return {"PowBackward0": (grad_a,), "PowBackward1": (grad_a, grad_b), "PowBackward2": (grad_b,)}[name]
 
-    return record(Tensor(out), name, (a, b), backward)
+    return record(Tensor(out), name, inputs, backward)
 
 
 def _matmul_error(shape_a, shape_b) -> RuntimeError:
@@ -116,37 +136,36 @@ def matmul(input, other) -> Tensor:  # noqa: A002 - torch's names
     For matrices: d/da = g @ b.T, d/db = a.T @ g. A 1-D operand is treated as a row
     (left) or a column (right) vector and the gradient is squeezed back.
     """
-    a, b = input, other  # torch's argument names outside, the maths' short names inside
-    a = a if isinstance(a, Tensor) else as_operand(a, b)
-    b = as_operand(b, a)
-    if a._data.dtype != b._data.dtype:  # torch does not promote in matmul
+    input = input if isinstance(input, Tensor) else as_operand(input, other)
+    other = as_operand(other, input)
+    if input._data.dtype != other._data.dtype:  # torch does not promote in matmul
         raise RuntimeError(
-            f"expected m1 and m2 to have the same dtype, but got: {_c_name(a)} != {_c_name(b)}. "
+            f"expected m1 and m2 to have the same dtype, but got: {_c_name(input)} != {_c_name(other)}. "
             "help: convert one side with .float() or .double()."
         )
     try:
-        out = np.matmul(a._data, b._data)
+        out = np.matmul(input._data, other._data)
     except ValueError:
-        raise _matmul_error(a.shape, b.shape) from None
-    out = promote(np.asarray(out), a._data, b._data)
+        raise _matmul_error(input.shape, other.shape) from None
+    out = promote(np.asarray(out), input._data, other._data)
 
     def backward(g):
-        A, B = a._data, b._data
+        A, B = input._data, other._data
         if A.ndim == 1 and B.ndim == 1:  # dot product
             return g * B, g * A
         A2 = A[None, :] if A.ndim == 1 else A
         B2 = B[:, None] if B.ndim == 1 else B
         g2 = np.expand_dims(g, -2) if A.ndim == 1 else g
         g2 = np.expand_dims(g2, -1) if B.ndim == 1 else g2
-        grad_a = np.matmul(g2, np.swapaxes(B2, -1, -2)) if a.requires_grad else None
-        grad_b = np.matmul(np.swapaxes(A2, -1, -2), g2) if b.requires_grad else None
+        grad_a = np.matmul(g2, np.swapaxes(B2, -1, -2)) if input.requires_grad else None
+        grad_b = np.matmul(np.swapaxes(A2, -1, -2), g2) if other.requires_grad else None
         if grad_a is not None:
             grad_a = unbroadcast(grad_a.squeeze(-2) if A.ndim == 1 else grad_a, A.shape)
         if grad_b is not None:
             grad_b = unbroadcast(grad_b.squeeze(-1) if B.ndim == 1 else grad_b, B.shape)
         return grad_a, grad_b
 
-    return record(Tensor(out), _matmul_name(a.ndim, b.ndim), (a, b), backward)
+    return record(Tensor(out), _matmul_name(input.ndim, other.ndim), (input, other), backward)
 
 
 def _c_name(t: Tensor) -> str:

@@ -42,37 +42,35 @@ def sum(input: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool =
 
     Integer and bool tensors sum to int64, as in torch.
     """
-    a = input  # torch's argument names outside, the maths' short names inside
     from .. import dtypes
 
-    axes = wrap_dims(dim, a.ndim)
+    axes = wrap_dims(dim, input.ndim)
     np_dtype = dtypes.to_numpy_dtype(dtype)
-    if np_dtype is None and a._data.dtype.kind in "biu":
+    if np_dtype is None and input._data.dtype.kind in "biu":
         np_dtype = np.dtype(np.int64)
-    out = np.asarray(a._data.sum(axis=axes, keepdims=keepdim, dtype=np_dtype))
-    shape = a._data.shape
+    out = np.asarray(input._data.sum(axis=axes, keepdims=keepdim, dtype=np_dtype))
+    shape = input._data.shape
     name = "SumBackward0" if dim is None else "SumBackward1"
-    return record(Tensor(out), name, (a,), lambda g: (_expand_grad(g, shape, axes, keepdim),))
+    return record(Tensor(out), name, (input,), lambda g: (_expand_grad(g, shape, axes, keepdim),))
 
 
 def mean(input: Tensor, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype=None) -> Tensor:  # noqa: A002 - torch's names
     r""":math:`\frac{1}{N}\sum_i a_i` over ``dim``; d/da = 1/N for every element."""
-    a = input  # torch's argument names outside, the maths' short names inside
     from .. import dtypes
 
     np_dtype = dtypes.to_numpy_dtype(dtype)
-    if (np_dtype or a._data.dtype).kind != "f":
+    if (np_dtype or input._data.dtype).kind != "f":
         raise RuntimeError(
             "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {dtypes.torch_name(a._data.dtype)}. help: call .float() first."
+            f"or complex dtype. Got: {dtypes.torch_name(input._data.dtype)}. help: call .float() first."
         )
-    axes = wrap_dims(dim, a.ndim)
-    data = a._data if np_dtype is None else a._data.astype(np_dtype)
+    axes = wrap_dims(dim, input.ndim)
+    data = input._data if np_dtype is None else input._data.astype(np_dtype)
     out = np.asarray(data.mean(axis=axes, keepdims=keepdim))
     shape, count = data.shape, _count(data.shape, axes)
     name = "MeanBackward0" if dim is None else "MeanBackward1"
     return record(
-        Tensor(out), name, (a,), lambda g: (_expand_grad(g / count, shape, axes, keepdim),)
+        Tensor(out), name, (input,), lambda g: (_expand_grad(g / count, shape, axes, keepdim),)
     )
 
 
@@ -118,34 +116,30 @@ def max(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001,A002
     ``max(a, other_tensor)`` is the elementwise :func:`maximum`. The gradient goes to the
     element(s) chosen; on ties in a full reduction it is shared evenly.
     """
-    a = input  # torch's argument names outside, the maths' short names inside
     if isinstance(dim, Tensor):
         from .elementwise import maximum
 
-        return maximum(a, dim)
-    return _extreme(a, dim, keepdim, "max")
+        return maximum(input, dim)
+    return _extreme(input, dim, keepdim, "max")
 
 
 def min(input: Tensor, dim=None, keepdim: bool = False):  # noqa: A001,A002
     """The smallest value, or ``(values, indices)`` along ``dim``; see :func:`max`."""
-    a = input  # torch's argument names outside, the maths' short names inside
     if isinstance(dim, Tensor):
         from .elementwise import minimum
 
-        return minimum(a, dim)
-    return _extreme(a, dim, keepdim, "min")
+        return minimum(input, dim)
+    return _extreme(input, dim, keepdim, "min")
 
 
 def argmax(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - torch's names
     """Index of the largest value (of the flattened tensor when ``dim`` is None); first on ties."""
-    a = input  # torch's argument names outside, the maths' short names inside
-    return _arg(a, dim, keepdim, np.argmax)
+    return _arg(input, dim, keepdim, np.argmax)
 
 
 def argmin(input: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:  # noqa: A002 - torch's names
     """Index of the smallest value (of the flattened tensor when ``dim`` is None); first on ties."""
-    a = input  # torch's argument names outside, the maths' short names inside
-    return _arg(a, dim, keepdim, np.argmin)
+    return _arg(input, dim, keepdim, np.argmin)
 
 
 def _arg(a: Tensor, dim, keepdim: bool, fn) -> Tensor:
@@ -198,17 +192,16 @@ def var(
 
     ``unbiased=False`` (or ``correction=0``) divides by N. d/da_i = 2 (a_i - ā)/(N - c).
     """
-    a = input  # torch's argument names outside, the maths' short names inside
-    axes, centred, divisor = _deviations(a, "var", dim, unbiased, correction)
+    axes, centred, divisor = _deviations(input, "var", dim, unbiased, correction)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.asarray(np.sum(centred * centred, axis=axes, keepdims=keepdim) / divisor)
-    out = out.astype(a._data.dtype, copy=False)
+    out = out.astype(input._data.dtype, copy=False)
 
     def backward(g):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (_expand_grad(g, centred.shape, axes, keepdim) * (2 / divisor) * centred,)
 
-    return record(Tensor(out), "VarBackward0", (a,), backward)
+    return record(Tensor(out), "VarBackward0", (input,), backward)
 
 
 def std(
@@ -223,11 +216,10 @@ def std(
 
     d/da_i = (a_i - ā) / ((N - c) std); where std is 0 this is nan, as in torch.
     """
-    a = input  # torch's argument names outside, the maths' short names inside
-    axes, centred, divisor = _deviations(a, "std", dim, unbiased, correction)
+    axes, centred, divisor = _deviations(input, "std", dim, unbiased, correction)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.sqrt(np.sum(centred * centred, axis=axes, keepdims=True) / divisor)
-    out = out.astype(a._data.dtype, copy=False)
+    out = out.astype(input._data.dtype, copy=False)
     if keepdim:
         shaped = out
     else:
@@ -238,4 +230,4 @@ def std(
         with np.errstate(divide="ignore", invalid="ignore"):
             return (g_full * centred / (divisor * out),)
 
-    return record(Tensor(shaped), "StdBackward0", (a,), backward)
+    return record(Tensor(shaped), "StdBackward0", (input,), backward)

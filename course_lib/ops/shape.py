@@ -56,11 +56,10 @@ def _infer(shape: tuple[int, ...], numel: int) -> tuple[int, ...]:
 
 def reshape(input: Tensor, *shape) -> Tensor:  # noqa: A002 - torch's names
     """The same values with a new shape (one size may be -1); d/da = g reshaped back."""
-    a = input  # torch's argument names outside, the maths' short names inside
-    new_shape = _infer(_sizes(shape), a._data.size)
-    old_shape = a._data.shape
-    out = a._data.reshape(new_shape)
-    return record(Tensor(out), "ViewBackward0", (a,), lambda g: (g.reshape(old_shape),))
+    new_shape = _infer(_sizes(shape), input._data.size)
+    old_shape = input._data.shape
+    out = input._data.reshape(new_shape)
+    return record(Tensor(out), "ViewBackward0", (input,), lambda g: (g.reshape(old_shape),))
 
 
 view = reshape
@@ -68,44 +67,41 @@ view = reshape
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:  # noqa: A002 - torch's names
     """Merge dimensions ``start_dim..end_dim`` (inclusive) into one."""
-    a = input  # torch's argument names outside, the maths' short names inside
-    if a.ndim == 0:
-        return reshape(a, 1)
-    start, end = wrap_dim(start_dim, a.ndim), wrap_dim(end_dim, a.ndim)
+    if input.ndim == 0:
+        return reshape(input, 1)
+    start, end = wrap_dim(start_dim, input.ndim), wrap_dim(end_dim, input.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shape = a._data.shape
+    shape = input._data.shape
     merged = int(np.prod(shape[start : end + 1], dtype=np.int64))
-    return reshape(a, shape[:start] + (merged,) + shape[end + 1 :])
+    return reshape(input, shape[:start] + (merged,) + shape[end + 1 :])
 
 
 def permute(input: Tensor, *dims) -> Tensor:  # noqa: A002 - torch's names
     """Reorder the dimensions; the gradient is permuted back with the inverse order."""
-    a = input  # torch's argument names outside, the maths' short names inside
     dims = _sizes(dims)
-    if len(dims) != a.ndim:
+    if len(dims) != input.ndim:
         raise RuntimeError(
             "permute(sparse_coo): number of dimensions in the tensor input does not match the "
-            f"length of the desired ordering of dimensions i.e. input.dim() = {a.ndim} is not "
+            f"length of the desired ordering of dimensions i.e. input.dim() = {input.ndim} is not "
             f"equal to len(dims) = {len(dims)}"
         )
-    axes = tuple(wrap_dim(d, a.ndim) for d in dims)
+    axes = tuple(wrap_dim(d, input.ndim) for d in dims)
     if len(set(axes)) != len(axes):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
     inverse = tuple(np.argsort(axes))
-    out = np.transpose(a._data, axes)
-    return record(Tensor(out), "PermuteBackward0", (a,), lambda g: (np.transpose(g, inverse),))
+    out = np.transpose(input._data, axes)
+    return record(Tensor(out), "PermuteBackward0", (input,), lambda g: (np.transpose(g, inverse),))
 
 
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:  # noqa: A002 - torch's names
     """Swap two dimensions; the gradient swaps them back."""
-    a = input  # torch's argument names outside, the maths' short names inside
-    if a.ndim == 0:
+    if input.ndim == 0:
         wrap_dim(dim0, 0), wrap_dim(dim1, 0)
-        return reshape(a, ())
-    d0, d1 = wrap_dim(dim0, a.ndim), wrap_dim(dim1, a.ndim)
-    out = np.swapaxes(a._data, d0, d1)
-    return record(Tensor(out), "TransposeBackward0", (a,), lambda g: (np.swapaxes(g, d0, d1),))
+        return reshape(input, ())
+    d0, d1 = wrap_dim(dim0, input.ndim), wrap_dim(dim1, input.ndim)
+    out = np.swapaxes(input._data, d0, d1)
+    return record(Tensor(out), "TransposeBackward0", (input,), lambda g: (np.swapaxes(g, d0, d1),))
 
 
 def T(a: Tensor) -> Tensor:
@@ -115,25 +111,23 @@ def T(a: Tensor) -> Tensor:
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:  # noqa: A002 - torch's names
     """Insert a dimension of size 1 at ``dim`` (``-1`` appends one)."""
-    a = input  # torch's argument names outside, the maths' short names inside
-    axis = wrap_dim(dim, a.ndim + 1)
-    out = np.expand_dims(a._data, axis)
-    return record(Tensor(out), "UnsqueezeBackward0", (a,), lambda g: (np.squeeze(g, axis),))
+    axis = wrap_dim(dim, input.ndim + 1)
+    out = np.expand_dims(input._data, axis)
+    return record(Tensor(out), "UnsqueezeBackward0", (input,), lambda g: (np.squeeze(g, axis),))
 
 
 def squeeze(input: Tensor, dim=None) -> Tensor:  # noqa: A002 - torch's names
     """Remove dimensions of size 1 (all of them, or only ``dim``; a larger one is kept, as torch)."""
-    a = input  # torch's argument names outside, the maths' short names inside
-    shape = a._data.shape
+    shape = input._data.shape
     if dim is None:
         axes = tuple(i for i, n in enumerate(shape) if n == 1)
         name = "SqueezeBackward0"
     else:
         dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-        axes = tuple(i for i in (wrap_dim(d, a.ndim) for d in dims) if a.ndim and shape[i] == 1)
+        axes = tuple(i for i in (wrap_dim(d, input.ndim) for d in dims) if input.ndim and shape[i] == 1)
         name = "SqueezeBackward1" if isinstance(dim, (int, np.integer)) else "SqueezeBackward2"
-    out = np.squeeze(a._data, axes)
-    return record(Tensor(out), name, (a,), lambda g: (g.reshape(shape),))
+    out = np.squeeze(input._data, axes)
+    return record(Tensor(out), name, (input,), lambda g: (g.reshape(shape),))
 
 
 def expand(a: Tensor, *sizes) -> Tensor:

@@ -19,9 +19,11 @@ def freeze(optimizer: Any, module: Module) -> None:
     """Stop training ``module``: no gradients, out of the param groups, no optimizer state.
 
     Each parameter of ``module`` gets ``requires_grad=False`` and ``grad=None``, leaves every
-    ``group["params"]`` and loses its ``optimizer.state`` entry (``state_dict()`` numbers the
-    state by the parameters in the groups, so a leftover entry breaks it). Parameters are
-    compared with ``is``: ``p in list`` would compare tensors elementwise.
+    ``group["params"]`` (and its name leaves ``group["param_names"]`` when the optimizer was
+    built from ``named_parameters()``) and loses its ``optimizer.state`` entry
+    (``state_dict()`` numbers the state by the parameters in the groups, so a leftover entry
+    breaks it). Parameters are compared by identity: ``p in list`` would compare tensors
+    elementwise.
 
     Args:
         optimizer: the optimizer that trains ``module`` (and possibly more).
@@ -32,5 +34,10 @@ def freeze(optimizer: Any, module: Module) -> None:
         p.requires_grad_(False)
         p.grad = None
         optimizer.state.pop(p, None)
+    frozen_ids = {id(p) for p in frozen}
     for group in optimizer.param_groups:
-        group["params"] = [p for p in group["params"] if not any(p is q for q in frozen)]
+        keep = [id(p) not in frozen_ids for p in group["params"]]
+        # Built from named_parameters(), a group also holds each parameter's name, in step.
+        if "param_names" in group:
+            group["param_names"] = [name for name, kept in zip(group["param_names"], keep) if kept]
+        group["params"] = [p for p, kept in zip(group["params"], keep) if kept]

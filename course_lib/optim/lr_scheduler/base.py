@@ -62,6 +62,19 @@ def _check_optimizer(optimizer: Any) -> None:
         )
 
 
+def _check_resumable(optimizer: Optimizer) -> None:
+    """A scheduler built with ``last_epoch >= 0`` needs every group's ``initial_lr``."""
+    for i, group in enumerate(optimizer.param_groups):
+        if "initial_lr" not in group:
+            raise KeyError(
+                f"param 'initial_lr' is not specified in param_groups[{i}] when "
+                "resuming scheduler with last_epoch >= 0. help: to resume, build "
+                "the scheduler as for a fresh run (last_epoch=-1, the default), then "
+                "call optimizer.load_state_dict(...) and scheduler.load_state_dict(...) "
+                "with the saved states, in that order."
+            )
+
+
 def _format_param(name: str, optimizer: Optimizer, param: Any) -> list:
     """One value per param group: a scalar is repeated, a list/tuple must match in length."""
     if isinstance(param, (list, tuple)):
@@ -132,15 +145,7 @@ class LRScheduler:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
         else:
-            for i, group in enumerate(optimizer.param_groups):
-                if "initial_lr" not in group:
-                    raise KeyError(
-                        f"param 'initial_lr' is not specified in param_groups[{i}] when "
-                        "resuming scheduler with last_epoch >= 0. help: to resume, build "
-                        "the scheduler as for a fresh run (last_epoch=-1, the default), then "
-                        "call optimizer.load_state_dict(...) and scheduler.load_state_dict(...) "
-                        "with the saved states, in that order."
-                    )
+            _check_resumable(optimizer)
         self.base_lrs: list[float] = _group_values(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         self._initial_step()

@@ -68,7 +68,9 @@ class CosineAnnealingLR(LRScheduler):
         groups = self.optimizer.param_groups
         t, T_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._step_count == 1 and t > 0:
-            # first real step of a resumed schedule: nothing to recurse from, use the closed form
+            # Reached only by a direct get_lr() call on a scheduler built with last_epoch > 0,
+            # before any step(): there is no previous step to recurse from, so, as torch
+            # does, the closed form at t.
             return [
                 eta_min + (base - eta_min) * (1 + math.cos(t * math.pi / T_max)) / 2
                 for base in self.base_lrs

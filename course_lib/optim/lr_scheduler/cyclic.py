@@ -1,9 +1,8 @@
-"""Cyclical schedules, stepped after every batch: CyclicLR and OneCycleLR.
+"""CyclicLR: the learning rate cycles between two bounds, stepped after every batch.
 
-Both cycle the momentum inversely to the learning rate (``group["momentum"]`` for SGD
-and RMSprop, the first entry of ``group["betas"]`` for Adam-style optimizers) unless
-``cycle_momentum=False``. Neither is chainable: the rate is a closed-form function of
-the step.
+It cycles the momentum inversely to the learning rate unless ``cycle_momentum=False``
+(see ``_momentum.py``, shared with OneCycleLR in ``onecycle.py``). It is not chainable:
+the rate is a closed-form function of the step.
 """
 from __future__ import annotations
 
@@ -12,29 +11,11 @@ import types
 from typing import Any, Callable
 
 from ..optimizer import Optimizer
+from ._momentum import _CyclesMomentum, _momentum_key, _set_momentum
 from .base import LRScheduler, _check_optimizer, _format_param
 
 
-def _momentum_key(optimizer: Optimizer) -> bool:
-    """True when momentum lives in ``betas[0]`` (Adam-style), False for ``momentum``."""
-    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-        raise ValueError(
-            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled. "
-            "help: pass cycle_momentum=False, or use an optimizer with momentum (SGD) or "
-            "betas (Adam)."
-        )
-    return "betas" in optimizer.defaults
-
-
-def _set_momentum(group: dict, momentum: float, use_beta1: bool) -> None:
-    """Write the cycled momentum into the group (``betas[0]`` or ``momentum``)."""
-    if use_beta1:
-        group["betas"] = (momentum, *group["betas"][1:])
-    else:
-        group["momentum"] = momentum
-
-
-class CyclicLR(LRScheduler):
+class CyclicLR(_CyclesMomentum, LRScheduler):
     """Cycle the learning rate between ``base_lr`` and ``max_lr`` (Smith, "Cyclical
     Learning Rates for Training Neural Networks", https://arxiv.org/abs/1506.01186).
 
@@ -150,28 +131,32 @@ class CyclicLR(LRScheduler):
             return 1 / (2.0 ** (x - 1))
         return self.gamma**x
 
-    def get_lr(self) -> list[float]:
-        """The closed form at ``last_epoch``; also writes the cycled momentum (a side
-        effect, as in torch)."""
-        self._warn_get_lr_outside_step()
+    def _position(self) -> tuple[float, float]:
+        """``(scale_factor, scale)`` at ``last_epoch``: where in the cycle, and its amplitude."""
         cycle = math.floor(1 + self.last_epoch / self.total_size)
         x = 1.0 + self.last_epoch / self.total_size - cycle
         if x <= self.step_ratio:
             scale_factor = x / self.step_ratio
         else:
             scale_factor = (x - 1) / (self.step_ratio - 1)
-        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
-        lrs = [
+        return scale_factor, self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+
+    def get_lr(self) -> list[float]:
+        """The closed form at ``last_epoch`` (``step()`` then sets the momentum too)."""
+        self._warn_get_lr_outside_step()
+        scale_factor, scale = self._position()
+        return [
             base + (top - base) * scale_factor * scale
             for base, top in zip(self.base_lrs, self.max_lrs, strict=True)
         ]
-        if self.cycle_momentum:
-            for group, m_base, m_max in zip(
-                self.optimizer.param_groups, self.base_momentums, self.max_momentums, strict=True
-            ):
-                momentum = m_max - (m_max - m_base) * scale_factor * scale
-                _set_momentum(group, momentum, self.use_beta1)
-        return lrs
+
+    def _momentums(self) -> list[float]:
+        """The momentum of each group at ``last_epoch``: high where the lr is low."""
+        scale_factor, scale = self._position()
+        return [
+            m_max - (m_max - m_base) * scale_factor * scale
+            for m_base, m_max in zip(self.base_momentums, self.max_momentums, strict=True)
+        ]
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state; a custom ``scale_fn`` is saved only as a callable

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from ..optimizer import Optimizer
-from .base import LRScheduler, _check_optimizer, _format_param
-from .cyclic import _momentum_key, _set_momentum
+from ._momentum import _CyclesMomentum, _momentum_key, _set_momentum
+from .base import LRScheduler, _check_optimizer, _check_resumable, _format_param
 
 
 def _annealing_cos(start: float, end: float, pct: float) -> float:
@@ -20,7 +20,7 @@ def _annealing_linear(start: float, end: float, pct: float) -> float:
     return (end - start) * pct + start
 
 
-class OneCycleLR(LRScheduler):
+class OneCycleLR(_CyclesMomentum, LRScheduler):
     """Warm the learning rate up to ``max_lr``, then anneal it far below where it started.
 
     The schedule is a list of phases; with ``T = total_steps`` and ``p = pct_start``::
@@ -104,7 +104,6 @@ class OneCycleLR(LRScheduler):
                 "help: e.g. OneCycleLR(optimizer, max_lr=0.1, epochs=10, "
                 "steps_per_epoch=len(loader))."
             )
-        self._schedule_phases = self._phases(pct_start, three_phase)
         if not isinstance(pct_start, float) or pct_start < 0 or pct_start > 1:
             raise ValueError(
                 f"Expected float between 0 and 1 pct_start, but got {pct_start}. "
@@ -133,27 +132,39 @@ class OneCycleLR(LRScheduler):
                     _set_momentum(group, m_max, self.use_beta1)
                     group["max_momentum"] = m_max
                     group["base_momentum"] = m_base
+        if last_epoch != -1:
+            _check_resumable(optimizer)  # before the phases read the groups: torch's error
+        self._schedule_phases = self._phases(pct_start, three_phase)
         super().__init__(optimizer, last_epoch)
 
     def _phases(self, pct_start: float, three_phase: bool) -> list[dict]:
-        """The phases as plain dicts: end step and the group keys to anneal between."""
+        """The phases: each one's last step, and per group the lr (and momentum) it goes between.
+
+        The values are read once from the param groups (``initial_lr``, ``max_lr``,
+        ``min_lr``, ``max_momentum``, ``base_momentum``, set above or by a loaded state).
+        """
         warm_end = float(pct_start * self.total_steps) - 1
         last = self.total_steps - 1
-
-        def phase(end_step, start_lr, end_lr, start_m, end_m):
-            return {"end_step": end_step, "start_lr": start_lr, "end_lr": end_lr,
-                    "start_momentum": start_m, "end_momentum": end_m}
-
         if three_phase:
-            return [
-                phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                phase(float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
-                      "base_momentum", "max_momentum"),
-                phase(last, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
+            plan = [
+                (warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
+                 "base_momentum", "max_momentum"),
+                (last, "initial_lr", "min_lr", "max_momentum", "max_momentum"),
             ]
+        else:
+            plan = [
+                (warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                (last, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            ]
+        groups = self.optimizer.param_groups
         return [
-            phase(warm_end, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-            phase(last, "max_lr", "min_lr", "base_momentum", "max_momentum"),
+            {
+                "end_step": end_step,
+                "lrs": [(g[start_lr], g[end_lr]) for g in groups],
+                "momentums": [(g[start_m], g[end_m]) for g in groups] if self.cycle_momentum else None,
+            }
+            for end_step, start_lr, end_lr, start_m, end_m in plan
         ]
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -161,8 +172,18 @@ class OneCycleLR(LRScheduler):
             return _annealing_cos(start, end, pct)
         return _annealing_linear(start, end, pct)
 
+    def _phase_at(self, step_num: int) -> tuple[dict, float]:
+        """The phase that holds ``step_num`` and how far into it (``pct``) the step is."""
+        start_step = 0.0
+        for i, phase in enumerate(self._schedule_phases):
+            end_step = phase["end_step"]
+            if step_num <= end_step or i == len(self._schedule_phases) - 1:
+                return phase, (step_num - start_step) / (end_step - start_step)
+            start_step = end_step
+        raise AssertionError("unreachable: the last phase always matches")
+
     def get_lr(self) -> list[float]:
-        """The closed form at ``last_epoch``; also writes the cycled momentum.
+        """The closed form at ``last_epoch`` (``step()`` then sets the momentum too).
 
         Raises:
             ValueError: stepped more than ``total_steps`` times (torch's message).
@@ -175,21 +196,10 @@ class OneCycleLR(LRScheduler):
                 f"{self.total_steps}. help: make total_steps (or epochs * steps_per_epoch) "
                 "equal to the number of scheduler.step() calls of the whole run."
             )
-        lrs = []
-        for group in self.optimizer.param_groups:
-            start_step = 0.0
-            for i, phase in enumerate(self._schedule_phases):
-                end_step = phase["end_step"]
-                if step_num <= end_step or i == len(self._schedule_phases) - 1:
-                    pct = (step_num - start_step) / (end_step - start_step)
-                    lr = self._anneal(group[phase["start_lr"]], group[phase["end_lr"]], pct)
-                    if self.cycle_momentum:
-                        momentum = self._anneal(
-                            group[phase["start_momentum"]], group[phase["end_momentum"]], pct
-                        )
-                    break
-                start_step = phase["end_step"]
-            lrs.append(lr)
-            if self.cycle_momentum:
-                _set_momentum(group, momentum, self.use_beta1)
-        return lrs
+        phase, pct = self._phase_at(step_num)
+        return [self._anneal(start, end, pct) for start, end in phase["lrs"]]
+
+    def _momentums(self) -> list[float]:
+        """The momentum of each group at ``last_epoch``: it moves opposite to the lr."""
+        phase, pct = self._phase_at(self.last_epoch)
+        return [self._anneal(start, end, pct) for start, end in phase["momentums"]]
