@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import course_lib
+from trajectories import assert_run_matches  # the one comparison of two runs
 from course_lib import optim
 
 REFERENCE = Path(__file__).parent / "reference"
@@ -29,19 +30,6 @@ TOLERANCES = {"float32": (1e-5, 1e-6), "float64": (1e-10, 1e-12)}
 pytestmark = pytest.mark.lesson12
 
 
-def assert_run_matches(got: dict, want: dict, dtype: str) -> None:
-    rtol, atol = TOLERANCES[dtype]
-    for i, (g, w) in enumerate(zip(got["params"], want["params"], strict=True)):
-        np.testing.assert_allclose(g, w, rtol=rtol, atol=atol, err_msg=f"after step {gen.CHECKPOINTS[i]}")
-    assert got["state"].keys() == want["state"].keys()
-    for index, buffers in want["state"].items():
-        assert list(got["state"][index]) == list(buffers), "state keys or their order differ"
-        for key, value in buffers.items():
-            np.testing.assert_allclose(got["state"][index][key], value, rtol=rtol, atol=atol, err_msg=key)
-    if "eval_params" in want:
-        np.testing.assert_allclose(got["eval_params"], want["eval_params"], rtol=rtol, atol=atol)
-
-
 def test_reference_data_covers_every_configuration():
     assert set(DATA["configs"]) == set(gen.CONFIGS)
 
@@ -49,7 +37,8 @@ def test_reference_data_covers_every_configuration():
 @pytest.mark.parametrize("dtype", gen.DTYPES)
 @pytest.mark.parametrize("config", sorted(gen.CONFIGS))
 def test_matches_the_authors_reference(config, dtype):
-    assert_run_matches(gen.run_config(course_lib, config, dtype), DATA["configs"][config][dtype], dtype)
+    got = gen.run_config(course_lib, config, dtype)
+    assert_run_matches(got, DATA["configs"][config][dtype], gen.CHECKPOINTS, *TOLERANCES[dtype])
 
 
 @pytest.mark.parametrize("dtype", gen.DTYPES)
@@ -59,7 +48,8 @@ def test_matches_the_authors_reference_live(config, dtype):
     pytest.importorskip("lion_pytorch")
     pytest.importorskip("schedulefree")
     torch.set_num_threads(1)
-    assert_run_matches(gen.run_config(course_lib, config, dtype), gen.run_config(torch, config, dtype), dtype)
+    got = gen.run_config(course_lib, config, dtype)
+    assert_run_matches(got, gen.run_config(torch, config, dtype), gen.CHECKPOINTS, *TOLERANCES[dtype])
 
 
 # --------------------------------------------------------------------------- behaviour

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import course_lib
+from trajectories import assert_run_matches  # the one comparison of two runs
 
 REFERENCE = Path(__file__).parent / "reference"
 _spec = importlib.util.spec_from_file_location("gen_optim_extra", REFERENCE / "gen_optim_extra.py")
@@ -33,28 +34,6 @@ DATA = json.loads((REFERENCE / "optim_extra.json").read_text())
 TOLERANCES = {"float32": (1e-5, 1e-6), "float64": (1e-10, 1e-12)}
 ROWS = [(config, dtype) for dtype in gen.DTYPES for config in gen.CONFIGS]
 TENSOR_ROWS = [(case, dtype) for dtype in gen.DTYPES for case in gen.TENSOR_CASES]
-
-
-def assert_run_matches(got: dict, want: dict, dtype: str) -> None:
-    """Compare two runs: parameters at each checkpoint, then state keys, values (and shapes)."""
-    rtol, atol = TOLERANCES[dtype]
-    for checkpoint, (g, w) in enumerate(zip(got["params"], want["params"], strict=True)):
-        np.testing.assert_allclose(
-            g, w, rtol=rtol, atol=atol, err_msg=f"parameters after step {gen.CHECKPOINTS[checkpoint]}"
-        )
-    assert {k: sorted(v) for k, v in got["state"].items()} == {
-        k: sorted(v) for k, v in want["state"].items()
-    }, "state keys differ"
-    for index, buffers in want["state"].items():
-        for key, value in buffers.items():
-            if key == "step":
-                assert got["state"][index][key] == value, f"state[{index}]['step']"
-            else:
-                np.testing.assert_allclose(
-                    got["state"][index][key], value, rtol=rtol, atol=atol, err_msg=f"state[{index}][{key!r}]"
-                )
-    if "shapes" in want:
-        assert got["shapes"] == want["shapes"], "state shapes differ"
 
 
 def test_reference_data_covers_every_configuration():
@@ -69,27 +48,27 @@ def test_reference_data_covers_every_configuration():
 @pytest.mark.parametrize(("config", "dtype"), ROWS, ids=[f"{c}-{d}" for c, d in ROWS])
 def test_optimizer_matches_torch_reference(config, dtype):
     got = gen.run_config(course_lib, config, dtype)
-    assert_run_matches(got, DATA["configs"][config][dtype], dtype)
+    assert_run_matches(got, DATA["configs"][config][dtype], gen.CHECKPOINTS, *TOLERANCES[dtype])
 
 
 @pytest.mark.parametrize(("config", "dtype"), ROWS, ids=[f"{c}-{d}" for c, d in ROWS])
 def test_optimizer_matches_torch_live(config, dtype):
     torch = pytest.importorskip("torch")
     got = gen.run_config(course_lib, config, dtype)
-    assert_run_matches(got, gen.run_config(torch, config, dtype), dtype)
+    assert_run_matches(got, gen.run_config(torch, config, dtype), gen.CHECKPOINTS, *TOLERANCES[dtype])
 
 
 @pytest.mark.parametrize(("case", "dtype"), TENSOR_ROWS, ids=[f"{c}-{d}" for c, d in TENSOR_ROWS])
 def test_adafactor_on_a_3d_parameter_matches_torch_reference(case, dtype):
     got = gen.run_tensor_case(course_lib, case, dtype)
-    assert_run_matches(got, DATA["tensor_cases"][case][dtype], dtype)
+    assert_run_matches(got, DATA["tensor_cases"][case][dtype], gen.CHECKPOINTS, *TOLERANCES[dtype])
 
 
 @pytest.mark.parametrize(("case", "dtype"), TENSOR_ROWS, ids=[f"{c}-{d}" for c, d in TENSOR_ROWS])
 def test_adafactor_on_a_3d_parameter_matches_torch_live(case, dtype):
     torch = pytest.importorskip("torch")
     got = gen.run_tensor_case(course_lib, case, dtype)
-    assert_run_matches(got, gen.run_tensor_case(torch, case, dtype), dtype)
+    assert_run_matches(got, gen.run_tensor_case(torch, case, dtype), gen.CHECKPOINTS, *TOLERANCES[dtype])
 
 
 def test_rprop_is_bit_identical_to_torch():

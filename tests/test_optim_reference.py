@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import course_lib
+from trajectories import assert_run_matches  # the one comparison of two runs
 
 REFERENCE = Path(__file__).parent / "reference"
 _spec = importlib.util.spec_from_file_location("gen_optim", REFERENCE / "gen_optim.py")
@@ -62,25 +63,6 @@ ROWS = [
 IDS = [f"{config}-{dtype}" for config, dtype, *_ in ROWS]
 
 
-def assert_run_matches(got: dict, want: dict, rtol: float, atol: float, state_rtol: float) -> None:
-    """Compare two :func:`gen.run_config` results: parameters at each checkpoint, then state."""
-    for checkpoint, (g, w) in enumerate(zip(got["params"], want["params"], strict=True)):
-        np.testing.assert_allclose(
-            g, w, rtol=rtol, atol=atol, err_msg=f"parameters after step {gen.CHECKPOINTS[checkpoint]}"
-        )
-    assert {k: sorted(v) for k, v in got["state"].items()} == {
-        k: sorted(v) for k, v in want["state"].items()
-    }, "state keys differ"
-    for index, buffers in want["state"].items():
-        for key, value in buffers.items():
-            if key == "step":
-                assert got["state"][index][key] == value, f"state[{index}]['step']"
-            else:
-                np.testing.assert_allclose(
-                    got["state"][index][key], value, rtol=state_rtol, atol=atol, err_msg=f"state[{index}][{key!r}]"
-                )
-
-
 def test_reference_data_covers_every_configuration():
     assert sorted(DATA["configs"]) == sorted(gen.CONFIGS)
     assert DATA["torch_version"].startswith("2.13")
@@ -90,14 +72,14 @@ def test_reference_data_covers_every_configuration():
 @pytest.mark.parametrize(("config", "dtype", "rtol", "atol", "state_rtol"), ROWS, ids=IDS)
 def test_optimizer_matches_torch_reference(config, dtype, rtol, atol, state_rtol):
     got = gen.run_config(course_lib, config, dtype)
-    assert_run_matches(got, DATA["configs"][config][dtype], rtol, atol, state_rtol)
+    assert_run_matches(got, DATA["configs"][config][dtype], gen.CHECKPOINTS, rtol, atol, state_rtol)
 
 
 @pytest.mark.parametrize(("config", "dtype", "rtol", "atol", "state_rtol"), ROWS, ids=IDS)
 def test_optimizer_matches_torch_live(config, dtype, rtol, atol, state_rtol):
     torch = pytest.importorskip("torch")
     got = gen.run_config(course_lib, config, dtype)
-    assert_run_matches(got, gen.run_config(torch, config, dtype), rtol, atol, state_rtol)
+    assert_run_matches(got, gen.run_config(torch, config, dtype), gen.CHECKPOINTS, rtol, atol, state_rtol)
 
 
 def test_float32_parameters_stay_float32():

@@ -1,32 +1,14 @@
 """``course_lib.viz``: every plot renders (Agg), has its size, its data, and shows nothing itself."""
 from __future__ import annotations
 
-import matplotlib
+from viz_helpers import no_show_and_close, render  # noqa: F401 - Agg backend first; the autouse fixture
 
-matplotlib.use("Agg")  # this test module only: no window, no inline backend
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import course_lib  # noqa: E402
-from course_lib import data, viz  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    """Fail if a plotting function calls plt.show(); close every figure afterwards."""
-    def forbidden(*args, **kwargs):
-        raise AssertionError("viz functions must not call plt.show()")
-
-    monkeypatch.setattr(plt, "show", forbidden)
-    yield
-    plt.close("all")
-
-
-def render(fig) -> np.ndarray:
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())
+import course_lib
+from course_lib import data, viz
 
 
 def line_data(ax):

@@ -1,34 +1,15 @@
 """``course_lib.viz`` plots of lesson 12: bars of optimizer memory, heat maps side by side."""
 from __future__ import annotations
 
-import matplotlib
+from viz_helpers import no_show_and_close, render  # noqa: F401 - Agg backend first; the autouse fixture
 
-matplotlib.use("Agg")  # this test module only: no window, no inline backend
+import numpy as np
+import pytest
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-import course_lib  # noqa: E402
-from course_lib import viz  # noqa: E402
+import course_lib
+from course_lib import viz
 
 pytestmark = pytest.mark.lesson12
-
-
-@pytest.fixture(autouse=True)
-def no_show_and_close(monkeypatch):
-    """Fail if a plotting function calls plt.show(); close every figure afterwards."""
-    def forbidden(*args, **kwargs):
-        raise AssertionError("viz functions must not call plt.show()")
-
-    monkeypatch.setattr(plt, "show", forbidden)
-    yield
-    plt.close("all")
-
-
-def render(fig) -> np.ndarray:
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())
 
 
 def test_plot_bars_one_labelled_bar_per_name_top_to_bottom():
