@@ -302,6 +302,19 @@ def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -
             fail(headline, inputs, hint=hint)
 
 
+def not_finite(got: Any) -> bool:
+    """A likely-mistake predicate: ``got`` holds inf or nan (e.g. a division by zero)."""
+    try:
+        return not np.all(np.isfinite(np.asarray(got, dtype=np.float64)))
+    except (TypeError, ValueError):
+        return False
+
+
+def rounded_normal(rng: np.random.Generator, shape: tuple[int, ...] = (3,)) -> np.ndarray:
+    """Case data: standard normal numbers rounded to 3 decimals, so that messages show them exactly."""
+    return np.round(rng.normal(size=shape), 3)
+
+
 # ---------------------------------------------------------------- running cases
 def _named_inputs(reference_fn: Callable, args: tuple) -> dict[str, Any]:
     """``{parameter name: value}`` for positional ``args`` of ``reference_fn``."""
