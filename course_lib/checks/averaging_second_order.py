@@ -1,14 +1,6 @@
-"""Checkers for lesson 13 (averaging and second-order methods).
-
-Every exercise is a pure function checked with :func:`~course_lib.checks._core.run_cases`
-against the library's own maths:
-
-* ``running_average`` and ``ema_update``: ``course_lib.optim.swa_utils.swa_average`` and
-  ``ema_average`` (what ``AveragedModel``'s SWA and EMA rules compute);
-* ``two_loop_recursion``: ``course_lib.optim.lbfgs.lbfgs_direction`` (L-BFGS's direction);
-* ``armijo``: ``course_lib.optim._line_search.armijo`` (the line search's first condition);
-* ``rprop_step``: ``course_lib.optim.rprop.rprop_update`` (one step of ``Rprop``).
-"""
+"""Checkers for lesson 13 (averaging and second-order methods): pure functions checked with ``run_cases``
+against ``course_lib.optim``: ``swa_average`` and ``ema_average`` (``AveragedModel``'s rules),
+``lbfgs_direction`` (L-BFGS), ``_line_search.armijo`` and ``rprop_update`` (one step of ``Rprop``)."""
 from __future__ import annotations
 
 from typing import Any, Callable
