@@ -10,6 +10,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ..creation import tensor
+from ..nn.functional import mse_loss
 from ..optim import SGD
 from ..optim.lr_scheduler import LambdaLR, MultiStepLR, StepLR
 from ._core import allclose, call_student, compare, fail, report_success
@@ -199,11 +200,6 @@ class _Line:
         return x * self.w + self.b
 
 
-def _mse(prediction, target):
-    diff = prediction - target
-    return (diff * diff).sum() * (1.0 / diff.numel())
-
-
 def _training_setup():
     """The model, loss, optimizer, scheduler and 4 batches the train-loop check uses."""
     rng = np.random.default_rng(7)
@@ -211,7 +207,7 @@ def _training_setup():
     batches = [(tensor(x[i]), tensor(2.0 * x[i] - 1.0)) for i in range(4)]
     model = _Line()
     optimizer = SGD(model.parameters(), lr=0.1)
-    return model, _mse, optimizer, StepLR(optimizer, step_size=2, gamma=0.5), batches
+    return model, mse_loss, optimizer, StepLR(optimizer, step_size=2, gamma=0.5), batches
 
 
 def _reference_train(model, loss_fn, optimizer, scheduler, batches, epochs):
