@@ -128,17 +128,14 @@ def call_student(fn: Callable, *args: Any, where: str | None = None, inputs: str
 
 
 # ---------------------------------------------------------------- comparing values
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (numbers.Number, np.number, np.bool_))
-
-
 def _as_array(x: Any) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, Tensor) else x)
 
 
 def _is_container(expected: Any) -> bool:
     """Compare element by element (tuples, dicts, lists of arrays) instead of as one array."""
-    return isinstance(expected, (tuple, Mapping)) or isinstance(expected, list) and not all(map(_is_number, expected))
+    return isinstance(expected, (tuple, Mapping)) or isinstance(expected, list) and not all(
+        isinstance(x, (numbers.Number, np.number, np.bool_)) for x in expected)
 
 
 def format_value(x: Any, precision: int = 4) -> str:
@@ -302,16 +299,24 @@ def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -
             fail(headline, inputs, hint=hint)
 
 
+def not_finite(got: Any) -> bool:
+    """A likely-mistake predicate: ``got`` holds inf or nan (e.g. a division by zero)."""
+    try:
+        return not np.all(np.isfinite(np.asarray(got, dtype=np.float64)))
+    except (TypeError, ValueError):
+        return False
+
+
+def rounded_normal(rng: np.random.Generator, shape: tuple[int, ...] = (3,)) -> np.ndarray:
+    """Case data: standard normal numbers rounded to 3 decimals, so that messages show them exactly."""
+    return np.round(rng.normal(size=shape), 3)
+
+
 # ---------------------------------------------------------------- running cases
 def _named_inputs(reference_fn: Callable, args: tuple) -> dict[str, Any]:
     """``{parameter name: value}`` for positional ``args`` of ``reference_fn``."""
     names = list(inspect.signature(reference_fn).parameters)
     return {names[i] if i < len(names) else f"arg{i}": value for i, value in enumerate(args)}
-
-
-def describe_inputs(reference_fn: Callable, args: tuple) -> str:
-    """``a = 2.0, b = [3. 4.]``: the case's arguments under the reference's parameter names."""
-    return ", ".join(f"{k} = {format_value(v)}" for k, v in _named_inputs(reference_fn, args).items())
 
 
 def identical(a: Any, b: Any) -> bool:
@@ -355,7 +360,7 @@ def run_cases(name: str, student_fn: Callable, reference_fn: Callable, cases: Se
     for number, (label, args) in enumerate(labelled, start=1):
         args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
         case = f'case "{label}" ({number} of {len(labelled)})' if label else f"case {number} of {len(labelled)}"
-        inputs = describe_inputs(reference_fn, args)
+        inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in _named_inputs(reference_fn, args).items())
         expected_args = copy.deepcopy(args)
         expected = reference_fn(*expected_args)
         student_args = copy.deepcopy(args)

@@ -92,22 +92,25 @@ def _as_float(value: Any, name: str, inputs: str) -> float:
              hint="return a float such as base_lr * factor.")
 
 
-def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence[str],
-                            cases: dict[str, tuple[tuple, int, str, list[float]]],
-                            mistakes: Sequence[tuple[str, Callable]]) -> None:
-    """Compare ``student_fn(step, *args)`` with a reference schedule on every step of every case
-    (``{label: (args, n_steps, reference description, expected lrs)}``; ``arg_names`` name ``step``
-    and the arguments). ``mistakes`` are ``(hint, wrong_fn(step, *args))`` rows or :class:`When` rows."""
-    for number, (label, (args, n_steps, described, expected)) in enumerate(cases.items(), start=1):
+def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence[str], scheduler: Callable[..., Any],
+                            described: Callable[..., str], cases: dict[str, tuple[tuple, int]],
+                            mistakes: Sequence[tuple[str, Callable]], expected: Callable | None = None) -> None:
+    """Compare ``student_fn(step, *args)`` with ``scheduler(optimizer, *args)`` (``args[0]`` is base_lr, the
+    optimizer's lr; ``described(*args)`` names it) on every step of every case (``{label: (args, n_steps)}``;
+    ``arg_names`` name ``step`` and the arguments; ``expected(args, n_steps)`` replaces the reference's lrs).
+    ``mistakes`` are ``(hint, wrong_fn(step, *args))`` rows or :class:`When` rows."""
+    for number, (label, (args, n_steps)) in enumerate(cases.items(), start=1):
         def inputs(step: int) -> str:
             return ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
 
+        lrs = (expected(args, n_steps) if expected else
+               reference_lrs(lambda optimizer: scheduler(optimizer, *args), args[0], n_steps))
         got = [_as_float(call_student(student_fn, step, *args, where=name, inputs=inputs(step)), name, inputs(step))
                for step in range(n_steps)]
-        step = first_difference(got, expected)
+        step = first_difference(got, lrs)
         if step is not None:
             wrong = [(hint, (lambda g, fn=fn: fn.test(step, *args)) if isinstance(fn, When)
                       else table(lambda t, fn=fn: fn(t, *args), n_steps)) for hint, fn in mistakes]
             fail_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', inputs(step),
-                          step, got, expected, schedule_hint(got, step, wrong), described)
+                          step, got, lrs, schedule_hint(got, step, wrong), described(*args))
     report_success(name, len(cases), "schedules")

@@ -1,23 +1,21 @@
 """Checkers for lesson 06 (adaptive methods): RMSprop, Adam, AMSGrad, AdamW.
 
-Each exercise is the library's own pure update function, by name and signature
-(``course_lib.optim.rmsprop.rmsprop_update``, ``adam.adam_update``, ``adam.amsgrad_denominator``,
-``adamw.adamw_update``): ``update(param, grad, state, **options) -> (new_param, new_state)``. The
-student's function runs three steps on fixed gradients next to the library's (float64), comparing
-the parameter and the state after every step and checking that the state passed in is left as it
-was; the likely mistakes (step counter from 0, no bias correction, eps inside the square root, ...)
-are the run with one change, :func:`_adam_variant`.
+Each exercise is a pure update function of ``course_lib.optim`` by name and signature,
+``update(param, grad, state, **options) -> (new_param, new_state)``, run for three steps next to the
+library's (float64); the likely mistakes are the run with one change (:func:`_adam_variant`).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
-
 import copy
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ..optim.adam import adam_update as reference_adam, amsgrad_denominator
+from ..optim.adamw import adamw_update as reference_adamw
+from ..optim.rmsprop import rmsprop_update as reference_rmsprop
 from ..tensor import Tensor
-from ._core import call_student, compare, fail, format_value, report_success, run_cases
+from ._core import call_student, compare, fail, format_value, identical, run_cases
 
 __all__ = ["check_rmsprop_update", "check_adam_update", "check_amsgrad_denominator", "check_adamw_update"]
 
@@ -44,21 +42,11 @@ def _reference_run(update: Callable, grads: Sequence[np.ndarray], **options: Any
     return history
 
 
-def _state_changed(before: dict, after: dict) -> bool:
-    """Whether the dict a student's function was given differs from its copy taken before the call."""
-    return before.keys() != after.keys() or any(
-        not np.array_equal(np.asarray(before[k]), np.asarray(after[k])) for k in before)
-
-
 def _check_runs(name: str, update: Callable, reference: Callable, runs, state_keys: Sequence[str],
                 param_mistakes: Callable, state_mistakes: Callable, param_first: bool = True) -> None:
-    """Run ``update(param, grad, state, **options) -> (param, state)`` for three steps per run next
-    to the library's ``reference`` and compare every step.
-
-    ``param_mistakes(step, reference, grads, options)`` and ``state_mistakes(key, step, reference,
-    grads, options)`` give the likely mistakes of that step (``step`` counts from 0); the state is
-    compared first when a wrong state explains a wrong parameter (``param_first=False``).
-    """
+    """Run ``update(param, grad, state, **options)`` for three steps per run next to ``reference``, comparing
+    every step with the likely mistakes ``param_mistakes(step, reference run, grads, options)`` and
+    ``state_mistakes(key, step, ...)`` (``step`` from 0); ``param_first=False``: the state first."""
     for grads, options in runs:
         library_run = _reference_run(reference, grads, **options)
         param, state = _PARAM0.copy(), {}
@@ -72,7 +60,7 @@ def _check_runs(name: str, update: Callable, reference: Callable, runs, state_ke
                 fail(f"{name} returned {format_value(out)} at step {step + 1}, not a pair (new_param, new_state).",
                      inputs, hint="return both: the new parameter and a new state dict under torch's names, "
                      "e.g. return new_param, {'step': step, ...}.")
-            if _state_changed(given, state):
+            if not identical(given, state):
                 fail(f"{name} changed the state dict it was given (at step {step + 1}).", inputs,
                      hint="build a new dict and return it; leave the one you were given as it was (the "
                      "library's update functions are pure: arrays in, new arrays out).")
@@ -111,12 +99,9 @@ def check_rmsprop_update(rmsprop_update: Callable) -> None:
     """Check ``rmsprop_update(param, grad, state, lr, alpha, eps) -> (new_param, new_state)`` (``state``
     empty on the first step, ``new_state["square_avg"]`` after it) over three steps against the library's
     ``course_lib.optim.rmsprop.rmsprop_update``."""
-    from ..optim.rmsprop import rmsprop_update as reference
-
-    _check_runs("rmsprop_update", rmsprop_update, reference, [(_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
-                                                    (_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
-                                                    (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))],
-                ["square_avg"], _rmsprop_param_mistakes, _rmsprop_state_mistakes, param_first=False)
+    _check_runs("rmsprop_update", rmsprop_update, reference_rmsprop, [
+        (_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)), (_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
+        (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))], ["square_avg"], _rmsprop_param_mistakes, _rmsprop_state_mistakes, param_first=False)
 
 
 # ------------------------------------------------------------------- Exercises 06.2 and 06.4
@@ -208,11 +193,10 @@ def check_adam_update(adam_update: Callable) -> None:
     """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
     (``state`` empty on the first step; ``step``, ``exp_avg``, ``exp_avg_sq`` after it; the state given is
     never changed) over three steps against the library's ``course_lib.optim.adam.adam_update``."""
-    from ..optim.adam import adam_update as reference
     mistakes = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
                 "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
                 "weight decay after moments", "no weight decay")
-    _check_runs("adam_update", adam_update, reference, [
+    _check_runs("adam_update", adam_update, reference_adam, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
         (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
         (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
@@ -222,10 +206,9 @@ def check_adam_update(adam_update: Callable) -> None:
 def check_adamw_update(adamw_update: Callable) -> None:
     """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
     over three steps against the library's ``course_lib.optim.adamw.adamw_update`` (decoupled decay)."""
-    from ..optim.adamw import adamw_update as reference
     mistakes = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
                 "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
-    _check_runs("adamw_update", adamw_update, reference, [
+    _check_runs("adamw_update", adamw_update, reference_adamw, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
         (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
     ], ("step", "exp_avg", "exp_avg_sq"), _adam_param_mistakes(mistakes, True), _adam_state_mistakes(True))
@@ -235,8 +218,6 @@ def check_adamw_update(adamw_update: Callable) -> None:
 def amsgrad_reference(exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: int,
                       beta2: float, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """The library's ``course_lib.optim.adam.amsgrad_denominator``: ``(denom, new_max)``."""
-    from ..optim.adam import amsgrad_denominator
-
     return amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)
 
 

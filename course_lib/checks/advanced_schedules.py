@@ -38,13 +38,12 @@ COSINE_MISTAKES = [
 
 def check_cosine_lr(cosine_lr: Callable) -> None:
     """Check ``cosine_lr(step, base_lr, eta_min, T_max)`` against ``CosineAnnealingLR``, steps 0..T_max."""
-    cases = {}
-    for label, (base_lr, eta_min, T_max) in {
-        "T_max=10, eta_min=0": (0.1, 0.0, 10), "T_max=7, eta_min=0.1": (1.0, 0.1, 7), "T_max=1": (0.5, 0.05, 1),
-    }.items():
-        expected = reference_lrs(lambda o, T=T_max, m=eta_min: CosineAnnealingLR(o, T_max=T, eta_min=m), base_lr, T_max + 1)
-        cases[label] = ((base_lr, eta_min, T_max), T_max + 1, f"CosineAnnealingLR(T_max={T_max}, eta_min={eta_min})", expected)
-    check_schedule_function("cosine_lr", cosine_lr, ("step", "base_lr", "eta_min", "T_max"), cases, COSINE_MISTAKES)
+    check_schedule_function("cosine_lr", cosine_lr, ("step", "base_lr", "eta_min", "T_max"),
+                            lambda o, b, m, T: CosineAnnealingLR(o, T_max=T, eta_min=m),
+                            lambda b, m, T: f"CosineAnnealingLR(T_max={T}, eta_min={m})", {
+        "T_max=10, eta_min=0": ((0.1, 0.0, 10), 11), "T_max=7, eta_min=0.1": ((1.0, 0.1, 7), 8),
+        "T_max=1": ((0.5, 0.05, 1), 2),
+    }, COSINE_MISTAKES)
 
 
 def warmup_cosine_scheduler(optimizer: SGD, eta_min: float, warmup_steps: int, total_steps: int) -> SequentialLR:
@@ -91,19 +90,19 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
     """Check ``warmup_cosine_lr(step, base_lr, eta_min, warmup_steps, total_steps)``. Steps ``0..total_steps``
     must match :func:`warmup_cosine_scheduler` (SequentialLR of LinearLR and CosineAnnealingLR); after
     ``total_steps`` the lr stays at ``eta_min``, as in nanoGPT's ``get_lr``."""
-    cases = {}
-    for label, (base_lr, eta_min, W, total) in {
-        "5 warm-up steps, 20 in all": (0.1, 0.01, 5, 20),
-        "3 warm-up steps, 10 in all, eta_min=0": (1.0, 0.0, 3, 10),
-        "1 warm-up step": (0.5, 0.05, 1, 6),
-    }.items():
-        expected = reference_lrs(lambda o, m=eta_min, w=W, T=total: warmup_cosine_scheduler(o, m, w, T), base_lr, total + 1)
-        cases[label] = ((base_lr, eta_min, W, total), total + 4,
-                        f"SequentialLR(LinearLR(start_factor=1/{W + 1}, total_iters={W}), CosineAnnealingLR(T_max="
-                        f"{total - W}, eta_min={eta_min}), milestones=[{W}]), held at eta_min after total_steps",
-                        expected + [eta_min] * 3)
-    check_schedule_function("warmup_cosine_lr", warmup_cosine_lr,
-                            ("step", "base_lr", "eta_min", "warmup_steps", "total_steps"), cases, WARMUP_COSINE_MISTAKES)
+    def expected(args, n_steps):  # torch's cosine climbs back after T_max: hold eta_min there instead
+        base_lr, eta_min, W, total = args
+        return reference_lrs(lambda o: warmup_cosine_scheduler(o, eta_min, W, total), base_lr, total + 1) + [eta_min] * 3
+
+    check_schedule_function("warmup_cosine_lr", warmup_cosine_lr, ("step", "base_lr", "eta_min", "warmup_steps",
+                                                                   "total_steps"), None,
+                            lambda b, m, W, T: f"SequentialLR(LinearLR(start_factor=1/{W + 1}, total_iters={W}), "
+                            f"CosineAnnealingLR(T_max={T - W}, eta_min={m}), milestones=[{W}]), held at eta_min "
+                            "after total_steps", {
+        "5 warm-up steps, 20 in all": ((0.1, 0.01, 5, 20), 24),
+        "3 warm-up steps, 10 in all, eta_min=0": ((1.0, 0.0, 3, 10), 14),
+        "1 warm-up step": ((0.5, 0.05, 1, 6), 10),
+    }, WARMUP_COSINE_MISTAKES, expected)
 
 
 def _restarts(late: bool = False, grow: Callable | None = None, no_eta_min: bool = False) -> Callable:
@@ -132,17 +131,12 @@ RESTART_MISTAKES = [
 
 def check_warm_restarts_lr(warm_restarts_lr: Callable) -> None:
     """Check ``warm_restarts_lr(step, base_lr, eta_min, T_0, T_mult)`` against ``CosineAnnealingWarmRestarts``."""
-    cases = {}
-    for label, (base_lr, eta_min, T_0, T_mult, n) in {
-        "T_0=5, T_mult=1": (0.1, 0.0, 5, 1, 16), "T_0=3, T_mult=2": (0.1, 0.001, 3, 2, 25),
-        "T_0=2, T_mult=3": (1.0, 0.1, 2, 3, 30),
-    }.items():
-        expected = reference_lrs(
-            lambda o, T=T_0, k=T_mult, m=eta_min: CosineAnnealingWarmRestarts(o, T_0=T, T_mult=k, eta_min=m), base_lr, n)
-        cases[label] = ((base_lr, eta_min, T_0, T_mult), n,
-                        f"CosineAnnealingWarmRestarts(T_0={T_0}, T_mult={T_mult}, eta_min={eta_min})", expected)
     check_schedule_function("warm_restarts_lr", warm_restarts_lr, ("step", "base_lr", "eta_min", "T_0", "T_mult"),
-                            cases, RESTART_MISTAKES)
+                            lambda o, b, m, T, k: CosineAnnealingWarmRestarts(o, T_0=T, T_mult=k, eta_min=m),
+                            lambda b, m, T, k: f"CosineAnnealingWarmRestarts(T_0={T}, T_mult={k}, eta_min={m})", {
+        "T_0=5, T_mult=1": ((0.1, 0.0, 5, 1), 16), "T_0=3, T_mult=2": ((0.1, 0.001, 3, 2), 25),
+        "T_0=2, T_mult=3": ((1.0, 0.1, 2, 3), 30),
+    }, RESTART_MISTAKES)
 
 
 POLYNOMIAL_MISTAKES = [
@@ -158,13 +152,9 @@ POLYNOMIAL_MISTAKES = [
 
 def check_polynomial_lr(polynomial_lr: Callable) -> None:
     """Check ``polynomial_lr(step, base_lr, total_iters, power)`` against ``PolynomialLR``."""
-    cases = {}
-    for label, (base_lr, total_iters, power) in {
-        "total_iters=5, power=1 (linear)": (0.1, 5, 1.0), "total_iters=8, power=2": (1.0, 8, 2.0),
-        "total_iters=4, power=0.5": (0.5, 4, 0.5),
-    }.items():
-        n = total_iters + 4
-        expected = reference_lrs(lambda o, T=total_iters, p=power: PolynomialLR(o, total_iters=T, power=p), base_lr, n)
-        cases[label] = ((base_lr, total_iters, power), n, f"PolynomialLR(total_iters={total_iters}, power={power})", expected)
-    check_schedule_function("polynomial_lr", polynomial_lr, ("step", "base_lr", "total_iters", "power"), cases,
-                            POLYNOMIAL_MISTAKES)
+    check_schedule_function("polynomial_lr", polynomial_lr, ("step", "base_lr", "total_iters", "power"),
+                            lambda o, b, T, p: PolynomialLR(o, total_iters=T, power=p),
+                            lambda b, T, p: f"PolynomialLR(total_iters={T}, power={p})", {
+        "total_iters=5, power=1 (linear)": ((0.1, 5, 1.0), 9), "total_iters=8, power=2": ((1.0, 8, 2.0), 12),
+        "total_iters=4, power=0.5": ((0.5, 4, 0.5), 8),
+    }, POLYNOMIAL_MISTAKES)

@@ -1,53 +1,29 @@
-"""Checkers for lesson 13 (averaging and second-order methods).
-
-Every exercise is a pure function checked with :func:`~course_lib.checks._core.run_cases`
-against the library's own maths:
-
-* ``running_average`` and ``ema_update``: ``course_lib.optim.swa_utils.swa_average`` and
-  ``ema_average`` (what ``AveragedModel``'s SWA and EMA rules compute);
-* ``two_loop_recursion``: ``course_lib.optim.lbfgs.lbfgs_direction`` (L-BFGS's direction);
-* ``armijo``: ``course_lib.optim._line_search.armijo`` (the line search's first condition);
-* ``rprop_step``: ``course_lib.optim.rprop.rprop_update`` (one step of ``Rprop``).
-"""
+"""Checkers for lesson 13 (averaging and second-order methods): pure functions checked with ``run_cases``
+against ``course_lib.optim``: ``swa_average`` and ``ema_average`` (``AveragedModel``'s rules),
+``lbfgs_direction`` (L-BFGS), ``_line_search.armijo`` and ``rprop_update`` (one step of ``Rprop``)."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 import numpy as np
 
-from ._core import EXACT, run_cases
+from ..optim._line_search import armijo as _armijo
+from ..optim.lbfgs import lbfgs_direction
+from ..optim.rprop import rprop_update
+from ..optim.swa_utils import ema_average, swa_average
+from ._core import EXACT, not_finite, rounded_normal as _rng_array, run_cases
 
-__all__ = [
-    "check_running_average",
-    "check_ema_update",
-    "check_two_loop_recursion",
-    "check_armijo",
-    "check_rprop_step",
-]
-
-
-def _rng_array(rng: np.random.Generator, shape=(3,)) -> np.ndarray:
-    return np.round(rng.normal(size=shape), 3)
+__all__ = ["check_running_average", "check_ema_update", "check_two_loop_recursion", "check_armijo", "check_rprop_step"]
 
 
 # ------------------------------------------------------------------- Exercise 13.1
-def _not_finite(got: Any) -> bool:
-    """A result holding inf or nan (a division by n = 0)."""
-    try:
-        return not np.all(np.isfinite(np.asarray(got, dtype=np.float64)))
-    except (TypeError, ValueError):
-        return False
-
-
 def _running_average_reference(avg: np.ndarray, param: np.ndarray, n: int) -> np.ndarray:
-    from ..optim.swa_utils import swa_average
-
-    return swa_average(np.asarray(avg, dtype=np.float64), np.asarray(param, dtype=np.float64), n)
+    return swa_average(avg, param, n)
 
 
 RUNNING_AVERAGE_MISTAKES = [
     ("the newest iterate is number n + 1, so its weight is 1 / (n + 1), not 1 / n",
-     lambda avg, param, n: avg + (param - avg) / n if n else _not_finite),
+     lambda avg, param, n: avg + (param - avg) / n if n else not_finite),
     ("the old mean holds n iterates and keeps the weight n / (n + 1): (n * avg + param) / (n + 1); "
      "yours gives it the same weight as the new iterate", lambda avg, param, n: (avg + param) / (n + 1)),
     ("this is a moving average with weight 1/2 ((avg + param) / 2): the mean of n + 1 iterates gives "
@@ -70,9 +46,7 @@ def check_running_average(running_average: Callable) -> None:
 
 # ------------------------------------------------------------------- Exercise 13.2
 def _ema_reference(ema: np.ndarray, param: np.ndarray, decay: float) -> np.ndarray:
-    from ..optim.swa_utils import ema_average
-
-    return ema_average(np.asarray(ema, dtype=np.float64), np.asarray(param, dtype=np.float64), decay)
+    return ema_average(ema, param, decay)
 
 
 EMA_MISTAKES = [
@@ -100,8 +74,6 @@ def check_ema_update(ema_update: Callable) -> None:
 
 # ------------------------------------------------------------------- Exercise 13.3
 def _two_loop_reference(flat_grad, old_dirs, old_stps, ro, H_diag) -> np.ndarray:
-    from ..optim.lbfgs import lbfgs_direction
-
     return lbfgs_direction(flat_grad, old_dirs, old_stps, ro, H_diag)[0]
 
 
@@ -143,12 +115,9 @@ TWO_LOOP_MISTAKES = [
 def _curvature_pairs(rng: np.random.Generator, n: int, k: int) -> tuple[list, list, list, float]:
     """``k`` pairs ``(s, y = A s)`` of a positive definite ``A``: ``(old_dirs, old_stps, ro, H_diag)``."""
     m = rng.normal(size=(n, n))
-    a = m @ m.T + n * np.eye(n)
     stps = [rng.normal(size=n) for _ in range(k)]
-    dirs = [a @ s for s in stps]
-    ro = [1.0 / (y @ s) for y, s in zip(dirs, stps)]
-    h_diag = (dirs[-1] @ stps[-1]) / (dirs[-1] @ dirs[-1]) if k else 1.0
-    return dirs, stps, ro, h_diag
+    dirs = [(m @ m.T + n * np.eye(n)) @ s for s in stps]
+    return dirs, stps, [1.0 / (y @ s) for y, s in zip(dirs, stps)], (dirs[-1] @ stps[-1]) / (dirs[-1] @ dirs[-1]) if k else 1.0
 
 
 def check_two_loop_recursion(two_loop_recursion: Callable) -> None:
@@ -165,9 +134,7 @@ def check_two_loop_recursion(two_loop_recursion: Callable) -> None:
 
 # ------------------------------------------------------------------- Exercise 13.4
 def _armijo_reference(f_new, f, t, gtd, c1=1e-4) -> bool:
-    from ..optim._line_search import armijo
-
-    return armijo(f_new, f, t, gtd, c1)
+    return _armijo(f_new, f, t, gtd, c1)
 
 
 # The answers are True or False, so on a case every wrong row that disagrees with the reference
@@ -202,11 +169,7 @@ def check_armijo(armijo: Callable) -> None:
 
 # ------------------------------------------------------------------- Exercise 13.5
 def _rprop_reference(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
-    from ..optim.rprop import rprop_update
-
-    new_param, state = rprop_update(np.asarray(param, dtype=np.float64), np.asarray(grad, dtype=np.float64),
-                                    {"step": 1.0, "prev": np.asarray(prev, dtype=np.float64),
-                                     "step_size": np.asarray(step_size, dtype=np.float64)},
+    new_param, state = rprop_update(param, grad, {"step": 1.0, "prev": prev, "step_size": step_size},
                                     etas=etas, step_sizes=step_sizes)
     return new_param, state["prev"], state["step_size"]
 

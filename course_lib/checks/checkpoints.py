@@ -10,12 +10,14 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import nn
+from ..optim.adam import Adam
+from ..optim.lr_scheduler import OneCycleLR
 from ..random import manual_seed
 from ..serialization import load
 from ..tensor import Tensor
 from ..training import CHECKPOINT_KEYS as KEYS
 from ..training import save_checkpoint
-from ._core import call_student, compare, describe_difference, fail, format_value, report_success
+from ._core import call_student, compare, describe_difference, fail, format_value, report_success, require
 
 __all__ = ["make_run", "train_epoch", "check_save_checkpoint", "check_load_checkpoint", "check_resume_training",
            "check_freeze"]
@@ -30,8 +32,6 @@ def _data() -> tuple[Tensor, Tensor]:
 
 def make_run(seed: int = 0, total_steps: int = 12) -> tuple:
     """A small seeded run: ``(model, Adam optimizer, OneCycleLR scheduler)``."""
-    from ..optim.adam import Adam
-    from ..optim.lr_scheduler import OneCycleLR
     manual_seed(seed)
     model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
     optimizer = Adam(model.parameters(), lr=0.01)
@@ -54,11 +54,6 @@ def _trained(epochs: int, seed: int = 0) -> tuple:
     for _ in range(epochs):
         train_epoch(*run)
     return run
-
-
-def _difference(got: Any, expected: Any) -> str | None:
-    """How a saved or restored structure differs from the reference (exact comparison), or None."""
-    return describe_difference(got, expected, rtol=0, atol=0)
 
 
 # ---------------------------------------------------------------------------- checkers
@@ -104,7 +99,7 @@ def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
                  if tutorial else _SAVE_HINTS[missing[0]] if missing else
                  f"save exactly the keys {list(KEYS)}, nothing else."))
         for key in KEYS:
-            problem = _difference(got[key], expected[key])
+            problem = describe_difference(got[key], expected[key], rtol=0, atol=0)
             if problem:
                 fail(f"{where}: checkpoint[{key!r}] is wrong.", difference=problem, hint=f"save epoch exactly as given ({steps} here): it counts the epochs "
                      "already done." if key == "epoch" else f"save {key}.state_dict() taken at the moment of saving.")
@@ -129,7 +124,7 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
                                        "schedule restarts (last_epoch goes back to 0)."),
         ]:
             k = ("model", "optimizer", "scheduler").index(name)
-            problem = _difference(target[k].state_dict(), source[k].state_dict())
+            problem = describe_difference(target[k].state_dict(), source[k].state_dict(), rtol=0, atol=0)
             if problem:
                 fail(f"{where}: {name}.state_dict() differs from the saved one.", difference=problem, hint=f"the {what} {'were' if what == 'weights' else 'was'} not restored: {hint}")
         compare(returned, steps, f"{where}, the epoch load_checkpoint returned",
@@ -189,7 +184,6 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
     """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains. The run uses
     ``zero_grad(set_to_none=False)`` after freezing: gradients become zero tensors, the case in which Adam's
     momentum alone would still move a layer that was only marked ``requires_grad_(False)``."""
-    from ..optim.adam import Adam
     X, y = _data()
     cases = {"first layer": 0, "last layer": 2}
     for label, index in cases.items():
@@ -227,9 +221,7 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
              "set p.grad = None for each frozen parameter: the optimizer no longer clears it, so the stale gradient "
              "would stay."),
         ]
-        for wrong, what, hint in checks:
-            if wrong:
-                fail(f"{where}, {what}", hint=hint)
+        require([(wrong, f"{where}, {what}", hint) for wrong, what, hint in checks])
     report_success("freeze", len(cases))
 
 

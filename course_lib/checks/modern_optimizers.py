@@ -1,19 +1,19 @@
 """Checkers for lesson 12 (modern optimizers): memory, Adafactor, Lion, Muon, schedule-free AdamW.
 
-Every exercise is a pure function, checked with :func:`~course_lib.checks._core.run_cases`
-against the reference in ``course_lib.optim`` (float64 cases; the states come from a few
-steps of the reference, so that every buffer is non-zero), with a table of likely mistakes:
-each row is the reference computed with one change.
+Pure functions, checked with ``run_cases`` against ``course_lib.optim`` in float64 (states from a few
+reference steps, so every buffer is non-zero); each likely mistake is the reference with one change.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .. import optim
 from ..optim.adafactor import adafactor_update, factored_variance
 from ..optim.lion import lion_update
 from ..optim.memory import state_bytes as reference_state_bytes
 from ..optim.muon import newton_schulz as _newton_schulz
 from ..optim.schedule_free import schedule_free_adamw_update, schedule_free_weights
+from ..tensor import Tensor
 from ._core import EXACT, run_cases
 
 __all__ = ["check_state_bytes", "check_factored_second_moment", "check_adafactor_step", "check_lion_update",
@@ -28,18 +28,13 @@ def _arrays(state_dict: dict) -> list:
     return [v for per_param in state_dict["state"].values() for v in per_param.values()]
 
 
-def _nbytes_where(keep):
-    """``state_bytes`` counting only the tensors ``keep(tensor)`` accepts (a likely mistake)."""
-    return lambda sd: sum(v.numpy().nbytes for per in sd["state"].values() for v in per.values() if keep(v))
-
-
 STATE_BYTES_MISTAKES = [
     ("you counted elements, not bytes: multiply each tensor's numel() by the bytes of one element "
      "(t.numpy().nbytes does both)", lambda sd: sum(v.numel() for v in _arrays(sd))),
     ("you assumed 4 bytes per element (float32); a float64 state takes 8: use t.numpy().nbytes, which "
      "knows the dtype", lambda sd: sum(4 * v.numel() for v in _arrays(sd))),
     ("the 0-d tensors (state['step']) are missing: they take 4 bytes each, count them too",
-     _nbytes_where(lambda v: v.dim() > 0)),
+     lambda sd: sum(v.numpy().nbytes for v in _arrays(sd) if v.dim() > 0)),
     ("only the first buffer of each parameter is counted: add up every key of state[i] (exp_avg AND "
      "exp_avg_sq, ...)",
      lambda sd: sum(next(iter(per.values())).numpy().nbytes for per in sd["state"].values() if per)),
@@ -48,13 +43,11 @@ STATE_BYTES_MISTAKES = [
 ]
 
 
-def _state_dict_after_one_step(make_optimizer, dtype) -> dict:
-    """The state_dict of an optimizer after one step on a weight (2, 3) and a bias (2,)."""
-    from ..tensor import Tensor
-
+def _state_dict_after_one_step(optimizer_class, dtype=np.float32, **options) -> dict:
+    """The state_dict of ``optimizer_class(params, **options)`` after one step on a weight (2, 3) and a bias (2,)."""
     rng = np.random.default_rng(3)
     params = [Tensor(rng.normal(size=shape).astype(dtype), requires_grad=True) for shape in ((2, 3), (2,))]
-    optimizer = make_optimizer(params)
+    optimizer = optimizer_class(params, **options)
     for p in params:
         p.grad = Tensor(rng.normal(size=p.shape).astype(dtype))
     optimizer.step()
@@ -63,15 +56,12 @@ def _state_dict_after_one_step(make_optimizer, dtype) -> dict:
 
 def check_state_bytes(state_bytes) -> None:
     """Check ``state_bytes(state_dict) -> int``: the bytes of every tensor in ``state_dict['state']``."""
-    from .. import optim
-
     run_cases("state_bytes", state_bytes, reference_state_bytes, {
-        "SGD, no state": (_state_dict_after_one_step(lambda ps: optim.SGD(ps, lr=0.1), np.float32),),
-        "SGD with momentum": (_state_dict_after_one_step(lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9), np.float32),),
-        "Adam": (_state_dict_after_one_step(lambda ps: optim.Adam(ps), np.float32),),
-        "Adam(amsgrad=True) in float64": (_state_dict_after_one_step(lambda ps: optim.Adam(ps, amsgrad=True),
-                                                                     np.float64),),
-        "Adafactor": (_state_dict_after_one_step(lambda ps: optim.Adafactor(ps), np.float32),),
+        "SGD, no state": (_state_dict_after_one_step(optim.SGD, lr=0.1),),
+        "SGD with momentum": (_state_dict_after_one_step(optim.SGD, lr=0.1, momentum=0.9),),
+        "Adam": (_state_dict_after_one_step(optim.Adam),),
+        "Adam(amsgrad=True) in float64": (_state_dict_after_one_step(optim.Adam, np.float64, amsgrad=True),),
+        "Adafactor": (_state_dict_after_one_step(optim.Adafactor),),
     }, mistakes=STATE_BYTES_MISTAKES, pure="state_bytes must only read the state_dict, not change it.", rtol=0, atol=0)
 
 
@@ -165,11 +155,10 @@ def _adafactor_cases() -> dict:
     state, p = {}, param
     for g in grads[:2]:
         p, state = adafactor_update(p, g, state)
-    tiny = param * 1e-5
     return {
         "first step": (param, grads[0], {}),
         "third step (state from two steps)": (p, grads[2], state),
-        "a tiny parameter (eps2 matters)": (tiny, grads[0], {}, 1e-2, -0.8, (None, 1e-3), 1.0),
+        "a tiny parameter (eps2 matters)": (param * 1e-5, grads[0], {}, 1e-2, -0.8, (None, 1e-3), 1.0),
         "lr = 0.5, d = 4, a 4x2 matrix": (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)) * [[1.0, 30.0]],
                                            {"step": 2.0, "row_var": rng.random((4, 1)), "col_var": rng.random((1, 2))},
                                            0.5, -0.8, (None, 1e-3), 4.0),
@@ -219,8 +208,7 @@ LION_MISTAKES = [
 
 def _lion_cases() -> dict:
     rng = np.random.default_rng(4)
-    param = rng.normal(size=(2, 3))
-    m = rng.normal(size=(2, 3))
+    param, m = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     grad = -0.5 * m + rng.normal(size=(2, 3)) * 0.3  # against the momentum: the sign of the mix decides
     return {
         "first step (no state)": (param, grad, {}, 0.01, (0.9, 0.99), 0.0),

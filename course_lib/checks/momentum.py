@@ -10,15 +10,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ._core import EXACT, allclose, call_student, fail, first_match, run_cases
+from ._core import EXACT, allclose, call_student, fail, first_match, rounded_normal as _rng_case, run_cases
 from ._references import reference_sgd
 
 __all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_sutskever_update",
            "check_ema_momentum_update"]
-
-
-def _rng_case(rng: np.random.Generator, shape=(3,)) -> np.ndarray:
-    return np.round(rng.normal(size=shape), 3)
 
 
 def _param(got: Any) -> Any:

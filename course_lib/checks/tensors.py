@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 
 from ..creation import tensor, zeros
+from ..nn import functional as F
 from ..tensor import Tensor
 from ._core import run_cases
 
@@ -112,24 +113,19 @@ def check_normalize_rows(normalize_rows: Callable) -> None:
 
 def reference_mse(pred: Tensor, target: Tensor) -> Tensor:
     """course_lib's mean squared error of the flattened tensors (same number of elements)."""
-    from ..nn import functional as F
     return F.mse_loss(pred.reshape(-1), target.reshape(-1))
 
 
-def _shape(x) -> tuple:
-    return tuple(x.shape)
-
-
 MSE_MISTAKES = [
-    (lambda p, t: f"pred of shape {_shape(p)} minus target of shape {_shape(t)} broadcasts to "
-                  f"{reference_broadcast_shape(_shape(p), _shape(t))}: every prediction is compared with every "
+    (lambda p, t: f"pred of shape {tuple(p.shape)} minus target of shape {tuple(t.shape)} broadcasts to "
+                  f"{reference_broadcast_shape(tuple(p.shape), tuple(t.shape))}: every prediction is compared with every "
                   "target. Reshape both to (N,) first (e.g. pred.reshape(-1)).",
      lambda p, t: ((p - t) ** 2).mean() if p.shape != t.shape else None),
-    (lambda p, t: f"you reshaped pred to (N,) but not target, of shape {_shape(t)}: (N,) minus {_shape(t)} "
-                  f"broadcasts to {reference_broadcast_shape((p.numel(),), _shape(t))}. Reshape both to (N,).",
+    (lambda p, t: f"you reshaped pred to (N,) but not target, of shape {tuple(t.shape)}: (N,) minus {tuple(t.shape)} "
+                  f"broadcasts to {reference_broadcast_shape((p.numel(),), tuple(t.shape))}. Reshape both to (N,).",
      lambda p, t: ((p.reshape(-1) - t) ** 2).mean() if t.ndim > 1 else None),
-    (lambda p, t: f"you reshaped target to (N,) but not pred, of shape {_shape(p)}: {_shape(p)} minus (N,) "
-                  f"broadcasts to {reference_broadcast_shape(_shape(p), (t.numel(),))}. Reshape both to (N,).",
+    (lambda p, t: f"you reshaped target to (N,) but not pred, of shape {tuple(p.shape)}: {tuple(p.shape)} minus (N,) "
+                  f"broadcasts to {reference_broadcast_shape(tuple(p.shape), (t.numel(),))}. Reshape both to (N,).",
      lambda p, t: ((p - t.reshape(-1)) ** 2).mean() if p.ndim > 1 else None),
     ("you summed the squared errors; the MEAN squared error divides by N.",
      lambda p, t: ((p.reshape(-1) - t.reshape(-1)) ** 2).sum()),
