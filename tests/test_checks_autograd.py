@@ -205,19 +205,21 @@ def test_autograd_references_agree_with_live_torch():
 
 
 def topological_order(root):
-    order, visited, stack = [], set(), [(root, False)]
+    """The lesson's answer: the nodes of root's graph (torch's names), inputs first, without recursion."""
+    order, visited = [], set()
+    stack = [(root.grad_fn, False)] if root.grad_fn is not None else []
     while stack:
-        tensor, inputs_placed = stack.pop()
+        node, inputs_placed = stack.pop()
         if inputs_placed:
-            order.append(tensor)
+            order.append(node)
             continue
-        if id(tensor) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor.grad_fn is not None:
-            for parent in tensor.grad_fn.inputs:
-                stack.append((parent, False))
+        visited.add(id(node))
+        stack.append((node, True))
+        for next_node, _ in node.next_functions:
+            if next_node is not None:
+                stack.append((next_node, False))
     return order
 
 
@@ -239,14 +241,16 @@ def test_check_topological_order_names_recursion():
     def recursive(root):
         order, seen = [], set()
 
-        def visit(t):
-            if id(t) not in seen:
-                seen.add(id(t))
-                for parent in t.grad_fn.inputs if t.grad_fn else ():
-                    visit(parent)
-                order.append(t)
+        def visit(node):
+            if id(node) not in seen:
+                seen.add(id(node))
+                for next_node, _ in node.next_functions:
+                    if next_node is not None:
+                        visit(next_node)
+                order.append(node)
 
-        visit(root)
+        if root.grad_fn is not None:
+            visit(root.grad_fn)
         return order
 
     with pytest.raises(ExerciseError, match=r"(?s)recursion limit.*explicit stack"):
@@ -256,18 +260,19 @@ def test_check_topological_order_names_recursion():
 def test_check_topological_order_names_duplicates():
     def no_visited_set(root):
         order = []
-        stack = [(root, False)]
+        stack = [(root.grad_fn, False)] if root.grad_fn is not None else []
         while stack:
-            tensor, placed = stack.pop()
+            node, placed = stack.pop()
             if placed:
-                order.append(tensor)
+                order.append(node)
                 continue
-            stack.append((tensor, True))
-            for parent in tensor.grad_fn.inputs if tensor.grad_fn else ():
-                stack.append((parent, False))
+            stack.append((node, True))
+            for next_node, _ in node.next_functions:
+                if next_node is not None:
+                    stack.append((next_node, False))
         return order
 
-    with pytest.raises(ExerciseError, match=r"(?s)p appears 2 times.*`visited` set"):
+    with pytest.raises(ExerciseError, match=r"(?s)p's node appears 2 times.*`visited` set"):
         check_topological_order(no_visited_set)
 
 
@@ -277,16 +282,59 @@ def test_check_topological_order_names_reversed_list():
 
 
 def test_check_topological_order_names_missing_leaves():
-    with pytest.raises(ExerciseError, match=r"(?s)p, q are missing.*Leaves"):
-        check_topological_order(lambda root: [t for t in topological_order(root) if t.grad_fn is not None])
+    from course_lib.autograd import AccumulateGrad
+
+    with pytest.raises(ExerciseError, match=r"(?s)p, q are missing.*AccumulateGrad"):
+        check_topological_order(lambda root: [n for n in topological_order(root) if not isinstance(n, AccumulateGrad)])
+
+
+def test_check_topological_order_wants_nodes_not_tensors():
+    def tensors(root):
+        return [root]
+
+    with pytest.raises(ExerciseError, match="NODES"):
+        check_topological_order(tensors)
+
+
+def test_check_topological_order_names_a_none_from_next_functions():
+    def keeps_none(root):
+        order = topological_order(root)
+        return order + [None] if order else order
+
+    with pytest.raises(ExerciseError, match="skip the None entries"):
+        check_topological_order(keeps_none)
+
+
+def test_check_topological_order_names_a_leaf_root():
+    def no_leaf_case(root):
+        stack = [(root.grad_fn, False)]
+        stack[0][0].next_functions  # a leaf root: None has no next_functions
+        return topological_order(root)
+
+    with pytest.raises(ExerciseError, match=r"(?s)your code:.*return \[\]"):
+        check_topological_order(no_leaf_case)
 
 
 def test_reference_topological_order_puts_inputs_first_and_skips_constants():
+    from course_lib.autograd import AccumulateGrad
+
     x = course_lib.tensor(1.0, requires_grad=True)
     y = (x * 2.0 + x).sum()
     order = reference_topological_order(y)
-    assert order[0] is x and order[-1] is y and len(order) == 4
-    assert reference_topological_order(x) == [x]
+    assert isinstance(order[0], AccumulateGrad) and order[0].variable is x
+    assert order[-1] is y.grad_fn and len(order) == 4
+    assert [node.name() for node in order[1:]] == ["MulBackward0", "AddBackward0", "SumBackward0"]
+    assert reference_topological_order(x) == []
+
+
+def test_the_lessons_topological_order_runs_unchanged_with_torch():
+    """Exercise 02.5 walks torch's own graph (grad_fn, next_functions): the same answer works in torch."""
+    torch = pytest.importorskip("torch")
+    p, q = torch.tensor([1.0, 2.0], requires_grad=True), torch.tensor([3.0, 4.0], requires_grad=True)
+    loss = (p * q + p).sum()
+    names = [node.name() for node in topological_order(loss)]
+    assert names[-1] == "SumBackward0" and names.count("torch::autograd::AccumulateGrad") == 2
+    assert names.index("MulBackward0") < names.index("AddBackward0")
 
 
 def test_check_unbroadcast_names_summing_trailing_dims():

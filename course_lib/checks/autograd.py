@@ -232,25 +232,24 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
 
 
 # ------------------------------------------------------------------------------ topological order
-def reference_topological_order(root: Tensor) -> list[Tensor]:
-    """Every tensor ``root`` was computed from (leaves included), each after all of its inputs. Built from the
-    engine's own walk (``course_lib.autograd._topological_order``, which lists the non-leaf tensors): the leaves
-    first, then the other tensors inputs-first."""
+def reference_topological_order(root: Tensor) -> list:
+    """The nodes of ``root``'s graph as torch shows it (``root.grad_fn`` and every node reached through
+    ``next_functions``, a leaf's ``AccumulateGrad`` included), each after all of its inputs. Built from
+    the engine's own walk (``course_lib.autograd._topological_order``): the leaves' nodes first, then the
+    others inputs-first. A leaf root has no graph: ``[]``."""
     if root.grad_fn is None:
-        return [root]
-    nodes = _engine._topological_order(root)
-    if nodes and nodes[0] is root:  # the engine lists users before their inputs
-        nodes = nodes[::-1]
-    leaves: dict[int, Tensor] = {}
+        return []
+    nodes = [t.grad_fn for t in reversed(_engine._topological_order(root))]  # the engine lists users first
+    leaves: dict[int, Any] = {}
     for node in nodes:
-        for parent in node.grad_fn.inputs:
-            if parent.grad_fn is None and parent.requires_grad:  # constants have no gradient
-                leaves.setdefault(id(parent), parent)
+        for next_node, _ in node.next_functions:
+            if isinstance(next_node, _engine.AccumulateGrad):
+                leaves.setdefault(id(next_node), next_node)
     return [*leaves.values(), *nodes]
 
 
 def _graphs() -> dict[str, tuple[Tensor, dict[int, str]]]:
-    """Graphs to sort, each with names for its tensors (for the messages)."""
+    """Graphs to sort, each with names for their nodes (for the messages), by the tensors they belong to."""
     p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
     m = p * q
     s = m + p
@@ -258,53 +257,74 @@ def _graphs() -> dict[str, tuple[Tensor, dict[int, str]]]:
     c, y = b * b, x
     for _ in range(20_000):
         y = y + 1.0
-    return {
+    graphs = {
         "loss = (p * q + p).sum()": (loss, {id(p): "p", id(q): "q", id(m): "p * q", id(s): "p * q + p", id(loss): "loss"}),
         "c = b * b with b = a + a": (c, {id(a): "a", id(b): "b", id(c): "c"}),
         "a single leaf": (leaf, {id(leaf): "the leaf"}),
         "a chain of 20,000 additions (y = x + 1 + 1 + ...)": (y, {id(x): "x", id(y): "the root"}),
     }
+    return {label: (root, _node_names(root, names)) for label, (root, names) in graphs.items()}
+
+
+def _node_names(root: Tensor, tensor_names: dict[int, str]) -> dict[int, str]:
+    """``{id(node): name}``: a leaf's AccumulateGrad is named after its ``variable``, another node after the
+    tensor whose ``grad_fn`` it is."""
+    tensors = _engine._topological_order(root) if root.grad_fn is not None else []
+    names = {id(t.grad_fn): tensor_names[id(t)] for t in tensors if id(t) in tensor_names}
+    for node in reference_topological_order(root):
+        if isinstance(node, _engine.AccumulateGrad):
+            names[id(node)] = tensor_names.get(id(node.variable), "a leaf")
+    return names
 
 
 def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str | None:
     """What is wrong with ``order`` as a topological order of ``root``'s graph (None if nothing)."""
-    if not isinstance(order, (list, tuple)) or not all(isinstance(t, Tensor) for t in order):
-        return "return a list of the Tensors themselves (not their names or grad_fns)."
-    name = lambda t: names.get(id(t), "a tensor from outside the graph")  # noqa: E731
-    order = [t for t in order if t.requires_grad]  # constants (no gradient) may be listed or not
-    expected, counts = reference_topological_order(root), Counter(id(t) for t in order)
-    twice = next((t for t in order if counts[id(t)] > 1), None)
+    if not isinstance(order, (list, tuple)):
+        return "return a list of the graph's nodes."
+    if any(node is None for node in order):
+        return "None is in your list: skip the None entries of next_functions (inputs that need no gradient)."
+    if any(isinstance(node, Tensor) for node in order):
+        return ("return the graph's NODES (root.grad_fn and the nodes found through next_functions), not the "
+                "tensors: torch's graph links nodes, and a node does not know the tensor it made.")
+    name = lambda node: names.get(id(node), "a node from outside the graph")  # noqa: E731
+    expected, counts = reference_topological_order(root), Counter(id(node) for node in order)
+    twice = next((node for node in order if counts[id(node)] > 1), None)
     if twice is not None:
-        return (f"{name(twice)} appears {counts[id(twice)]} times. A tensor used by several ops must be listed once: "
-                "keep a `visited` set and skip tensors already in it.")
-    missing = [t for t in expected if id(t) not in counts]
+        return (f"{name(twice)}'s node appears {counts[id(twice)]} times. A node used by several others must be "
+                "listed once: keep a `visited` set (of id(node)) and skip nodes already in it.")
+    missing = [node for node in expected if id(node) not in counts]
     if missing:
-        leaves = " Leaves (grad_fn is None) belong in the list too." if all(t.grad_fn is None for t in missing) else ""
+        leaves = (" A leaf's AccumulateGrad node (found in next_functions) belongs in the list too."
+                  if all(isinstance(node, _engine.AccumulateGrad) for node in missing) else "")
         return f"{', '.join(map(name, missing))} {'is' if len(missing) == 1 else 'are'} missing from your list.{leaves}"
     if len(order) > len(expected):
-        return "your list holds tensors that the root was not computed from."
-    position = {id(t): k for k, t in enumerate(order)}
-    for t in order:
-        for parent in (t.grad_fn.inputs if t.grad_fn is not None else ()):
-            if parent.requires_grad and position[id(parent)] > position[id(t)]:
-                return f"{name(t)} comes before its input {name(parent)}." + (
-                    " Your list looks reversed (the root comes first): append a tensor only after all of its inputs, "
-                    "or reverse the list at the end." if order[0] is root else "")
+        return "your list holds nodes that are not in the root's graph."
+    position = {id(node): k for k, node in enumerate(order)}
+    for node in order:
+        for next_node, _ in node.next_functions:
+            if next_node is not None and position[id(next_node)] > position[id(node)]:
+                return f"{name(node)} comes before its input {name(next_node)}." + (
+                    " Your list looks reversed (the root's node comes first): append a node only after all of its "
+                    "inputs, or reverse the list at the end." if order[0] is root.grad_fn else "")
     return None
 
 
 def check_topological_order(topological_order: Callable) -> None:
-    """Check ``topological_order(root) -> list`` of every tensor ``root`` depends on, inputs first. Cases: a
-    graph where a leaf feeds two ops, a tensor used twice by one op, a lone leaf, and a chain of 20,000
-    additions, which a recursive walk cannot handle (RecursionError)."""
-    recursion = (RecursionError, "", "a recursive walk nests one call per tensor and hits Python's recursion limit "
+    """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph (``root.grad_fn`` and every
+    node reached through ``next_functions``), inputs first. Cases: a graph where a leaf feeds two ops, a tensor
+    used twice by one op, a lone leaf (no graph: ``[]``), and a chain of 20,000 additions, which a recursive
+    walk cannot handle (RecursionError)."""
+    recursion = (RecursionError, "", "a recursive walk nests one call per node and hits Python's recursion limit "
                                      "(about 1,000 calls deep): use an explicit stack (a list you push to and pop from).")
+    leaf_root = (AttributeError, "'NoneType' object has no attribute 'next_functions'",
+                 "a leaf's grad_fn is None: a root that is a leaf has no graph, so return [].")
     graphs = _graphs()
     for label, (root, names) in graphs.items():
-        order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=[recursion])
+        order = call_student(topological_order, root, where=f"topological_order on {label}",
+                             crashes=[recursion, leaf_root])
         problem = _problem_with_order(order, root, names)
         if problem:
-            shown = [names.get(id(t), "?") for t in order] if isinstance(order, (list, tuple)) else order
+            shown = [names.get(id(node), repr(node)) for node in order] if isinstance(order, (list, tuple)) else order
             fail(f"topological_order gives a wrong answer on {label}.", hint=problem,
                  **({"got": shown} if len(names) < 10 else {}))
     report_success("topological_order", len(graphs), what="graphs")
