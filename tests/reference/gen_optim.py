@@ -157,9 +157,9 @@ def loss_and_grads(params: list[np.ndarray], X: np.ndarray, y: np.ndarray) -> tu
 
 
 def build_optimizer(lib: Any, name: str, params: list, kwargs: dict, extra: dict):
-    """``lib.optim.<name>`` over ``params`` (lib is torch or course_lib); lists become tuples."""
+    """``lib.optim.<name>`` over ``params`` (lib is torch or course_lib); JSON lists become tuples."""
     def fix(options: dict) -> dict:
-        return {k: tuple(v) if k == "betas" else v for k, v in options.items()}
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
 
     cls = getattr(lib.optim, name)
     if "groups" in extra:
@@ -168,14 +168,15 @@ def build_optimizer(lib: Any, name: str, params: list, kwargs: dict, extra: dict
     return cls(params, **fix(kwargs))
 
 
-def run_config(lib: Any, config: str, dtype: str) -> dict[str, Any]:
-    """Run one configuration with ``lib`` (torch or course_lib); return what the JSON stores.
+def run_config(lib: Any, config: str, dtype: str, configs: dict | None = None) -> dict[str, Any]:
+    """Run one configuration of ``configs`` (this file's ``CONFIGS`` by default) with ``lib``
+    (torch or course_lib); return what the JSON stores.
 
     Returns:
         ``{"params": [[flattened params] per checkpoint], "state": {index: {key: list or
         number}}}``.
     """
-    name, kwargs, extra = CONFIGS[config]
+    name, kwargs, extra = (configs or CONFIGS)[config]
     X, y, init = make_problem()
     np_dtype = np.dtype(dtype)
     params = [lib.tensor(p.astype(np_dtype), requires_grad=True) for p in init]

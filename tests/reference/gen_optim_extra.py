@@ -39,7 +39,6 @@ OUT = Path(__file__).with_name("optim_extra.json")
 STEPS = gen_optim.STEPS
 CHECKPOINTS = gen_optim.CHECKPOINTS
 DTYPES = gen_optim.DTYPES
-TUPLE_OPTIONS = ("betas", "etas", "step_sizes", "eps")
 
 # name -> (optimizer, kwargs, extra); extra may hold "groups" and "frozen" (as in gen_optim).
 CONFIGS: dict[str, tuple[str, dict[str, Any], dict[str, Any]]] = {
@@ -91,40 +90,9 @@ TENSOR_CASES: dict[str, tuple[str, dict[str, Any], tuple[int, ...]]] = {
 }
 
 
-def build_optimizer(lib: Any, name: str, params: list, kwargs: dict, extra: dict):
-    """``lib.optim.<name>`` over ``params`` (lib is torch or course_lib); JSON lists become tuples."""
-    def fix(options: dict) -> dict:
-        return {k: tuple(v) if k in TUPLE_OPTIONS else v for k, v in options.items()}
-
-    cls = getattr(lib.optim, name)
-    if "groups" in extra:
-        groups = [{**fix(g), "params": [params[i] for i in g["params"]]} for g in extra["groups"]]
-        return cls(groups, **fix(kwargs))
-    return cls(params, **fix(kwargs))
-
-
 def run_config(lib: Any, config: str, dtype: str) -> dict[str, Any]:
-    """Run one configuration with ``lib`` (torch or course_lib), as ``gen_optim.run_config``.
-
-    Returns:
-        ``{"params": [[flattened params] per checkpoint], "state": {index: {key: list}}}``.
-    """
-    name, kwargs, extra = CONFIGS[config]
-    X, y, init = gen_optim.make_problem()
-    np_dtype = np.dtype(dtype)
-    params = [lib.tensor(p.astype(np_dtype), requires_grad=True) for p in init]
-    optimizer = build_optimizer(lib, name, params, kwargs, extra)
-    frozen = set(extra.get("frozen", []))
-    record = []
-    for step in range(1, STEPS + 1):
-        arrays = [p.detach().numpy().copy() for p in params]
-        _, grads = gen_optim.loss_and_grads(arrays, X, y)
-        for i, (p, g) in enumerate(zip(params, grads)):
-            p.grad = None if i in frozen else lib.from_numpy(np.ascontiguousarray(g, dtype=np_dtype))
-        optimizer.step()
-        if step in CHECKPOINTS:
-            record.append(gen_optim.flat_params(params))
-    return {"params": record, "state": gen_optim.flat_state(optimizer.state_dict()["state"])}
+    """Run one configuration with ``lib`` (torch or course_lib): ``gen_optim.run_config`` on this table."""
+    return gen_optim.run_config(lib, config, dtype, CONFIGS)
 
 
 def tensor_case_grad(shape: tuple[int, ...], step: int, dtype: np.dtype) -> np.ndarray:
@@ -143,7 +111,7 @@ def run_tensor_case(lib: Any, case: str, dtype: str) -> dict[str, Any]:
     np_dtype = np.dtype(dtype)
     init = np.cos(np.arange(np.prod(shape), dtype=np.float64)).reshape(shape).astype(np_dtype)
     param = lib.tensor(init, requires_grad=True)
-    optimizer = build_optimizer(lib, name, [param], kwargs, {})
+    optimizer = gen_optim.build_optimizer(lib, name, [param], kwargs, {})
     record = []
     for step in range(1, STEPS + 1):
         param.grad = lib.from_numpy(tensor_case_grad(shape, step, np_dtype))
