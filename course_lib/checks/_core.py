@@ -1,12 +1,8 @@
 """What every exercise check is built from: cases, a reference, a table of likely mistakes.
 
-A pure exercise (a function of its arguments) is checked with :func:`run_cases`: every
-case runs the student's function next to the reference from ``course_lib``; when they
-differ, each likely mistake (a small wrong function with the reference's signature)
-runs on the same inputs, and the hint of the first one that gives the student's answer
-is shown. A stateful exercise (a class, a training loop) builds its own runs and
-compares them with :func:`compare`, which takes the likely mistakes as precomputed wrong
-values. Both raise through :func:`fail`, so every message has one format::
+:func:`run_cases` runs a pure function's cases next to the reference; on a difference it names the
+first likely mistake (a wrong function) that gives the student's answer. Stateful exercises use
+:func:`compare` and :func:`require`. All raise through :func:`fail`, in one format::
 
     mul_backward gives a wrong answer on case "scalars" (1 of 2).
       inputs:         a = 2.0, b = 3.0, grad = 1.0
@@ -28,9 +24,8 @@ from a checker that is a few lines of data::
             "vectors": (np.array([1.0, 2.0]), np.array([3.0, 4.0]), np.array([1.0, 0.5])),
         }, mistakes=MUL_MISTAKES)
 
-which prints ``✓ mul_backward: 2 cases match the reference.`` When the student's code
-raises, the message names the case, quotes the student's own line and gives the hint;
-in Jupyter only the message shows, not a traceback through ``course_lib``.
+which prints ``✓ mul_backward: 2 cases match the reference.`` When the student's code raises, the
+message quotes their own line and the hint; Jupyter shows no traceback through ``course_lib``.
 """
 from __future__ import annotations
 
@@ -75,39 +70,30 @@ class ExerciseError(Exception):
 def fail(headline: str, inputs: str | None = None, got: Any = _NOTHING, expected: Any = _NOTHING,
          hint: str | None = None, difference: str | None = None, code: str | None = None,
          cause: BaseException | None = None) -> NoReturn:
-    """Raise the one message format: what differs; the student's line that raised (``code``), the
-    inputs, the student's result, the expected one, the difference and the likely mistake."""
-    rows = [("your code", code), ("inputs", inputs), ("your result", got), ("expected", expected),
-            ("difference", difference), ("likely mistake", hint)]
-    lines = [headline]
-    for label, value in rows:
-        if value is not _NOTHING and value is not None or (label in ("your result", "expected") and value is None):
-            text = value if isinstance(value, str) and label not in ("your result", "expected") else format_value(value)
-            lines.append(f"  {label + ':':<16}{text}")
+    """Raise the one message format: what differs, then the student's line that raised (``code``),
+    the inputs, the student's result, the expected one, the difference and the likely mistake."""
+    got, expected = (None if v is _NOTHING else format_value(v) for v in (got, expected))
+    rows = zip(["your code", "inputs", "your result", "expected", "difference", "likely mistake"],
+               [code, inputs, got, expected, difference, hint])
+    lines = [headline] + [f"  {label + ':':<16}{text}" for label, text in rows if text is not None]
     raise ExerciseError("\n".join(lines)) from cause
 
 
 def _your_line(error: BaseException) -> str | None:
     """``line N, in fn: code`` of the innermost frame outside course_lib (the student's)."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if not os.path.abspath(f.filename).startswith(_LIBRARY)]
+    frames = [f for f in traceback.extract_tb(error.__traceback__)
+              if not os.path.abspath(f.filename).startswith(_LIBRARY)]
     if not frames:
         return None
-    frame, code = frames[-1], (frames[-1].line or "").strip()
-    return f"line {frame.lineno}, in {frame.name}" + (f": {code}" if code else "")
+    code = (frames[-1].line or "").strip()
+    return f"line {frames[-1].lineno}, in {frames[-1].name}" + (f": {code}" if code else "")
 
 
 def call_student(fn: Callable, *args: Any, where: str | None = None, inputs: str | None = None,
                  crashes: Sequence = (), expect: tuple[type[BaseException], ...] = (), **kwargs: Any) -> Any:
-    """``fn(*args, **kwargs)``, turning an unfinished exercise or a crash into a short message.
-
-    ``where`` and ``inputs`` say what was being checked; ``crashes`` are ``(exception type,
-    words, hint)`` rows naming the mistake behind a crash (before :data:`COMMON_CRASHES`);
-    exceptions of the ``expect`` types are an answer, raised unchanged.
-
-    Raises:
-        ExerciseError: ``fn`` still raises the stub's ``NotImplementedError`` ("Exercise 02.3 is not
-            done yet: complete `mul_backward` above, then run this cell again."), or it raised.
-    """
+    """``fn(*args, **kwargs)``, with an unfinished exercise or a crash (in ``where``, on ``inputs``) turned
+    into a short message; ``crashes`` are ``(exception type, words, hint)`` rows (before :data:`COMMON_CRASHES`);
+    exceptions of the ``expect`` types are an answer, raised unchanged."""
     name = getattr(fn, "__qualname__", repr(fn))
     try:
         return fn(*args, **kwargs)
@@ -115,19 +101,18 @@ def call_student(fn: Callable, *args: Any, where: str | None = None, inputs: str
         raise
     except NotImplementedError as error:
         match = _STUB.search(str(error))
-        stub = (f"Exercise {match[1]} is not done yet: complete `{match[2]}` above, then run this cell again."
-                if match else f"`{name}` is not done yet: complete it above, then run this cell again.")
+        todo = (f"Exercise {match[1]} is not done yet: complete `{match[2]}`" if match
+                else f"`{name}` is not done yet: complete it")
     except expect:
         raise
     except Exception as error:  # the student's own bug: their line and the hint, not our frames
         hint = next((h for kind, words, h in [*crashes, *COMMON_CRASHES]
                      if isinstance(error, kind) and words in str(error)), None)
-        fail(f"{where or name} raised {type(error).__name__}: {error}", inputs, hint=hint,
-             code=_your_line(error), cause=error)
-    raise ExerciseError(stub) from None  # outside ``except``: no chained library traceback
+        fail(f"{where or name} raised {type(error).__name__}: {error}", inputs, hint=hint, code=_your_line(error),
+             cause=error)
+    raise ExerciseError(f"{todo} above, then run this cell again.") from None  # outside except: no chained traceback
 
 
-# ---------------------------------------------------------------- comparing values
 def _as_array(x: Any) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, Tensor) else x)
 
@@ -168,7 +153,8 @@ def format_value(x: Any, precision: int = 4) -> str:
 
 
 def _kind(x: Any) -> str:
-    name = "course_lib Tensor" if isinstance(x, Tensor) else "numpy array" if isinstance(x, np.ndarray) else type(x).__name__
+    name = ("course_lib Tensor" if isinstance(x, Tensor) else
+            "numpy array" if isinstance(x, np.ndarray) else type(x).__name__)
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
 
 
@@ -195,12 +181,9 @@ def describe_difference(got: Any, expected: Any, rtol: float = RTOL, atol: float
     if isinstance(got, Tensor) and (g.dtype.kind == "f") != (e.dtype.kind == "f"):
         # Float vs integer matters in torch (class labels, indices); float32 vs float64 does not here.
         return f"your result has dtype {got.dtype}, expected {expected.dtype}"
-    if g.dtype.kind not in "biuf" or e.dtype.kind not in "biuf":
-        # Strings, objects: no tolerance, plain equality.
-        if np.array_equal(g, e):
-            return None
-        return f"your result is {format_value(got)}, expected {format_value(expected)}"
-    return _describe_numbers(g, e, rtol, atol)
+    if g.dtype.kind in "biuf" and e.dtype.kind in "biuf":
+        return _describe_numbers(g, e, rtol, atol)
+    return None if np.array_equal(g, e) else f"your result is {format_value(got)}, expected {format_value(expected)}"
 
 
 def _describe_container(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
@@ -214,8 +197,7 @@ def _describe_container(got: Any, expected: Any, rtol: float, atol: float) -> st
         if not isinstance(got, (tuple, list)):
             return f"your result is {_kind(got)}, expected a {type(expected).__name__} of {len(expected)} values"
         if len(got) != len(expected):
-            noun = "value" if len(got) == 1 else "values"
-            return f"your result has {len(got)} {noun}, expected {len(expected)}"
+            return f"your result has {len(got)} value{'' if len(got) == 1 else 's'}, expected {len(expected)}"
         pairs = [(str(i), g, e) for i, (g, e) in enumerate(zip(got, expected))]
     for label, g, e in pairs:
         problem = describe_difference(g, e, rtol, atol)
@@ -224,35 +206,25 @@ def _describe_container(got: Any, expected: Any, rtol: float, atol: float) -> st
     return None
 
 
-def _distinct_texts(got: Any, expected: Any) -> tuple[str, str]:
-    """Both values with just enough digits to tell them apart (0.4 vs 0.4 says nothing)."""
-    for precision in (4, 8, 12, 17):
-        texts = format_value(got, precision), format_value(expected, precision)
-        if texts[0] != texts[1]:
-            break
-    return texts
-
-
 def _describe_numbers(g: np.ndarray, e: np.ndarray, rtol: float, atol: float) -> str | None:
-    """Arrays of the same shape: the first element outside the tolerance, and how many."""
+    """Arrays of one shape: the first element outside the tolerance, and how many."""
     if e.dtype.kind in "biu" and g.dtype.kind in "biu":
         wrong = g != e
     else:
         g64, e64 = g.astype(np.float64), e.astype(np.float64)
         with np.errstate(invalid="ignore"):
-            close = np.abs(g64 - e64) <= atol + rtol * np.abs(e64)
+            close = (g64 == e64) | (np.abs(g64 - e64) <= atol + rtol * np.abs(e64))
         wrong = ~(close | (np.isnan(g64) & np.isnan(e64)))
     if not wrong.any():
         return None
-    if e.ndim == 0:
-        yours, expected = _distinct_texts(g, e)
-        return f"yours is {yours}, expected {expected}"
     index = tuple(int(i) for i in np.argwhere(wrong)[0])
-    yours, expected = _distinct_texts(g[index], e[index])
-    return (
-        f"at index {index} yours is {yours}, expected {expected}"
-        f" ({int(wrong.sum())} of {e.size} elements differ)"
-    )
+    for precision in (4, 8, 12, 17):  # enough digits to tell them apart: "0.4, expected 0.4" says nothing
+        yours, expected = format_value(g[index], precision), format_value(e[index], precision)
+        if yours != expected:
+            break
+    if e.ndim == 0:
+        return f"yours is {yours}, expected {expected}"
+    return f"at index {index} yours is {yours}, expected {expected} ({int(wrong.sum())} of {e.size} elements differ)"
 
 
 def allclose(got: Any, expected: Any, rtol: float = RTOL, atol: float = ATOL) -> bool:
@@ -269,12 +241,8 @@ def first_match(got: Any, mistakes: Sequence[tuple[str, Any]], rtol: float = RTO
     for hint, wrong in mistakes:
         if wrong is not None and (wrong(got) if callable(wrong) else allclose(got, wrong, rtol, atol)):
             return hint
-    try:
-        values = [_as_array(g).astype(float) for g in (got if _is_container(got) else [got])]
-        if not all(np.all(np.isfinite(v)) for v in values):
-            return "your result holds nan or inf: look for a division by zero."
-    except (TypeError, ValueError, AttributeError):
-        pass
+    if any(not_finite(g) for g in (got if _is_container(got) else [got])):
+        return "your result holds nan or inf: look for a division by zero."
     return None
 
 
@@ -285,7 +253,8 @@ def compare(got: Any, expected: Any, what: str = "your result", inputs: str | No
     ending in "." is the whole first line) with ``hint`` or the first of ``mistakes`` that ``got`` equals."""
     problem = describe_difference(got, expected, rtol, atol)
     if problem is not None:
-        fail(what if what.endswith(".") else f"{what} is wrong.", inputs, got, expected, hint or first_match(got, mistakes, rtol, atol), problem)
+        fail(what if what.endswith(".") else f"{what} is wrong.", inputs, got, expected,
+             hint or first_match(got, mistakes, rtol, atol), problem)
 
 
 assert_close = compare  # the earlier name, kept for lessons that call it
@@ -302,8 +271,8 @@ def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -
 def not_finite(got: Any) -> bool:
     """A likely-mistake predicate: ``got`` holds inf or nan (e.g. a division by zero)."""
     try:
-        return not np.all(np.isfinite(np.asarray(got, dtype=np.float64)))
-    except (TypeError, ValueError):
+        return not np.all(np.isfinite(_as_array(got).astype(np.float64)))
+    except (TypeError, ValueError, AttributeError):
         return False
 
 
@@ -312,58 +281,35 @@ def rounded_normal(rng: np.random.Generator, shape: tuple[int, ...] = (3,)) -> n
     return np.round(rng.normal(size=shape), 3)
 
 
-# ---------------------------------------------------------------- running cases
-def _named_inputs(reference_fn: Callable, args: tuple) -> dict[str, Any]:
-    """``{parameter name: value}`` for positional ``args`` of ``reference_fn``."""
-    names = list(inspect.signature(reference_fn).parameters)
-    return {names[i] if i < len(names) else f"arg{i}": value for i, value in enumerate(args)}
-
-
 def identical(a: Any, b: Any) -> bool:
-    """Exact equality of (nested tuples, lists and dicts of) arrays, Tensors and values: the purity checks."""
-    if isinstance(a, (tuple, list)) and isinstance(b, (tuple, list)):
-        return len(a) == len(b) and all(identical(x, y) for x, y in zip(a, b))
-    if isinstance(a, Mapping) and isinstance(b, Mapping):
-        return a.keys() == b.keys() and all(identical(a[k], b[k]) for k in a)
-    if isinstance(a, (np.ndarray, Tensor)) or isinstance(b, (np.ndarray, Tensor)):
-        try:
-            return np.array_equal(_as_array(a), _as_array(b), equal_nan=True)
-        except (TypeError, ValueError):
-            return False
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
+    """Exact equality (no tolerance; NaN equals NaN) of nested values, arrays and Tensors: the purity checks."""
+    return allclose(a, b, rtol=0.0, atol=0.0)
 
 
 def run_cases(name: str, student_fn: Callable, reference_fn: Callable, cases: Sequence[tuple] | Mapping[str, tuple],
-              mistakes: Sequence[tuple[Any, Callable]] = (), diagnose: Callable[[dict, Any, Any], str | None] | None = None,
+              mistakes: Sequence[tuple[Any, Callable]] = (),
+              diagnose: Callable[[dict, Any, Any], str | None] | None = None,
               observe: Callable[[tuple, Any], Any] | None = None, pure: str | None = None, crashes: Sequence = (),
               rtol: float = RTOL, atol: float = ATOL, what: str = "cases") -> None:
-    """Run ``student_fn`` and ``reference_fn`` on every case (each on its own deep copy of the
-    arguments); print one line or raise.
+    """Run ``student_fn`` and ``reference_fn`` on each case (an argument tuple; a dict names them),
+    each on its own deep copy of the arguments; print one line or raise :class:`ExerciseError`.
 
-    Args:
-        name, student_fn, reference_fn: the exercise's name, the student's function, the reference.
-        cases: argument tuples, or ``{label: argument tuple}`` to name each case.
-        mistakes: ``(hint, wrong_fn)`` rows, ``wrong_fn`` with the reference's signature computing a
-            likely wrong answer (None where it cannot show); a hint may be ``hint(*args) -> str``.
-        diagnose: ``diagnose({parameter: value}, got, expected) -> hint``, for what a table cannot say.
-        observe: ``observe(args, returned) -> value to compare`` (e.g. ``args[0]`` for an in-place function).
-        pure: the hint shown when the student's function changes its arguments (None: not checked).
-        crashes: hints for crashes, see :func:`call_student`; ``what``: the cases' noun, for the success line.
-
-    Raises:
-        ExerciseError: the exercise is not done yet, or a case gives a wrong answer.
+    ``mistakes`` are ``(hint, wrong_fn)`` rows: ``wrong_fn`` has the reference's signature and gives a
+    likely wrong answer (None where it cannot show); a hint may be ``hint(*args) -> str``. ``diagnose
+    ({parameter: value}, got, expected) -> hint`` says what a table cannot. ``observe(args, returned)``
+    gives the value to compare (e.g. ``args[0]`` for an in-place function). ``pure`` is the hint shown
+    when the student's function changes its arguments (None: not checked); ``crashes`` as in
+    :func:`call_student`; ``what`` is the cases' noun in the success line.
     """
     labelled = list(cases.items()) if isinstance(cases, Mapping) else [(None, c) for c in cases]
+    names = list(inspect.signature(reference_fn).parameters)
     for number, (label, args) in enumerate(labelled, start=1):
         args = tuple(args) if isinstance(args, (tuple, list)) else (args,)
         case = f'case "{label}" ({number} of {len(labelled)})' if label else f"case {number} of {len(labelled)}"
-        inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in _named_inputs(reference_fn, args).items())
-        expected_args = copy.deepcopy(args)
+        named = {names[i] if i < len(names) else f"arg{i}": value for i, value in enumerate(args)}
+        inputs = ", ".join(f"{k} = {format_value(v)}" for k, v in named.items())
+        expected_args, student_args = copy.deepcopy(args), copy.deepcopy(args)
         expected = reference_fn(*expected_args)
-        student_args = copy.deepcopy(args)
         got = call_student(student_fn, *student_args, where=f"{name} on {case}", inputs=inputs, crashes=crashes)
         if pure and not identical(student_args, args):
             fail(f"{name} changed its arguments in place on {case}.", inputs, hint=pure)
@@ -377,7 +323,7 @@ def run_cases(name: str, student_fn: Callable, reference_fn: Callable, cases: Se
             hint = hint(*copy.deepcopy(args))
         if hint is None and diagnose is not None:
             try:
-                hint = diagnose(_named_inputs(reference_fn, copy.deepcopy(args)), got, expected)
+                hint = diagnose(copy.deepcopy(named), got, expected)
             except Exception:  # a diagnosis is only a guess: never hide the main message
                 hint = None
         fail(f"{name} gives a wrong answer on {case}.", inputs, got, expected, hint, problem)
