@@ -1,8 +1,5 @@
-"""What every exercise check is built from: cases, a reference, a table of likely mistakes.
-
-:func:`run_cases` runs a pure function's cases next to the reference; on a difference it names the
-first likely mistake (a wrong function) that gives the student's answer. Stateful exercises use
-:func:`compare` and :func:`require`. All raise through :func:`fail`, in one format::
+"""What every exercise check is built from: cases, a reference, a table of likely mistakes (wrong
+functions), run by :func:`run_cases` (stateful exercises: :func:`compare`, :func:`require`). A message::
 
     mul_backward gives a wrong answer on case "scalars" (1 of 2).
       inputs:         a = 2.0, b = 3.0, grad = 1.0
@@ -31,7 +28,6 @@ from __future__ import annotations
 
 import copy
 import inspect
-import numbers
 import os
 import re
 import traceback
@@ -97,13 +93,11 @@ def call_student(fn: Callable, *args: Any, where: str | None = None, inputs: str
     name = getattr(fn, "__qualname__", repr(fn))
     try:
         return fn(*args, **kwargs)
-    except ExerciseError:
-        raise
     except NotImplementedError as error:
         match = _STUB.search(str(error))
         todo = (f"Exercise {match[1]} is not done yet: complete `{match[2]}`" if match
                 else f"`{name}` is not done yet: complete it")
-    except expect:
+    except (ExerciseError, *expect):
         raise
     except Exception as error:  # the student's own bug: their line and the hint, not our frames
         hint = next((h for kind, words, h in [*crashes, *COMMON_CRASHES]
@@ -120,7 +114,7 @@ def _as_array(x: Any) -> np.ndarray:
 def _is_container(expected: Any) -> bool:
     """Compare element by element (tuples, dicts, lists of arrays) instead of as one array."""
     return isinstance(expected, (tuple, Mapping)) or isinstance(expected, list) and not all(
-        isinstance(x, (numbers.Number, np.number, np.bool_)) for x in expected)
+        isinstance(x, (int, float, np.number, np.bool_)) for x in expected)
 
 
 def format_value(x: Any, precision: int = 4) -> str:
@@ -291,16 +285,11 @@ def run_cases(name: str, student_fn: Callable, reference_fn: Callable, cases: Se
               diagnose: Callable[[dict, Any, Any], str | None] | None = None,
               observe: Callable[[tuple, Any], Any] | None = None, pure: str | None = None, crashes: Sequence = (),
               rtol: float = RTOL, atol: float = ATOL, what: str = "cases") -> None:
-    """Run ``student_fn`` and ``reference_fn`` on each case (an argument tuple; a dict names them),
-    each on its own deep copy of the arguments; print one line or raise :class:`ExerciseError`.
-
-    ``mistakes`` are ``(hint, wrong_fn)`` rows: ``wrong_fn`` has the reference's signature and gives a
-    likely wrong answer (None where it cannot show); a hint may be ``hint(*args) -> str``. ``diagnose
-    ({parameter: value}, got, expected) -> hint`` says what a table cannot. ``observe(args, returned)``
-    gives the value to compare (e.g. ``args[0]`` for an in-place function). ``pure`` is the hint shown
-    when the student's function changes its arguments (None: not checked); ``crashes`` as in
-    :func:`call_student`; ``what`` is the cases' noun in the success line.
-    """
+    """Run the student's function and the reference on each case (argument tuples; a dict names them), each
+    on its own copy; print one line or raise. ``mistakes``: ``(hint, wrong_fn)`` rows, ``wrong_fn`` with the
+    reference's signature (it may return None: does not apply; a hint may be ``hint(*args) -> str``); then
+    ``diagnose({parameter: value}, got, expected) -> hint``. ``observe(args, returned)``: the value compared;
+    ``pure``: the hint when the arguments change; ``crashes``: see :func:`call_student`; ``what``: the noun."""
     labelled = list(cases.items()) if isinstance(cases, Mapping) else [(None, c) for c in cases]
     names = list(inspect.signature(reference_fn).parameters)
     for number, (label, args) in enumerate(labelled, start=1):

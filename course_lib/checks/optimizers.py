@@ -1,6 +1,5 @@
-"""Checkers for the optimizer lessons in one namespace: ``optimizer_base`` (lesson 04: ``Optimizer``,
-``sgd_update``, ``SGD.step``), ``momentum`` (lesson 05) and ``adaptive`` (lesson 06: RMSprop, Adam,
-AMSGrad, AdamW), e.g. ``from course_lib.checks.optimizers import check_momentum_buffer_update``."""
+"""The optimizer lessons' checkers in one namespace: ``optimizer_base`` (lesson 04: ``Optimizer``, ``sgd_update``,
+``SGD.step``), ``momentum`` (lesson 05) and ``adaptive`` (lesson 06: RMSprop, Adam, AMSGrad, AdamW)."""
 from .adaptive import check_adam_update, check_adamw_update, check_amsgrad_denominator, check_rmsprop_update
 from .momentum import (check_ema_momentum_update, check_momentum_buffer_update, check_sgd_momentum_update,
                        check_sutskever_update)

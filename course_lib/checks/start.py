@@ -1,5 +1,4 @@
-"""Checks for lesson 00 (start here): the warm-up exercise ``mean_of``, against course_lib's
-``Tensor.mean``, with the usual slips as likely mistakes."""
+"""Checks for lesson 00 (start here): the warm-up exercise ``mean_of`` against course_lib's ``Tensor.mean``."""
 from __future__ import annotations
 
 from typing import Callable
@@ -18,13 +17,10 @@ def reference_mean_of(x: Tensor) -> Tensor:
     return x.mean()
 
 
-def _not_a_tensor(x: Tensor) -> Callable:
-    return lambda got: not isinstance(got, Tensor) and allclose(np.asarray(got, dtype=float), x.mean()._data)
-
-
 MISTAKES = [
     ("the number is right but it is not a tensor (did you call .item() or float()?); "
-     "return the tensor x.sum() / x.numel() itself.", _not_a_tensor),
+     "return the tensor x.sum() / x.numel() itself.",
+     lambda x: lambda got: not isinstance(got, Tensor) and allclose(got, x.mean().item())),
     ("you divided every element by x.numel() but did not add them up first: x.sum() / x.numel().",
      lambda x: x / x.numel() if x.ndim else None),
     ("you returned the sum; the mean divides the sum by the number of elements.", lambda x: x.sum()),
@@ -40,12 +36,11 @@ MISTAKES = [
 
 
 def check_mean_of(mean_of: Callable) -> None:
-    """Check the warm-up ``mean_of(x) -> Tensor`` (the mean of every element) on four tensors. Cases: a vector,
-    a matrix (where ``len(x)`` is not the number of elements), a 3-d tensor and a single number."""
-    cases = {
+    """Check the warm-up ``mean_of(x) -> Tensor`` (the mean of every element) on a vector, a matrix (where
+    ``len(x)`` is not the number of elements), a 3-d tensor and a single number."""
+    run_cases("mean_of", mean_of, reference_mean_of, {
         "a vector": (tensor([1.0, 2.0, 3.0, 6.0]),),
         "a 2 x 3 matrix": (tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 9.0]]),),
         "a 2 x 2 x 2 tensor": (tensor(np.arange(8, dtype=np.float32).reshape(2, 2, 2)),),
         "a single number": (tensor(7.5),),
-    }
-    run_cases("mean_of", mean_of, reference_mean_of, cases, mistakes=MISTAKES)
+    }, mistakes=MISTAKES)

@@ -1,8 +1,5 @@
-"""Checks for lesson 01 (tensors): broadcasting shapes, ``normalize_rows`` (``keepdim``), MSE by hand.
-
-The answers come from course_lib itself: the shape of ``zeros(a) + zeros(b)``, its ``sum``, and
-``course_lib.nn.functional.mse_loss``; the likely mistakes are computed too, so a mismatch is named.
-"""
+"""Checks for lesson 01 (tensors): broadcasting shapes, ``normalize_rows`` (``keepdim``), MSE by hand;
+the answers come from course_lib itself (``zeros(a) + zeros(b)``, ``sum``, ``nn.functional.mse_loss``)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -42,54 +39,46 @@ def _outcome(fn: Callable) -> Callable:
 
 
 def _combine(a_shape, b_shape, side: str = "right", one_stretches: bool = True):
-    """Broadcast with the shapes padded with 1s on the left (``side="right"``, the real rule)
-    or on the right (the usual mistake); None when two sizes clash."""
+    """Broadcast with the shorter shape padded with 1s on the left (``side="right"``, the real rule)
+    or on the right (the usual mistake); ``_RAISES`` when two sizes clash."""
     n = max(len(a_shape), len(b_shape))
     pad = (lambda s: (1,) * (n - len(s)) + tuple(s)) if side == "right" else (lambda s: tuple(s) + (1,) * (n - len(s)))
-    out = []
-    for x, y in zip(pad(a_shape), pad(b_shape)):
-        if x != y and not (one_stretches and 1 in (x, y)):
-            return None
-        out.append(max(x, y) if x and y else 0)
-    return tuple(out)
+    pairs = list(zip(pad(a_shape), pad(b_shape)))
+    if any(x != y and not (one_stretches and 1 in (x, y)) for x, y in pairs):
+        return _RAISES
+    return tuple(max(x, y) if x and y else 0 for x, y in pairs)
 
 
-def _diagnose_broadcast(inputs: dict, got, expected) -> str:
-    a_shape, b_shape = inputs["a_shape"], inputs["b_shape"]
-    left = _combine(a_shape, b_shape, "left")
-    if expected == _RAISES:
-        return ("two sizes that differ, neither of them 1, cannot broadcast: raise RuntimeError, "
-                "as course_lib and torch do, instead of returning a shape.")
-    if (got == _RAISES and left is None) or (got != _RAISES and left is not None and tuple(got) == left):
-        return ("it looks like you lined the shapes up from the LEFT; broadcasting lines them up "
-                "from the RIGHT (trailing dimensions first) and pads the shorter shape with 1s on the left.")
-    if got == _RAISES and _combine(a_shape, b_shape, one_stretches=False) is None:
-        return "a size of 1 stretches to match the other size; only two different sizes that are both not 1 clash."
-    if got != _RAISES and len(got) != len(expected):
-        return ("the result has as many dimensions as the LONGER shape: pad the shorter one with 1s "
-                "on the left before comparing sizes.")
-    return "compare the sizes pair by pair from the right: equal sizes stay, a 1 takes the other size."
+# Each row's function gives the wrong answer, or a test of it (``got -> bool``), or None where it cannot show.
+BROADCAST_MISTAKES = [
+    ("two sizes that differ, neither of them 1, cannot broadcast: raise RuntimeError, as course_lib and torch do, "
+     "instead of returning a shape.", lambda a, b: (lambda got: True) if _combine(a, b) == _RAISES else None),
+    ("it looks like you lined the shapes up from the LEFT; broadcasting lines them up from the RIGHT (trailing "
+     "dimensions first) and pads the shorter shape with 1s on the left.", lambda a, b: _combine(a, b, "left")),
+    ("a size of 1 stretches to match the other size; only two different sizes that are both not 1 clash.",
+     lambda a, b: _combine(a, b, one_stretches=False)),
+    ("the result has as many dimensions as the LONGER shape: pad the shorter one with 1s on the left before "
+     "comparing sizes.", lambda a, b: lambda got: isinstance(got, (tuple, list)) and len(got) != max(len(a), len(b))),
+    ("compare the sizes pair by pair from the right: equal sizes stay, a 1 takes the other size.",
+     lambda a, b: lambda got: True),
+]
 
 
 def check_broadcast_shape(broadcast_shape: Callable) -> None:
-    """Compare ``broadcast_shape(a_shape, b_shape)`` with course_lib on ten pairs of shapes. The student's
-    function must return the broadcast shape as a tuple of ints, or raise RuntimeError when the shapes do not
-    broadcast."""
+    """Compare ``broadcast_shape(a_shape, b_shape)`` with course_lib on ten pairs of shapes: it returns the
+    broadcast shape as a tuple of ints, or raises RuntimeError when the shapes do not broadcast."""
     crashes = [(Exception, "", "raise RuntimeError, the type course_lib and torch use for shapes "
                                "that do not broadcast.")]
     run_cases("broadcast_shape", _outcome(broadcast_shape), _outcome(reference_broadcast_shape),
-              BROADCAST_CASES, diagnose=_diagnose_broadcast, crashes=crashes, what="pairs of shapes")
-
-
-def _forgot_keepdim(x: Tensor) -> str:
-    return (f"you forgot keepdim=True: x.sum(dim=1) has shape {tuple(x.sum(dim=1).shape)}, and broadcasting "
-            "lines it up with the COLUMNS, so each COLUMN j was divided by the sum of ROW j (on a square "
-            f"matrix the shapes fit and the numbers are silently wrong); x.sum(dim=1, keepdim=True) has "
-            f"shape {tuple(x.sum(dim=1, keepdim=True).shape)} and divides each row by its own sum.")
+              BROADCAST_CASES, mistakes=BROADCAST_MISTAKES, crashes=crashes, what="pairs of shapes")
 
 
 NORMALIZE_MISTAKES = [
-    (_forgot_keepdim, lambda x: x / x.sum(dim=1)),
+    (lambda x: f"you forgot keepdim=True: x.sum(dim=1) has shape {tuple(x.sum(dim=1).shape)}, and broadcasting "
+               "lines it up with the COLUMNS, so each COLUMN j was divided by the sum of ROW j (on a square "
+               f"matrix the shapes fit and the numbers are silently wrong); x.sum(dim=1, keepdim=True) has "
+               f"shape {tuple(x.sum(dim=1, keepdim=True).shape)} and divides each row by its own sum.",
+     lambda x: x / x.sum(dim=1)),
     ("you summed over dim=0 (down each column), so your COLUMNS sum to 1; rows are dim=1.",
      lambda x: x / x.sum(dim=0, keepdim=True)),
     ("you divided by the sum of the whole tensor; each row needs its own sum (dim=1).", lambda x: x / x.sum()),
@@ -97,11 +86,11 @@ NORMALIZE_MISTAKES = [
 
 
 def check_normalize_rows(normalize_rows: Callable) -> None:
-    """Compare ``normalize_rows(x)`` with ``x / x.sum(dim=1, keepdim=True)`` (course_lib). Cases include a
-    square matrix (where forgetting ``keepdim`` gives the right shape and wrong numbers) and
-    single-row/single-column matrices. ``x`` must not change."""
+    """Compare ``normalize_rows(x)`` with ``x / x.sum(dim=1, keepdim=True)``, ``x`` unchanged, on four matrices:
+    a square one (where forgetting ``keepdim`` gives the right shape and wrong numbers), one row, one column."""
     gen = np.random.default_rng(1)
-    cases = [(tensor(gen.uniform(0.5, 2.0, size=s).round(2).astype(np.float32)),) for s in [(2, 3), (3, 3), (4, 1), (1, 5)]]
+    cases = [(tensor(gen.uniform(0.5, 2.0, size=s).round(2).astype(np.float32)),)
+             for s in [(2, 3), (3, 3), (4, 1), (1, 5)]]
     crashes = [(RuntimeError, "must match the size", "you forgot keepdim=True: x.sum(dim=1) drops the summed "
                 "dimension, and broadcasting lines the row sums up with the LAST dimension (the columns); "
                 "x.sum(dim=1, keepdim=True) keeps shape (rows, 1) and divides each row by its own sum.")]
@@ -118,8 +107,8 @@ def reference_mse(pred: Tensor, target: Tensor) -> Tensor:
 
 MSE_MISTAKES = [
     (lambda p, t: f"pred of shape {tuple(p.shape)} minus target of shape {tuple(t.shape)} broadcasts to "
-                  f"{reference_broadcast_shape(tuple(p.shape), tuple(t.shape))}: every prediction is compared with every "
-                  "target. Reshape both to (N,) first (e.g. pred.reshape(-1)).",
+                  f"{reference_broadcast_shape(tuple(p.shape), tuple(t.shape))}: every prediction is compared "
+                  "with every target. Reshape both to (N,) first (e.g. pred.reshape(-1)).",
      lambda p, t: ((p - t) ** 2).mean() if p.shape != t.shape else None),
     (lambda p, t: f"you reshaped pred to (N,) but not target, of shape {tuple(t.shape)}: (N,) minus {tuple(t.shape)} "
                   f"broadcasts to {reference_broadcast_shape((p.numel(),), tuple(t.shape))}. Reshape both to (N,).",
@@ -145,15 +134,11 @@ def _with_grad_fn(args, got):
 
 
 def check_mse_by_hand(mse_by_hand: Callable) -> None:
-    """Compare ``mse_by_hand(pred, target)`` with ``course_lib.nn.functional.mse_loss``. ``pred`` may be a
-    column ``(N, 1)`` while ``target`` is ``(N,)``: the student must make the shapes agree instead of letting
-    them broadcast to ``(N, N)``. The result must be a 0-d tensor that stays in the graph (it has a
-    ``grad_fn``)."""
+    """Compare ``mse_by_hand(pred, target)`` with ``nn.functional.mse_loss``: with ``pred`` of shape ``(N, 1)``
+    and ``target`` of shape ``(N,)``, the shapes must be made to agree, not broadcast to ``(N, N)``; the result
+    is a 0-d tensor that stays in the graph (it has a ``grad_fn``)."""
     gen = np.random.default_rng(2)
-    cases = []
-    for pred_shape, target_shape in [((4,), (4,)), ((5, 1), (5,)), ((3, 1), (3, 1)), ((1,), (1,))]:
-        n = int(np.prod(pred_shape))
-        pred = gen.normal(size=n).round(2).astype(np.float32).reshape(pred_shape)
-        target = gen.normal(size=n).round(2).astype(np.float32).reshape(target_shape)
-        cases.append((tensor(pred, requires_grad=True), tensor(target)))
+    cases = [(tensor(gen.normal(size=p).round(2).astype(np.float32).reshape(p), requires_grad=True),
+              tensor(gen.normal(size=p).round(2).astype(np.float32).reshape(t)))
+             for p, t in [((4,), (4,)), ((5, 1), (5,)), ((3, 1), (3, 1)), ((1,), (1,))]]
     run_cases("mse_by_hand", mse_by_hand, reference_mse, cases, mistakes=MSE_MISTAKES, observe=_with_grad_fn)
