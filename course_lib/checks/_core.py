@@ -77,12 +77,11 @@ def fail(headline: str, inputs: str | None = None, got: Any = _NOTHING, expected
 
 def _your_line(error: BaseException) -> str | None:
     """``line N, in fn: code`` of the innermost frame outside course_lib (the student's)."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__)
-              if not os.path.abspath(f.filename).startswith(_LIBRARY)]
-    if not frames:
-        return None
-    code = (frames[-1].line or "").strip()
-    return f"line {frames[-1].lineno}, in {frames[-1].name}" + (f": {code}" if code else "")
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if not os.path.abspath(frame.filename).startswith(_LIBRARY):
+            code = (frame.line or "").strip()
+            return f"line {frame.lineno}, in {frame.name}" + (f": {code}" if code else "")
+    return None
 
 
 def call_student(fn: Callable, *args: Any, where: str | None = None, inputs: str | None = None,

@@ -129,10 +129,6 @@ MSE_MISTAKES = [
 ]
 
 
-def _with_grad_fn(args, got):
-    return {"value": got, "has grad_fn": got.grad_fn is not None} if isinstance(got, Tensor) else got
-
-
 def check_mse_by_hand(mse_by_hand: Callable) -> None:
     """Compare ``mse_by_hand(pred, target)`` with ``nn.functional.mse_loss``: with ``pred`` of shape ``(N, 1)``
     and ``target`` of shape ``(N,)``, the shapes must be made to agree, not broadcast to ``(N, N)``; the result
@@ -141,4 +137,5 @@ def check_mse_by_hand(mse_by_hand: Callable) -> None:
     cases = [(tensor(gen.normal(size=p).round(2).astype(np.float32).reshape(p), requires_grad=True),
               tensor(gen.normal(size=p).round(2).astype(np.float32).reshape(t)))
              for p, t in [((4,), (4,)), ((5, 1), (5,)), ((3, 1), (3, 1)), ((1,), (1,))]]
-    run_cases("mse_by_hand", mse_by_hand, reference_mse, cases, mistakes=MSE_MISTAKES, observe=_with_grad_fn)
+    run_cases("mse_by_hand", mse_by_hand, reference_mse, cases, mistakes=MSE_MISTAKES, observe=lambda args, got: (
+        {"value": got, "has grad_fn": got.grad_fn is not None} if isinstance(got, Tensor) else got))
