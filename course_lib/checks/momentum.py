@@ -16,22 +16,14 @@ __all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_s
            "check_ema_momentum_update"]
 
 
-def _param(got: Any) -> Any:
-    return got[0] if isinstance(got, (tuple, list)) and got else got
-
-
-def _zeros_if_none(buf, like) -> Any:
-    return np.zeros_like(like) if buf is None else buf
-
-
 def _mistake(wrong: Callable) -> Callable:
     """A likely mistake with the reference's signature, its state (3rd argument) zeros when None (the first
     step); its value a tuple (the whole answer), a function (a predicate) or the new parameter alone."""
     def row(param, grad, state, *options):
-        value = wrong(param, grad, _zeros_if_none(state, grad), *options)
+        value = wrong(param, grad, np.zeros_like(grad) if state is None else state, *options)
         if value is None or callable(value) or isinstance(value, tuple):
             return value
-        return lambda got: allclose(_param(got), value, **EXACT)
+        return lambda got: allclose(got[0] if isinstance(got, (tuple, list)) and got else got, value, **EXACT)
     return row
 
 
@@ -168,7 +160,7 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
 def sutskever_reference(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray | None,
                         lr: float, momentum: float) -> tuple[np.ndarray, np.ndarray]:
     """Sutskever et al. (2013): ``v = momentum * v - lr * grad; param = param + v`` (v0 = 0)."""
-    velocity = momentum * _zeros_if_none(velocity, grad) - lr * np.asarray(grad)
+    velocity = momentum * (0.0 if velocity is None else velocity) - lr * np.asarray(grad)
     return np.asarray(param) + velocity, velocity
 
 
@@ -204,7 +196,7 @@ def check_sutskever_update(sutskever_update: Callable) -> None:
 def ema_momentum_reference(param: np.ndarray, grad: np.ndarray, avg: np.ndarray | None,
                            lr: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Moving-average momentum: ``avg = beta * avg + (1 - beta) * grad; param - lr * avg``."""
-    avg = beta * _zeros_if_none(avg, grad) + (1 - beta) * np.asarray(grad)
+    avg = beta * (0.0 if avg is None else avg) + (1 - beta) * np.asarray(grad)
     return np.asarray(param) - lr * avg, avg
 
 
