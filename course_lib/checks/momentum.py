@@ -9,8 +9,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..optim.sgd import momentum_buffer_update as _buffer_reference, sgd_update as _sgd_reference
 from ._core import EXACT, allclose, call_student, fail, rounded_normal as _rng_case, run_cases
-from ._references import reference_sgd
 
 __all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_sutskever_update",
            "check_ema_momentum_update"]
@@ -28,11 +28,6 @@ def _mistake(wrong: Callable) -> Callable:
 
 
 # ------------------------------------------------------------------- Exercise 05.1
-def _buffer_reference(buf: np.ndarray | None, grad: np.ndarray, momentum: float, dampening: float) -> np.ndarray:
-    """torch's buffer: a copy of grad on the first step, then momentum*buf + (1-dampening)*grad."""
-    return reference_sgd(np.zeros_like(grad), grad, buf, lr=0.0, momentum=momentum, dampening=dampening)[1]
-
-
 BUFFER_MISTAKES = [  # a later-step formula raises on the first step (buf is None): not that mistake
     ("dampening applied on the first step: torch starts the buffer as a plain copy of grad (buf = grad.copy()), "
      "no (1 - dampening) factor", lambda b, g, mu, d: (1 - d) * g if b is None else None),
@@ -75,13 +70,6 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 05.2
-def _momentum_reference(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                        nesterov=False, maximize=False):
-    buf = reference_sgd(param, grad, state.get("momentum_buffer"), lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
-    return buf[0], ({} if buf[1] is None else {"momentum_buffer": buf[1]})
-
-
 def _as_param_and_buffer(args: tuple, out: Any) -> Any:
     """``(new_param, new_state)`` seen as ``(new_param, new_buf)`` (None when no buffer is kept)."""
     if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict):
@@ -93,9 +81,9 @@ def _sgd_mistake(wrong: Callable) -> Callable:
     """A likely mistake in sgd_update's new parameter: ``wrong(c)``, ``c`` the inputs by name, ``c.buf`` the old
     buffer and ``c.ref(**changed)`` the reference's new parameter with some inputs changed."""
     def value(*args):
-        inputs = dict(zip(inspect.signature(_momentum_reference).parameters, args))
+        inputs = dict(zip(inspect.signature(_sgd_reference).parameters, args))
         return wrong(SimpleNamespace(**inputs, buf=inputs["state"].get("momentum_buffer"),
-                                     ref=lambda **changed: _momentum_reference(**{**inputs, **changed})[0]))
+                                     ref=lambda **changed: _sgd_reference(**{**inputs, **changed})[0]))
     return _mistake(value)
 
 
@@ -140,7 +128,7 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
                                               "a copy of grad (state.get('momentum_buffer') is None)."),
                (TypeError, "NoneType", "there is no buffer before the first step: update the buffer first (a copy "
                                        "of grad), then use the NEW buf, grad + momentum * buf for Nesterov.")]
-    run_cases("sgd_update", sgd_update, _momentum_reference, {
+    run_cases("sgd_update", sgd_update, _sgd_reference, {
         "no momentum (no state kept)": case(None, 0.1, 0.0),
         "first step": case(None, 0.1, 0.9),
         "later step": case(_rng_case(rng), 0.1, 0.9),
