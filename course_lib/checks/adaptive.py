@@ -11,7 +11,6 @@ import numpy as np
 from ..optim.adam import adam_update as reference_adam, amsgrad_denominator as amsgrad_reference
 from ..optim.adamw import adamw_update as reference_adamw
 from ..optim.rmsprop import rmsprop_update as reference_rmsprop
-from ..tensor import Tensor
 from ._core import call_student, compare, fail, format_value, identical, not_finite, require, run_cases
 
 __all__ = ["check_rmsprop_update", "check_adam_update", "check_amsgrad_denominator", "check_adamw_update"]
@@ -25,7 +24,7 @@ _TINY_GRADS = [g * 1e-7 for g in _GRADS]  # here eps (1e-8) is no longer negligi
 def _array(value: Any) -> Any:
     """A state value or parameter as float64 numbers (left as it is when it is not numeric)."""
     try:
-        return np.array(value._data if isinstance(value, Tensor) else value, dtype=np.float64)
+        return np.array(getattr(value, "_data", value), dtype=np.float64)  # (a Tensor's numbers)
     except (TypeError, ValueError):
         return value
 
@@ -155,22 +154,18 @@ def _adam_mistakes(mistakes: Sequence[str], decoupled: bool) -> Callable:
                             for m in mistakes]
         if what == "step":
             return [("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
-        (b1, b2), wd = options["betas"], options.get("weight_decay", 0.0)
-        prev_p, prev = (_PARAM0, np.zeros(3)) if step == 0 else (run[step - 1][0], run[step - 1][1][what])
-        g_plain = grads[step]
-        g = g_plain if decoupled or not wd else g_plain + wd * prev_p
-        beta, other = (b1, b2) if what == "exp_avg" else (b2, b1)
-        power = (lambda x: x) if what == "exp_avg" else (lambda x: x * x)
+        (b1, b2), wd, squared = options["betas"], options.get("weight_decay", 0.0), what == "exp_avg_sq"
+        prev_p, prev = (_PARAM0, 0.0) if step == 0 else (run[step - 1][0], run[step - 1][1][what])
+        g = grads[step] if decoupled or not wd else grads[step] + wd * prev_p
+        (beta, other), new, plain = ((b2, b1), g * g, grads[step] * grads[step]) if squared else ((b1, b2), g, grads[step])
         return [
             (f"state[{what!r}] holds the bias-corrected value; keep the raw running average in the state and "
              "divide by 1 - beta**t into a new variable each step", run[step][1][what] / (1 - beta ** (step + 1))),
-            ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * power(g)),
-            ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2",
-             other * prev + (1 - other) * power(g)),
-            ("exp_avg_sq averages the SQUARED gradient: grad * grad",
-             b2 * prev + (1 - b2) * g if what == "exp_avg_sq" else None),
+            ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * new),
+            ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", other * prev + (1 - other) * new),
+            ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if squared else None),
             ("weight decay is not in the gradient: add weight_decay * param to grad before updating the averages",
-             beta * prev + (1 - beta) * power(g_plain) if wd and not decoupled else None),
+             beta * prev + (1 - beta) * plain if wd and not decoupled else None),
             (f"state[{what!r}] is the running average torch keeps", lambda got: True)]
     return rows
 
