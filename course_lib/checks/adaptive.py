@@ -157,7 +157,8 @@ def _adam_mistakes(mistakes: Sequence[str], decoupled: bool) -> Callable:
         (b1, b2), wd, squared = options["betas"], options.get("weight_decay", 0.0), what == "exp_avg_sq"
         prev_p, prev = (_PARAM0, 0.0) if step == 0 else (run[step - 1][0], run[step - 1][1][what])
         g = grads[step] if decoupled or not wd else grads[step] + wd * prev_p
-        (beta, other), new, plain = ((b2, b1), g * g, grads[step] * grads[step]) if squared else ((b1, b2), g, grads[step])
+        plain = grads[step] * grads[step] if squared else grads[step]
+        (beta, other), new = ((b2, b1), g * g) if squared else ((b1, b2), g)
         return [
             (f"state[{what!r}] holds the bias-corrected value; keep the raw running average in the state and "
              "divide by 1 - beta**t into a new variable each step", run[step][1][what] / (1 - beta ** (step + 1))),

@@ -47,9 +47,8 @@ BUFFER_MISTAKES = [  # a later-step formula raises on the first step (buf is Non
 
 
 def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
-    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``. torch's rule: on the first
-    step (``buf is None``) the buffer is a copy of ``grad`` (no dampening); afterwards ``momentum * buf + (1 -
-    dampening) * grad``."""
+    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``: torch's copy of ``grad`` on the
+    first step (``buf is None``, no dampening), afterwards ``momentum * buf + (1 - dampening) * grad``."""
     # The first buffer must be a copy: a buffer that *is* the gradient array changes with it.
     grad = np.array([1.0, 2.0])
     buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0,
@@ -95,9 +94,8 @@ SGD_MISTAKES = [
      "(with the new buf)", _sgd_mistake(lambda c: c.ref(nesterov=False) if c.nesterov else None)),
     ("Nesterov uses the OLD buf: update buf first, then step along grad + momentum * buf", _sgd_mistake(
         lambda c: c.ref(momentum=0.0) - c.lr * c.momentum * c.buf if c.nesterov and c.buf is not None else None)),
-    ("weight decay added after momentum instead of before: add weight_decay * param to the gradient first, then "
-     "update the buffer with it", _sgd_mistake(
-         lambda c: c.ref(weight_decay=0.0) - c.lr * c.weight_decay * c.param if c.weight_decay else None)),
+    ("weight decay added after momentum instead of before: add weight_decay * param to the gradient first",
+     _sgd_mistake(lambda c: c.ref(weight_decay=0.0) - c.lr * c.weight_decay * c.param if c.weight_decay else None)),
     ("the update has the wrong sign (or maximize flips the weight decay too): negate only the gradient when "
      "maximize=True, then step param - lr * direction", _sgd_mistake(lambda c: 2 * c.param - c.ref(maximize=False))),
     ("maximize negates only the gradient; you negated the weight decay term too. Use g = -grad, then "
@@ -113,11 +111,9 @@ SGD_MISTAKES = [
 
 
 def check_sgd_momentum_update(sgd_update: Callable) -> None:
-    """Check ``sgd_update(param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize)
-    -> (new_param, new_state)``: the library's own ``course_lib.optim.sgd.sgd_update`` (``state`` is
-    ``{}`` or ``{"momentum_buffer": buf}``, never changed in place). Nesterov with dampening is torch's
-    formula (``torch.optim.SGD`` refuses the mix, the update rule does not): it tells a step along the old
-    buffer from one along the buffer alone."""
+    """Check ``sgd_update(param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize) -> (new_param,
+    new_state)`` against the library's own (``state``: ``{}`` or ``{"momentum_buffer": buf}``, never changed in place).
+    Nesterov with dampening (SGD refuses it, the rule allows it) tells the old-buffer mistake from buffer-alone."""
     rng = np.random.default_rng(6)
 
     def case(buf, lr, momentum, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
@@ -153,9 +149,8 @@ def sutskever_reference(param: np.ndarray, grad: np.ndarray, velocity: np.ndarra
 
 
 SUTSKEVER_MISTAKES = [  # (the velocity v is zero on the first step only)
-    ("your new parameter is right but the velocity has the opposite sign: in this form v points downhill, "
-     "v = momentum * v - lr * grad, and the step is param + v", lambda p, g, v, lr, mu: (p + mu * v - lr * g,
-                                                                                         lr * g - mu * v)),
+    ("your new parameter is right but the velocity has the opposite sign: v = momentum * v - lr * grad points "
+     "downhill, and the step is param + v", lambda p, g, v, lr, mu: (p + mu * v - lr * g, lr * g - mu * v)),
     ("your velocity is torch's buffer (momentum * v + grad); in this form v includes the step size: "
      "v = momentum * v - lr * grad", lambda p, g, v, lr, mu: (p + mu * v - lr * g, mu * v + g)),
     ("the velocity starts at zero in Sutskever's form, so the first v is -lr * grad; starting it at the "
