@@ -135,6 +135,8 @@ ADAM_HINTS = {
     "weight decay after moments": "weight decay is added to the update after the moments; in Adam it is added to "
                                   "the gradient first (grad + weight_decay * param)",
     "no weight decay": "weight decay is missing",
+}
+ADAMW_HINTS = {  # then the mistakes it shares with Adam
     "L2 instead of decoupled": "this is Adam's L2 penalty (weight_decay * param added to the gradient); AdamW decays "
                                "the parameter itself: param * (1 - lr * weight_decay), and Adam then runs without it",
     "decay without lr": "the decay is not multiplied by lr; AdamW shrinks by (1 - lr * weight_decay)",
@@ -142,16 +144,17 @@ ADAM_HINTS = {
                        "param * (1 - lr * weight_decay), before the Adam step",
     "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter first, then "
                             "applies the Adam step",
+    **{m: ADAM_HINTS[m] for m in ("no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")},
 }
 
 
-def _adam_mistakes(mistakes: Sequence[str], decoupled: bool) -> Callable:
-    """The likely wrong parameter (the run with one of ``mistakes``) or state value ``what`` after ``step``."""
+def _adam_mistakes(hints: dict, decoupled: bool) -> Callable:
+    """The likely wrong parameter (the run with one mistake of ``hints``) or state value ``what`` after ``step``."""
     def rows(what, step, run, grads, options):
         if what == "param":
             first = [(ADAM_HINTS["step starts at 0"], not_finite)] if step == 0 else []
-            return first + [(ADAM_HINTS[m], _adam_variant(grads, decoupled=decoupled, mistake=m, **options)[step])
-                            for m in mistakes]
+            return first + [(hint, _adam_variant(grads, decoupled=decoupled, mistake=m, **options)[step])
+                            for m, hint in hints.items()]
         if what == "step":
             return [("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
         (b1, b2), wd, squared = options["betas"], options.get("weight_decay", 0.0), what == "exp_avg_sq"
@@ -175,25 +178,20 @@ def check_adam_update(adam_update: Callable) -> None:
     """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
     (``state`` empty on the first step; ``step``, ``exp_avg``, ``exp_avg_sq`` after it; the state given is
     never changed) over three steps against the library's ``course_lib.optim.adam.adam_update``."""
-    mistakes = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
-                "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
-                "weight decay after moments", "no weight decay")
     _check_runs("adam_update", adam_update, reference_adam, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
         (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
         (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
-    ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(mistakes, False))
+    ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(ADAM_HINTS, False))
 
 
 def check_adamw_update(adamw_update: Callable) -> None:
     """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
     over three steps against the library's ``course_lib.optim.adamw.adamw_update`` (decoupled decay)."""
-    mistakes = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
-                "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
     _check_runs("adamw_update", adamw_update, reference_adamw, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
         (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
-    ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(mistakes, True))
+    ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(ADAMW_HINTS, True))
 
 
 # ------------------------------------------------------------------- Exercise 06.3
