@@ -69,13 +69,6 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 05.2
-def _as_param_and_buffer(args: tuple, out: Any) -> Any:
-    """``(new_param, new_state)`` seen as ``(new_param, new_buf)`` (None when no buffer is kept)."""
-    if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict):
-        return out[0], out[1].get("momentum_buffer")
-    return out
-
-
 def _sgd_mistake(wrong: Callable) -> Callable:
     """A likely mistake in sgd_update's new parameter: ``wrong(c)``, ``c`` the inputs by name, ``c.buf`` the old
     buffer and ``c.ref(**changed)`` the reference's new parameter with some inputs changed."""
@@ -135,9 +128,11 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
         "Nesterov, later step": case(_rng_case(rng), 0.1, 0.9, nesterov=True),
         "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2, nesterov=True),
         "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
-    }, mistakes=SGD_MISTAKES, crashes=crashes, observe=_as_param_and_buffer,
-        pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's "
-             "update functions are pure).", **EXACT)
+    }, mistakes=SGD_MISTAKES, crashes=crashes, **EXACT,
+        pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's update "
+             "functions are pure).",  # and (new_param, new_state) is compared as (new_param, new_buf):
+        observe=lambda args, out: (out[0], out[1].get("momentum_buffer"))
+        if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict) else out)
 
 
 # ------------------------------------------------------------------- Exercise 05.3
