@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import inspect
 from types import SimpleNamespace
-from typing import Any, Callable
+from typing import Callable
 
 import numpy as np
 
@@ -139,7 +139,7 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
 def sutskever_reference(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray | None,
                         lr: float, momentum: float) -> tuple[np.ndarray, np.ndarray]:
     """Sutskever et al. (2013): ``v = momentum * v - lr * grad; param = param + v`` (v0 = 0)."""
-    velocity = momentum * (0.0 if velocity is None else velocity) - lr * np.asarray(grad)
+    velocity = momentum * (0.0 if velocity is None else np.asarray(velocity)) - lr * np.asarray(grad)
     return np.asarray(param) + velocity, velocity
 
 
@@ -174,7 +174,7 @@ def check_sutskever_update(sutskever_update: Callable) -> None:
 def ema_momentum_reference(param: np.ndarray, grad: np.ndarray, avg: np.ndarray | None,
                            lr: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Moving-average momentum: ``avg = beta * avg + (1 - beta) * grad; param - lr * avg``."""
-    avg = beta * (0.0 if avg is None else avg) + (1 - beta) * np.asarray(grad)
+    avg = beta * (0.0 if avg is None else np.asarray(avg)) + (1 - beta) * np.asarray(grad)
     return np.asarray(param) - lr * avg, avg
 
 
