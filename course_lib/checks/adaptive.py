@@ -1,9 +1,6 @@
-"""Checkers for lesson 06 (adaptive methods): RMSprop, Adam, AMSGrad, AdamW.
-
-Each exercise is a pure update function of ``course_lib.optim`` by name and signature,
-``update(param, grad, state, **options) -> (new_param, new_state)``, run for three steps next to the
-library's (float64); the likely mistakes are the run with one change (:func:`_adam_variant`).
-"""
+"""Checkers for lesson 06 (adaptive methods): RMSprop, Adam, AMSGrad, AdamW. Each update function of
+``course_lib.optim``, ``update(param, grad, state, **options) -> (new_param, new_state)``, runs three steps
+next to the library's (float64); the likely mistakes are the run with one change (:func:`_adam_variant`)."""
 from __future__ import annotations
 
 import copy
@@ -11,11 +8,10 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..optim.adam import adam_update as reference_adam, amsgrad_denominator
+from ..optim.adam import adam_update as reference_adam, amsgrad_denominator as amsgrad_reference
 from ..optim.adamw import adamw_update as reference_adamw
 from ..optim.rmsprop import rmsprop_update as reference_rmsprop
-from ..tensor import Tensor
-from ._core import call_student, compare, fail, format_value, identical, run_cases
+from ._core import call_student, compare, fail, format_value, identical, not_finite, require, run_cases
 
 __all__ = ["check_rmsprop_update", "check_adam_update", "check_amsgrad_denominator", "check_adamw_update"]
 
@@ -28,27 +24,21 @@ _TINY_GRADS = [g * 1e-7 for g in _GRADS]  # here eps (1e-8) is no longer negligi
 def _array(value: Any) -> Any:
     """A state value or parameter as float64 numbers (left as it is when it is not numeric)."""
     try:
-        return np.array(value._data if isinstance(value, Tensor) else value, dtype=np.float64)
+        return np.array(getattr(value, "_data", value), dtype=np.float64)  # (a Tensor's numbers)
     except (TypeError, ValueError):
         return value
 
 
-def _reference_run(update: Callable, grads: Sequence[np.ndarray], **options: Any) -> list:
-    """``(param, state)`` after each step of a library update function (pure), in float64."""
-    param, state, history = _PARAM0.copy(), {}, []
-    for g in grads:
-        param, state = update(param, np.array(g, dtype=np.float64), state, **options)
-        history.append((param, {k: _array(v) for k, v in state.items()}))
-    return history
-
-
 def _check_runs(name: str, update: Callable, reference: Callable, runs, state_keys: Sequence[str],
-                param_mistakes: Callable, state_mistakes: Callable, param_first: bool = True) -> None:
-    """Run ``update(param, grad, state, **options)`` for three steps per run next to ``reference``, comparing
-    every step with the likely mistakes ``param_mistakes(step, reference run, grads, options)`` and
-    ``state_mistakes(key, step, ...)`` (``step`` from 0); ``param_first=False``: the state first."""
+                mistakes: Callable, param_first: bool = True) -> None:
+    """Run ``update`` for three steps per run next to ``reference`` (pure, float64), comparing every step with
+    the likely mistakes ``mistakes(what, step, reference run, grads, options)`` (``what``: "param" or a state
+    key; ``step`` from 0); ``param_first=False``: the state first."""
     for grads, options in runs:
-        library_run = _reference_run(reference, grads, **options)
+        run, param, state = [], _PARAM0.copy(), {}
+        for g in grads:
+            param, state = reference(param, np.array(g, dtype=np.float64), state, **options)
+            run.append((param, {k: _array(v) for k, v in state.items()}))
         param, state = _PARAM0.copy(), {}
         for step, g in enumerate(grads):
             inputs = (f"param = {format_value(param)}, grad = {format_value(g)}, state from the previous steps, "
@@ -56,43 +46,41 @@ def _check_runs(name: str, update: Callable, reference: Callable, runs, state_ke
             given = copy.deepcopy(state)
             out = call_student(update, param.copy(), g.copy(), state, where=f"{name} at step {step + 1}",
                                inputs=inputs, **options)
-            if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
-                fail(f"{name} returned {format_value(out)} at step {step + 1}, not a pair (new_param, new_state).",
-                     inputs, hint="return both: the new parameter and a new state dict under torch's names, "
-                     "e.g. return new_param, {'step': step, ...}.")
-            if not identical(given, state):
-                fail(f"{name} changed the state dict it was given (at step {step + 1}).", inputs,
-                     hint="build a new dict and return it; leave the one you were given as it was (the "
-                     "library's update functions are pure: arrays in, new arrays out).")
+            require([(not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)),
+                      f"{name} returned {format_value(out)} at step {step + 1}, not a pair (new_param, new_state).",
+                      "return both: the new parameter and a new state dict under torch's names, e.g. return "
+                      "new_param, {'step': step, ...}."),
+                     (not identical(given, state), f"{name} changed the state dict it was given (at step "
+                      f"{step + 1}).", "build a new dict and return it; leave the one you were given as it was "
+                      "(the library's update functions are pure: arrays in, new arrays out).")], inputs)
             param, state = _array(out[0]), out[1]
-            param_row = [("the parameter", param, library_run[step][0],
-                          param_mistakes(step, library_run, grads, options))]
-            state_rows = [(f"state[{key!r}]", _array(state.get(key)), library_run[step][1][key],
-                           state_mistakes(key, step, library_run, grads, options)) for key in state_keys]
             missing = [key for key in state_keys if key not in state]
             if missing:
                 fail(f"{name}: after step {step + 1} the state has no {missing[0]!r}.", inputs, sorted(state),
                      sorted(state_keys), hint=f"keep the running values in state[{missing[0]!r}] (torch's names), "
                      "created on the first step.")
-            for what, got, expected, mistakes in (param_row + state_rows if param_first else state_rows + param_row):
-                compare(got, expected, f"{name}: {what} after step {step + 1}", inputs, mistakes=mistakes, **_EXACT)
+            rows = [("the parameter", "param", param, run[step][0])] + [
+                (f"state[{key!r}]", key, _array(state[key]), run[step][1][key]) for key in state_keys]
+            for what, key, got, expected in (rows if param_first else rows[1:] + rows[:1]):
+                compare(got, expected, f"{name}: {what} after step {step + 1}", inputs,
+                        mistakes=mistakes(key, step, run, grads, options), **_EXACT)
     print(f"\u2713 {name}: {len(runs)} runs of 3 steps match {reference.__module__}.{reference.__name__}.")
 
 
 # ------------------------------------------------------------------- Exercise 06.1
-def _rmsprop_param_mistakes(step, reference, grads, o) -> list:
-    prev, g, s = _PARAM0 if step == 0 else reference[step - 1][0], grads[step], reference[step][1]["square_avg"]
+def _rmsprop_mistakes(what: str, step: int, run: list, grads: list, o: dict) -> list:
+    """The likely wrong parameter or ``square_avg`` after ``step``, from the library's ``run`` before it."""
+    g, a, s = grads[step], o["alpha"], run[step][1]["square_avg"]
+    prev, old = (_PARAM0, 0.0) if step == 0 else (run[step - 1][0], run[step - 1][1]["square_avg"])
+    if what == "square_avg":
+        return [("alpha and 1 - alpha swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2",
+                 (1 - a) * old + a * g * g),
+                ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g)]
     return [("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps (the difference "
              "hides beyond the printed digits)", prev - o["lr"] * g / np.sqrt(s + o["eps"])),
             ("the square root is missing: divide by sqrt(square_avg) + eps", prev - o["lr"] * g / (s + o["eps"])),
             ("the update has the wrong sign: param - lr * grad / (sqrt(square_avg) + eps)",
              prev + o["lr"] * g / (np.sqrt(s) + o["eps"]))]
-
-
-def _rmsprop_state_mistakes(key, step, reference, grads, o) -> list:
-    a, g, old = o["alpha"], grads[step], np.zeros(3) if step == 0 else reference[step - 1][1]["square_avg"]
-    return [("alpha and 1 - alpha swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2", (1 - a) * old + a * g * g),
-            ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g)]
 
 
 def check_rmsprop_update(rmsprop_update: Callable) -> None:
@@ -101,7 +89,7 @@ def check_rmsprop_update(rmsprop_update: Callable) -> None:
     ``course_lib.optim.rmsprop.rmsprop_update``."""
     _check_runs("rmsprop_update", rmsprop_update, reference_rmsprop, [
         (_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)), (_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
-        (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))], ["square_avg"], _rmsprop_param_mistakes, _rmsprop_state_mistakes, param_first=False)
+        (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))], ["square_avg"], _rmsprop_mistakes, param_first=False)
 
 
 # ------------------------------------------------------------------- Exercises 06.2 and 06.4
@@ -147,6 +135,8 @@ ADAM_HINTS = {
     "weight decay after moments": "weight decay is added to the update after the moments; in Adam it is added to "
                                   "the gradient first (grad + weight_decay * param)",
     "no weight decay": "weight decay is missing",
+}
+ADAMW_HINTS = {  # then the mistakes it shares with Adam
     "L2 instead of decoupled": "this is Adam's L2 penalty (weight_decay * param added to the gradient); AdamW decays "
                                "the parameter itself: param * (1 - lr * weight_decay), and Adam then runs without it",
     "decay without lr": "the decay is not multiplied by lr; AdamW shrinks by (1 - lr * weight_decay)",
@@ -154,38 +144,33 @@ ADAM_HINTS = {
                        "param * (1 - lr * weight_decay), before the Adam step",
     "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter first, then "
                             "applies the Adam step",
+    **{m: ADAM_HINTS[m] for m in ("no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")},
 }
 
 
-def _adam_param_mistakes(mistakes: Sequence[str], decoupled: bool) -> Callable:
-    def rows(step, reference, grads, options):
-        first = [(ADAM_HINTS["step starts at 0"], lambda got: not np.all(np.isfinite(got)))] if step == 0 else []
-        return first + [(ADAM_HINTS[m], _adam_variant(grads, decoupled=decoupled, mistake=m, **options)[step])
-                        for m in mistakes]
-    return rows
-
-
-def _adam_state_mistakes(decoupled: bool) -> Callable:
-    def rows(key, step, reference, grads, options):
-        """The usual wrong ``step`` / ``exp_avg`` / ``exp_avg_sq`` after ``step`` (from 0)."""
-        if key == "step":
+def _adam_mistakes(hints: dict, decoupled: bool) -> Callable:
+    """The likely wrong parameter (the run with one mistake of ``hints``) or state value ``what`` after ``step``."""
+    def rows(what, step, run, grads, options):
+        if what == "param":
+            first = [(ADAM_HINTS["step starts at 0"], not_finite)] if step == 0 else []
+            return first + [(hint, _adam_variant(grads, decoupled=decoupled, mistake=m, **options)[step])
+                            for m, hint in hints.items()]
+        if what == "step":
             return [("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
-        (b1, b2), wd = options["betas"], options.get("weight_decay", 0.0)
-        prev_p = _PARAM0 if step == 0 else reference[step - 1][0]
-        prev = np.zeros(3) if step == 0 else reference[step - 1][1][key]
-        g_plain = grads[step]
-        g = g_plain if decoupled or not wd else g_plain + wd * prev_p
-        beta, other = (b1, b2) if key == "exp_avg" else (b2, b1)
-        power = (lambda x: x) if key == "exp_avg" else (lambda x: x * x)
+        (b1, b2), wd, squared = options["betas"], options.get("weight_decay", 0.0), what == "exp_avg_sq"
+        prev_p, prev = (_PARAM0, 0.0) if step == 0 else (run[step - 1][0], run[step - 1][1][what])
+        g = grads[step] if decoupled or not wd else grads[step] + wd * prev_p
+        plain = grads[step] * grads[step] if squared else grads[step]
+        (beta, other), new = ((b2, b1), g * g) if squared else ((b1, b2), g)
         return [
-            (f"state[{key!r}] holds the bias-corrected value; keep the raw running average in the state and divide "
-             "by 1 - beta**t into a new variable each step", reference[step][1][key] / (1 - beta ** (step + 1))),
-            ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * power(g)),
-            ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", other * prev + (1 - other) * power(g)),
-            ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if key == "exp_avg_sq" else None),
+            (f"state[{what!r}] holds the bias-corrected value; keep the raw running average in the state and "
+             "divide by 1 - beta**t into a new variable each step", run[step][1][what] / (1 - beta ** (step + 1))),
+            ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * new),
+            ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", other * prev + (1 - other) * new),
+            ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if squared else None),
             ("weight decay is not in the gradient: add weight_decay * param to grad before updating the averages",
-             beta * prev + (1 - beta) * power(g_plain) if wd and not decoupled else None),
-            (f"state[{key!r}] is the running average torch keeps", lambda got: True)]
+             beta * prev + (1 - beta) * plain if wd and not decoupled else None),
+            (f"state[{what!r}] is the running average torch keeps", lambda got: True)]
     return rows
 
 
@@ -193,41 +178,31 @@ def check_adam_update(adam_update: Callable) -> None:
     """Check ``adam_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
     (``state`` empty on the first step; ``step``, ``exp_avg``, ``exp_avg_sq`` after it; the state given is
     never changed) over three steps against the library's ``course_lib.optim.adam.adam_update``."""
-    mistakes = ("step starts at 0", "step starts at 2", "no bias correction", "no bias correction 1",
-                "no bias correction 2", "eps inside sqrt", "eps before bias correction", "betas swapped", "sign",
-                "weight decay after moments", "no weight decay")
     _check_runs("adam_update", adam_update, reference_adam, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
         (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
         (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
-    ], ("step", "exp_avg", "exp_avg_sq"), _adam_param_mistakes(mistakes, False), _adam_state_mistakes(False))
+    ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(ADAM_HINTS, False))
 
 
 def check_adamw_update(adamw_update: Callable) -> None:
     """Check ``adamw_update(param, grad, state, lr, betas, eps, weight_decay) -> (new_param, new_state)``
     over three steps against the library's ``course_lib.optim.adamw.adamw_update`` (decoupled decay)."""
-    mistakes = ("L2 instead of decoupled", "decay without lr", "decay with grad", "decay after the step",
-                "no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")
     _check_runs("adamw_update", adamw_update, reference_adamw, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
         (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
-    ], ("step", "exp_avg", "exp_avg_sq"), _adam_param_mistakes(mistakes, True), _adam_state_mistakes(True))
+    ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(ADAMW_HINTS, True))
 
 
 # ------------------------------------------------------------------- Exercise 06.3
-def amsgrad_reference(exp_avg_sq: np.ndarray, max_exp_avg_sq: np.ndarray, step: int,
-                      beta2: float, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    """The library's ``course_lib.optim.adam.amsgrad_denominator``: ``(denom, new_max)``."""
-    return amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)
-
-
 def _pair(denom: Callable | None = None, maximum: Callable | None = None) -> Callable:
     """A likely mistake in the denominator, or in the new maximum next to a right denominator."""
     def row(v, mx, t, b2, eps):
         bc, right = np.sqrt(1 - b2**t), amsgrad_reference(v, mx, t, b2, eps)[0]
         wrong_denom = denom(v, mx, bc, np.maximum(mx, v), eps) if denom else right
-        return lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and np.allclose(got[0], wrong_denom, **_EXACT) \
-            and (maximum is None or np.allclose(got[1], maximum(v, mx, bc**2), **_EXACT))
+        return lambda got: (isinstance(got, (tuple, list)) and len(got) == 2
+                            and np.allclose(got[0], wrong_denom, **_EXACT)
+                            and (maximum is None or np.allclose(got[1], maximum(v, mx, bc**2), **_EXACT)))
     return row
 
 
@@ -243,8 +218,10 @@ AMSGRAD_MISTAKES = [
      "(np.maximum, not max)", _pair(maximum=lambda v, mx, bc2: v)),
     ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq) and divide by its "
      "square root", _pair(lambda v, mx, bc, new, eps: np.sqrt(v) / bc + eps)),
-    ("the old maximum is used; update it with the new exp_avg_sq first", _pair(lambda v, mx, bc, new, eps: np.sqrt(mx) / bc + eps)),
-    ("eps sits inside the square root; torch adds it outside", _pair(lambda v, mx, bc, new, eps: np.sqrt(new / bc**2 + eps))),
+    ("the old maximum is used; update it with the new exp_avg_sq first",
+     _pair(lambda v, mx, bc, new, eps: np.sqrt(mx) / bc + eps)),
+    ("eps sits inside the square root; torch adds it outside",
+     _pair(lambda v, mx, bc, new, eps: np.sqrt(new / bc**2 + eps))),
     ("the bias correction sqrt(1 - beta2**step) is missing", _pair(lambda v, mx, bc, new, eps: np.sqrt(new) + eps)),
     ("the bias correction must divide by sqrt(1 - beta2**step), not by 1 - beta2**step",
      _pair(lambda v, mx, bc, new, eps: np.sqrt(new) / bc**2 + eps)),
@@ -256,6 +233,7 @@ def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
     new_max_exp_avg_sq)`` against torch's AMSGrad formula."""
     run_cases("amsgrad_denominator", amsgrad_denominator, amsgrad_reference, {
         "first step (max starts at zeros)": (np.array([0.04, 1e-3, 0.25]), np.zeros(3), 1, 0.999, 1e-8),
-        "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]), np.array([0.04, 1e-3, 0.25]), 5, 0.999, 1e-8),
+        "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]), np.array([0.04, 1e-3, 0.25]), 5, 0.999,
+                                              1e-8),
         "large eps": (np.array([0.2, 0.3]), np.array([0.1, 0.6]), 3, 0.9, 0.1),
     }, mistakes=AMSGRAD_MISTAKES, **_EXACT)

@@ -1,66 +1,58 @@
-"""Checkers for lesson 05 (momentum): the momentum buffer, Nesterov, and the other conventions.
-
-References: ``course_lib.optim.sgd.sgd_update`` for torch's form; Sutskever et al. (2013),
-``v = momentum * v - lr * grad; param = param + v``, and the moving average, ``avg = beta * avg
-+ (1 - beta) * grad; param = param - lr * avg``, both from a zero buffer.
-"""
+"""Checkers for lesson 05 (momentum): torch's buffer and ``sgd_update`` (``course_lib.optim.sgd``), and two
+other conventions from a zero start: Sutskever et al. (2013), ``v = momentum * v - lr * grad; param + v``, and
+the moving average, ``avg = beta * avg + (1 - beta) * grad; param - lr * avg``."""
 from __future__ import annotations
 
-from typing import Any, Callable
+import inspect
+from types import SimpleNamespace
+from typing import Callable
 
 import numpy as np
 
-from ._core import EXACT, allclose, call_student, fail, first_match, rounded_normal as _rng_case, run_cases
-from ._references import reference_sgd
+from ..optim.sgd import momentum_buffer_update as _buffer_reference, sgd_update as _sgd_reference
+from ._core import EXACT, allclose, call_student, fail, rounded_normal as _rng_case, run_cases
 
 __all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_sutskever_update",
            "check_ema_momentum_update"]
 
 
-def _param(got: Any) -> Any:
-    return got[0] if isinstance(got, (tuple, list)) and got else got
-
-
-def _zeros_if_none(buf, like) -> np.ndarray:
-    return np.zeros_like(like) if buf is None else np.asarray(buf)
+def _mistake(wrong: Callable) -> Callable:
+    """A likely mistake with the reference's signature, its state (3rd argument) zeros when None (the first
+    step); its value a tuple (the whole answer), a function (a predicate) or the new parameter alone."""
+    def row(param, grad, state, *options):
+        value = wrong(param, grad, np.zeros_like(grad) if state is None else state, *options)
+        if value is None or callable(value) or isinstance(value, tuple):
+            return value
+        return lambda got: allclose(got[0] if isinstance(got, (tuple, list)) and got else got, value, **EXACT)
+    return row
 
 
 # ------------------------------------------------------------------- Exercise 05.1
-def _buffer_reference(buf: np.ndarray | None, grad: np.ndarray, momentum: float, dampening: float) -> np.ndarray:
-    """torch's buffer: a copy of grad on the first step, then momentum*buf + (1-dampening)*grad."""
-    return reference_sgd(np.zeros_like(grad), grad, buf, lr=0.0, momentum=momentum, dampening=dampening)[1]
-
-
-def _first(value):  # a mistake of the first step only (buf is None)
-    return lambda buf, g, mu, d: value(g, mu, d) if buf is None else None
-
-
-def _later(value):  # a mistake of the later steps only
-    return lambda buf, g, mu, d: value(buf, g, mu, d) if buf is not None else None
-
-
-BUFFER_MISTAKES = [
-    ("dampening applied on the first step: torch starts the buffer as a plain copy of grad "
-     "(buf = grad.copy()), no (1 - dampening) factor", _first(lambda g, mu, d: (1 - d) * g)),
-    ("on the first step the buffer is just grad; momentum has nothing to multiply yet", _first(lambda g, mu, d: mu * g)),
-    ("the moving-average form (1 - momentum) * grad; torch starts with buf = grad", _first(lambda g, mu, d: (1 - mu) * g)),
-    ("when buf is None (the first step) return a copy of grad", _first(lambda g, mu, d: lambda got: True)),
-    ("dampening is ignored; the gradient's weight is (1 - dampening)", _later(lambda b, g, mu, d: mu * b + g)),
-    ("dampening is used as the gradient's weight; it should be (1 - dampening)", _later(lambda b, g, mu, d: mu * b + d * g)),
+BUFFER_MISTAKES = [  # a later-step formula raises on the first step (buf is None): not that mistake
+    ("dampening applied on the first step: torch starts the buffer as a plain copy of grad (buf = grad.copy()), "
+     "no (1 - dampening) factor", lambda b, g, mu, d: (1 - d) * g if b is None else None),
+    ("on the first step the buffer is just grad; momentum has nothing to multiply yet",
+     lambda b, g, mu, d: mu * g if b is None else None),
+    ("the moving-average form (1 - momentum) * grad; torch starts with buf = grad",
+     lambda b, g, mu, d: (1 - mu) * g if b is None else None),
+    ("when buf is None (the first step) return a copy of grad",
+     lambda b, g, mu, d: (lambda got: True) if b is None else None),
+    ("dampening is ignored; the gradient's weight is (1 - dampening)", lambda b, g, mu, d: mu * b + g),
+    ("dampening is used as the gradient's weight; it should be (1 - dampening)", lambda b, g, mu, d: mu * b + d * g),
     ("this is the moving-average form (1 - momentum) * grad; torch weighs the gradient by (1 - dampening)",
-     _later(lambda b, g, mu, d: mu * b + (1 - mu) * g)),
-    ("momentum multiplies the gradient instead of the old buffer", _later(lambda b, g, mu, d: b + mu * g)),
-    ("momentum and dampening swapped", _later(lambda b, g, mu, d: d * b + (1 - mu) * g)),
+     lambda b, g, mu, d: mu * b + (1 - mu) * g),
+    ("momentum multiplies the gradient instead of the old buffer", lambda b, g, mu, d: b + mu * g),
+    ("momentum and dampening swapped", lambda b, g, mu, d: d * b + (1 - mu) * g),
 ]
 
 
 def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
-    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``. torch's rule: on the first
-    step (``buf is None``) the buffer is a copy of ``grad`` (no dampening); afterwards ``momentum * buf + (1 -
-    dampening) * grad``."""
+    """Check ``momentum_buffer_update(buf, grad, momentum, dampening) -> new buf``: torch's copy of ``grad`` on the
+    first step (``buf is None``, no dampening), afterwards ``momentum * buf + (1 - dampening) * grad``."""
     # The first buffer must be a copy: a buffer that *is* the gradient array changes with it.
     grad = np.array([1.0, 2.0])
-    buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0, where="momentum_buffer_update(None, grad, 0.9, 0.0)")
+    buf = call_student(momentum_buffer_update, None, grad, 0.9, 0.0,
+                       where="momentum_buffer_update(None, grad, 0.9, 0.0)")
     if buf is grad or (isinstance(buf, np.ndarray) and np.shares_memory(buf, grad)):
         fail("momentum_buffer_update: on the first step your buffer is the gradient array itself.",
              "buf = None, grad = [1. 2.], momentum = 0.9, dampening = 0.0", hint=(
@@ -77,66 +69,44 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 05.2
-def _momentum_reference(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
-                        nesterov=False, maximize=False):
-    buf = reference_sgd(param, grad, state.get("momentum_buffer"), lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
-    return buf[0], ({} if buf[1] is None else {"momentum_buffer": buf[1]})
+def _sgd_mistake(wrong: Callable) -> Callable:
+    """A likely mistake in sgd_update's new parameter: ``wrong(c)``, ``c`` the inputs by name, ``c.buf`` the old
+    buffer and ``c.ref(**changed)`` the reference's new parameter with some inputs changed."""
+    def value(*args):
+        inputs = dict(zip(inspect.signature(_sgd_reference).parameters, args))
+        return wrong(SimpleNamespace(**inputs, buf=inputs["state"].get("momentum_buffer"),
+                                     ref=lambda **changed: _sgd_reference(**{**inputs, **changed})[0]))
+    return _mistake(value)
 
 
-def _as_param_and_buffer(args: tuple, out: Any) -> Any:
-    """``(new_param, new_state)`` seen as ``(new_param, new_buf)`` (None when no buffer is kept)."""
-    if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict):
-        return out[0], out[1].get("momentum_buffer")
-    return out
-
-
-def _momentum_diagnose(inputs: dict, got: Any, expected: Any) -> str | None:
-    p, g, buf = np.asarray(inputs["param"]), np.asarray(inputs["grad"]), inputs["state"].get("momentum_buffer")
-    lr, mu, d, wd, nesterov, maximize = (inputs[k] for k in ("lr", "momentum", "dampening", "weight_decay",
-                                                             "nesterov", "maximize"))
-    if mu == 0 and isinstance(got, (tuple, list)) and len(got) == 2 and got[1] is not None \
-            and allclose(_param(got), expected[0], **EXACT):
-        return "with momentum = 0 torch keeps no state: return (new_param, {})"
-    s = -1.0 if maximize else 1.0
-
-    def buffer_of(grad_used):
-        return grad_used.copy() if buf is None else mu * np.asarray(buf) + (1 - d) * grad_used
-
-    def ref(**changed):
-        options = dict(lr=lr, momentum=mu, dampening=d, weight_decay=wd, nesterov=nesterov, maximize=maximize)
-        return reference_sgd(p, g, buf, **{**options, **changed})[0]
-
-    full = s * g + wd * p  # the gradient torch feeds the buffer
-    raw, new = buffer_of(s * g), buffer_of(full)
-    flipped = s * g - wd * p
-    return first_match(_param(got), [
-        ("Nesterov steps along the buffer alone; it should step along grad + momentum * buf (with the new buf)",
-         p - lr * new if nesterov else None),
-        ("Nesterov uses the OLD buf: update buf first, then step along grad + momentum * buf",
-         p - lr * (full + mu * np.asarray(buf)) if nesterov and buf is not None else None),
-        ("weight decay added after momentum instead of before: add weight_decay * param to the gradient "
-         "first, then update the buffer with it", p - lr * ((full + mu * raw) if nesterov else (raw + wd * p)) if wd else None),
-        ("the update has the wrong sign (or maximize flips the weight decay too): negate only the gradient "
-         "when maximize=True, then step param - lr * direction",
-         p + lr * (buffer_of(g + wd * p) if not nesterov else g + wd * p + mu * buffer_of(g + wd * p))),
-        ("maximize negates only the gradient; you negated the weight decay term too. Use g = -grad, then "
-         "g = g + weight_decay * param", p - lr * ((flipped + mu * buffer_of(flipped)) if nesterov and mu
-                                                  else buffer_of(flipped) if mu else flipped) if maximize and wd else None),
-        ("weight decay is missing; add weight_decay * param to the gradient, before the buffer",
-         ref(weight_decay=0.0) if wd else None),
-        ("maximize is ignored; with maximize=True start from -grad", ref(maximize=False) if maximize else None),
-        ("momentum is ignored; step along the buffer, not the raw gradient", p - lr * full if mu else None),
-        ("Nesterov is ignored; with nesterov=True step along grad + momentum * buf", ref(nesterov=False) if nesterov else None),
-    ], **EXACT)
+SGD_MISTAKES = [
+    ("with momentum = 0 torch keeps no state: return (new_param, {})", _sgd_mistake(
+        lambda c: None if c.momentum else lambda got: isinstance(got, tuple) and len(got) == 2
+        and got[1] is not None and allclose(got[0], c.ref(), **EXACT))),
+    ("Nesterov steps along the buffer alone (or nesterov is ignored); it should step along grad + momentum * buf "
+     "(with the new buf)", _sgd_mistake(lambda c: c.ref(nesterov=False) if c.nesterov else None)),
+    ("Nesterov uses the OLD buf: update buf first, then step along grad + momentum * buf", _sgd_mistake(
+        lambda c: c.ref(momentum=0.0) - c.lr * c.momentum * c.buf if c.nesterov and c.buf is not None else None)),
+    ("weight decay added after momentum instead of before: add weight_decay * param to the gradient first",
+     _sgd_mistake(lambda c: c.ref(weight_decay=0.0) - c.lr * c.weight_decay * c.param if c.weight_decay else None)),
+    ("the update has the wrong sign (or maximize flips the weight decay too): negate only the gradient when "
+     "maximize=True, then step param - lr * direction", _sgd_mistake(lambda c: 2 * c.param - c.ref(maximize=False))),
+    ("maximize negates only the gradient; you negated the weight decay term too. Use g = -grad, then "
+     "g = g + weight_decay * param", _sgd_mistake(lambda c: c.ref(
+         grad=-c.grad, weight_decay=-c.weight_decay, maximize=False) if c.maximize and c.weight_decay else None)),
+    ("weight decay is missing; add weight_decay * param to the gradient, before the buffer",
+     _sgd_mistake(lambda c: c.ref(weight_decay=0.0) if c.weight_decay else None)),
+    ("maximize is ignored; with maximize=True start from -grad",
+     _sgd_mistake(lambda c: c.ref(maximize=False) if c.maximize else None)),
+    ("momentum is ignored; step along the buffer, not the raw gradient",
+     _sgd_mistake(lambda c: c.ref(momentum=0.0) if c.momentum else None)),
+]
 
 
 def check_sgd_momentum_update(sgd_update: Callable) -> None:
-    """Check ``sgd_update(param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize)
-    -> (new_param, new_state)``: the library's own ``course_lib.optim.sgd.sgd_update`` (``state`` is
-    ``{}`` or ``{"momentum_buffer": buf}``, never changed in place). Nesterov with dampening is torch's
-    formula (``torch.optim.SGD`` refuses the mix, the update rule does not): it tells a step along the old
-    buffer from one along the buffer alone."""
+    """Check ``sgd_update(param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize) -> (new_param,
+    new_state)`` against the library's own (``state``: ``{}`` or ``{"momentum_buffer": buf}``, never changed in place).
+    Nesterov with dampening (SGD refuses it, the rule allows it) tells the old-buffer mistake from buffer-alone."""
     rng = np.random.default_rng(6)
 
     def case(buf, lr, momentum, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
@@ -147,7 +117,7 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
                                               "a copy of grad (state.get('momentum_buffer') is None)."),
                (TypeError, "NoneType", "there is no buffer before the first step: update the buffer first (a copy "
                                        "of grad), then use the NEW buf, grad + momentum * buf for Nesterov.")]
-    run_cases("sgd_update", sgd_update, _momentum_reference, {
+    run_cases("sgd_update", sgd_update, _sgd_reference, {
         "no momentum (no state kept)": case(None, 0.1, 0.0),
         "first step": case(None, 0.1, 0.9),
         "later step": case(_rng_case(rng), 0.1, 0.9),
@@ -158,48 +128,35 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
         "Nesterov, later step": case(_rng_case(rng), 0.1, 0.9, nesterov=True),
         "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2, nesterov=True),
         "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
-    }, diagnose=_momentum_diagnose, crashes=crashes, observe=_as_param_and_buffer,
-        pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's "
-             "update functions are pure).", **EXACT)
+    }, mistakes=SGD_MISTAKES, crashes=crashes, **EXACT,
+        pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's update "
+             "functions are pure).",  # and (new_param, new_state) is compared as (new_param, new_buf):
+        observe=lambda args, out: (out[0], out[1].get("momentum_buffer"))
+        if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict) else out)
 
 
 # ------------------------------------------------------------------- Exercise 05.3
 def sutskever_reference(param: np.ndarray, grad: np.ndarray, velocity: np.ndarray | None,
                         lr: float, momentum: float) -> tuple[np.ndarray, np.ndarray]:
     """Sutskever et al. (2013): ``v = momentum * v - lr * grad; param = param + v`` (v0 = 0)."""
-    velocity = momentum * _zeros_if_none(velocity, grad) - lr * np.asarray(grad)
+    velocity = momentum * (0.0 if velocity is None else np.asarray(velocity)) - lr * np.asarray(grad)
     return np.asarray(param) + velocity, velocity
 
 
-def _velocity(value):  # a mistake in the velocity next to a right parameter
-    return lambda p, g, v, lr, mu: (lambda got: isinstance(got, (tuple, list)) and len(got) == 2
-                                    and allclose(got[0], sutskever_reference(p, g, v, lr, mu)[0], **EXACT)
-                                    and allclose(got[1], value(p, g, _zeros_if_none(v, g), lr, mu), **EXACT))
-
-
-def _on_param(value):
-    """A mistake seen in the new parameter (element 0 of the result) alone."""
-    def row(param, grad, state, lr, rate):
-        wrong = value(param, grad, _zeros_if_none(state, grad), lr, rate, state is None)
-        return None if wrong is None else (lambda got: allclose(_param(got), wrong, **EXACT))
-    return row
-
-
-SUTSKEVER_MISTAKES = [
-    ("your new parameter is right but the velocity has the opposite sign: in this form v points downhill, "
-     "v = momentum * v - lr * grad, and the step is param + v", _velocity(lambda p, g, v, lr, mu: lr * g - mu * v)),
+SUTSKEVER_MISTAKES = [  # (the velocity v is zero on the first step only)
+    ("your new parameter is right but the velocity has the opposite sign: v = momentum * v - lr * grad points "
+     "downhill, and the step is param + v", lambda p, g, v, lr, mu: (p + mu * v - lr * g, lr * g - mu * v)),
     ("your velocity is torch's buffer (momentum * v + grad); in this form v includes the step size: "
-     "v = momentum * v - lr * grad", _velocity(lambda p, g, v, lr, mu: mu * v + g)),
+     "v = momentum * v - lr * grad", lambda p, g, v, lr, mu: (p + mu * v - lr * g, mu * v + g)),
     ("the velocity starts at zero in Sutskever's form, so the first v is -lr * grad; starting it at the "
-     "gradient is torch's rule for its buffer", _on_param(lambda p, g, v, lr, mu, first: p + mu * g - lr * g if first else None)),
+     "gradient is torch's rule for its buffer", lambda p, g, v, lr, mu: None if v.any() else p + mu * g - lr * g),
     ("the update has the wrong sign: in this form the velocity points downhill, v = momentum * v - lr * grad, "
-     "and param = param + v", _on_param(lambda p, g, v, lr, mu, first: p + mu * v + lr * g)),
+     "and param = param + v", lambda p, g, v, lr, mu: p + mu * v + lr * g),
     ("the update has the wrong sign: in this form the velocity points downhill, v = momentum * v - lr * grad, "
-     "and param = param + v", _on_param(lambda p, g, v, lr, mu, first: p - (mu * v - lr * g))),
+     "and param = param + v", lambda p, g, v, lr, mu: p - (mu * v - lr * g)),
     ("lr is applied twice (param + lr * v); the velocity already holds lr",
-     _on_param(lambda p, g, v, lr, mu, first: p + lr * (mu * v - lr * g))),
-    ("this is torch's form (v = momentum * v + grad; param - lr * v)",
-     _on_param(lambda p, g, v, lr, mu, first: p - lr * (mu * v + g))),
+     lambda p, g, v, lr, mu: p + lr * (mu * v - lr * g)),
+    ("this is torch's form (v = momentum * v + grad; param - lr * v)", lambda p, g, v, lr, mu: p - lr * (mu * v + g)),
 ]
 
 
@@ -210,24 +167,24 @@ def check_sutskever_update(sutskever_update: Callable) -> None:
         "first step (velocity is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "another lr": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.02, 0.5),
-    }, mistakes=SUTSKEVER_MISTAKES, **EXACT)
+    }, mistakes=[(hint, _mistake(wrong)) for hint, wrong in SUTSKEVER_MISTAKES], **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 05.4
 def ema_momentum_reference(param: np.ndarray, grad: np.ndarray, avg: np.ndarray | None,
                            lr: float, beta: float) -> tuple[np.ndarray, np.ndarray]:
     """Moving-average momentum: ``avg = beta * avg + (1 - beta) * grad; param - lr * avg``."""
-    avg = beta * _zeros_if_none(avg, grad) + (1 - beta) * np.asarray(grad)
+    avg = beta * (0.0 if avg is None else np.asarray(avg)) + (1 - beta) * np.asarray(grad)
     return np.asarray(param) - lr * avg, avg
 
 
-EMA_MISTAKES = [
+EMA_MISTAKES = [  # (the average a is zero on the first step only)
     ("beta and 1 - beta swapped: the old average keeps the weight beta",
-     _on_param(lambda p, g, a, lr, b, first: p - lr * (b * g + (1 - b) * a))),
+     lambda p, g, a, lr, b: p - lr * (b * g + (1 - b) * a)),
     ("the average starts from zeros in this form, so the first average is (1 - beta) * grad; starting it "
-     "at grad is torch's buffer convention", _on_param(lambda p, g, a, lr, b, first: p - lr * g if first else None)),
-    ("the update has the wrong sign: param - lr * avg", _on_param(lambda p, g, a, lr, b, first: p + lr * (b * a + (1 - b) * g))),
-    ("the (1 - beta) factor is missing: that is torch's form", _on_param(lambda p, g, a, lr, b, first: p - lr * (b * a + g))),
+     "at grad is torch's buffer convention", lambda p, g, a, lr, b: None if a.any() else p - lr * g),
+    ("the update has the wrong sign: param - lr * avg", lambda p, g, a, lr, b: p + lr * (b * a + (1 - b) * g)),
+    ("the (1 - beta) factor is missing: that is torch's form", lambda p, g, a, lr, b: p - lr * (b * a + g)),
 ]
 
 
@@ -238,4 +195,4 @@ def check_ema_momentum_update(ema_momentum_update: Callable) -> None:
         "first step (avg is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "beta = 0.5": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.3, 0.5),
-    }, mistakes=EMA_MISTAKES, **EXACT)
+    }, mistakes=[(hint, _mistake(wrong)) for hint, wrong in EMA_MISTAKES], **EXACT)
