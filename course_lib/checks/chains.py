@@ -10,9 +10,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from ..optim import AdamW
 from ..optim import chain as ch
-from ..tensor import Tensor
+from ..optim.adamw import adamw_update
 from ._core import EXACT, call_student, compare, fail, format_value, identical, report_success, require
 
 __all__ = ["check_scale", "check_add_decayed_weights", "check_scale_by_adam", "check_chain", "check_adamw"]
@@ -211,42 +210,28 @@ def check_chain(chain: Callable[..., Any]) -> None:
 
 
 # ---------------------------------------------------------------------------- 11.5 AdamW
-def _quadratic_run(step: Callable[[list, list], list], params: list, steps: int) -> list:
-    """Params after each of ``steps`` updates on f(p) = sum(a * (p - c)**2) / 2."""
+def _adamw_class(**options: Any) -> ch.GradientTransformation:
+    """``course_lib.optim.AdamW``'s step (its pure ``adamw_update`` on every parameter) as a transform."""
+    def update(grads, states, params):
+        new = [adamw_update(p, g, s, **options) for p, g, s in zip(params, grads, states)]
+        return [q - p for (q, _), p in zip(new, params)], [s for _, s in new]
+
+    return ch.GradientTransformation(lambda params: [{} for _ in params], update)
+
+
+def _quadratic_path(transform: Any, made_by: str, params: list, steps: int) -> list:
+    """Params after each of ``steps`` steps of ``transform`` (then apply_updates) on f(p) = sum(a * (p - c)**2) / 2."""
     rng = np.random.default_rng(15)
     curvature = [rng.uniform(0.1, 10.0, size=p.shape) for p in params]
     centre = [rng.normal(size=p.shape) for p in params]
-    path = []
+    init, update = _parts(transform, made_by)
+    state, path = call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)"), []
     for _ in range(steps):
-        params = step(params, [a * (p - c) for a, p, c in zip(curvature, params, centre)])
+        grads = [a * (p - c) for a, p, c in zip(curvature, params, centre)]
+        updates, state = call_student(update, grads, state, params, where=f"{made_by}.update")
+        params = ch.apply_updates(params, updates)
         path.append(params)
     return path
-
-
-def _class_path(params: list, steps: int, **options: Any) -> list:
-    """The run with ``course_lib.optim.AdamW(**options)`` over float64 tensors, grads set by hand."""
-    tensors = [Tensor(np.array(p, copy=True), requires_grad=True) for p in params]
-    optimizer = AdamW(tensors, **options)
-
-    def step(_, grads):
-        for t, g in zip(tensors, grads):
-            t.grad = Tensor(np.array(g, copy=True))
-        optimizer.step()
-        return [t._data.copy() for t in tensors]
-
-    return _quadratic_run(step, params, steps)
-
-
-def _chain_path(transform: Any, made_by: str, params: list, steps: int) -> list:
-    """The run with a chain: init, then update and apply_updates at every step."""
-    init, update = _parts(transform, made_by)
-    state = [call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")]
-
-    def step(current, grads):
-        updates, state[0] = call_student(update, grads, state[0], current, where=f"{made_by}.update")
-        return ch.apply_updates(current, updates)
-
-    return _quadratic_run(step, params, steps)
 
 
 def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
@@ -259,8 +244,9 @@ def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
         o = {"learning_rate": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, **options}
         lr, wd, b1, b2, eps = (o[k] for k in ("learning_rate", "weight_decay", "b1", "b2", "eps"))
         made_by = "adamw(" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")"
-        expected = _class_path(params, steps, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd)
-        got = _chain_path(call_student(adamw, where=made_by, **options), made_by, params, steps)
+        expected = _quadratic_path(_adamw_class(lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd), "AdamW", params,
+                                   steps)
+        got = _quadratic_path(call_student(adamw, where=made_by, **options), made_by, params, steps)
         adam_dir = ch.scale_by_adam(b1, b2, eps)
         wrong = {
             "the decay sits before scale_by_adam: that is Adam's L2 penalty (Adam(weight_decay=...)); AdamW adds "
@@ -279,7 +265,7 @@ def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
             "scale_by_adam runs with its defaults: pass it b1, b2 and eps (the arguments of adamw).":
                 [ch.scale_by_adam(), ch.add_decayed_weights(wd), ch.scale(-lr)],
         }
-        paths = {text: _chain_path(ch.chain(*links), "reference", params, steps) for text, links in wrong.items()}
+        paths = {text: _quadratic_path(ch.chain(*links), "reference", params, steps) for text, links in wrong.items()}
         for k, (g, e) in enumerate(zip(got, expected)):
             compare(g, e, f"{made_by} differs from course_lib.optim.AdamW after step {k + 1} (of {steps}).",
                     f"{made_by} on a quadratic, start params = {format_value(params)}",
