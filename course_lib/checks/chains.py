@@ -29,12 +29,12 @@ def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
 
 
 def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) -> tuple[list, list]:
-    """Run ``transform`` over ``grads_seq`` with fixed ``params``: (updates per step, states after each),
+    """(updates per step, states after each) of ``transform`` over ``grads_seq`` with fixed ``params``,
     checking that ``init`` returns a state and ``update`` a pair, changing none of its inputs."""
     init, update = _parts(transform, made_by)
     states = [call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")]
-    require([(states[0] is None, f"{made_by}.init(params) returned None.", "init returns the transform's state, even "
-              "when it has none to keep: return ch.EmptyState() (None is no state; a chain keeps one per link).")])
+    require([(states[0] is None, f"{made_by}.init(params) returned None.", "init returns the transform's state, "
+              "even an empty one: return ch.EmptyState() (a chain keeps one state per link).")])
     outputs = []
     for k, grads in enumerate(grads_seq, start=1):
         g_in, p_in, s_in = copy.deepcopy(grads), copy.deepcopy(params), copy.deepcopy(states[-1])
@@ -42,14 +42,11 @@ def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) 
         result = call_student(update, g_in, states[-1], p_in, where=where, inputs=f"updates = {format_value(grads)}")
         require([
             (not (isinstance(result, tuple) and len(result) == 2), f"{where} returned {format_value(result)}, not a "
-             "pair (updates, state).", "update must return both the new updates and the new state: "
-             "`return new_updates, state`."),
-            (not identical(g_in, grads) or not identical(p_in, params), f"{where} changed its input arrays in place.",
-             "a transform must be pure: build new arrays (`step_size * u`, `u + wd * p`) instead of `u *= ...` or "
-             "`u += ...`; the caller still needs its gradients."),
-            (not identical(states[-1], s_in), f"{where} changed the state it was given.", "return a NEW state (new "
-             "lists of new arrays); updating the old moments in place (`m *= b1`) breaks purity: the caller may "
-             "still use the old state."),
+             "pair (updates, state).", "update returns the new updates and the new state: `return updates, state`."),
+            (not identical((g_in, p_in), (grads, params)), f"{where} changed its input arrays in place.", "a transform "
+             "must be pure: build new arrays (`step_size * u`), not `u *= ...`; the caller still needs its gradients."),
+            (not identical(states[-1], s_in), f"{where} changed the state it was given.", "return a NEW state of new "
+             "arrays; updating the old moments in place (`m *= b1`) breaks purity: the caller may still use them."),
         ])
         outputs.append(result[0])
         states.append(result[1])
@@ -72,8 +69,7 @@ def _compare_runs(name: str, made_by: str, student: Any, reference: Any, params:
              for hint, w in wrong.items()}
     for k, (g, e) in enumerate(zip(got, expected)):
         compare(g, e, f"{name} gives wrong updates at step {k + 1}.", f"{setup}, updates at step {k + 1} = "
-                f"{format_value(grads_seq[k])}", mistakes=[(h, None if w is None else w[k]) for h, w in wrong.items()],
-                **EXACT)
+                f"{format_value(grads_seq[k])}", mistakes=[(h, w and w[k]) for h, w in wrong.items()], **EXACT)
     return states, ref_states
 
 
@@ -83,13 +79,12 @@ def check_scale(scale: Callable[[float], Any]) -> None:
     params, grads_seq = _problem(np.random.default_rng(11))
     cases = [-0.1, 2.0, 0.0]
     for s in cases:
-        made_by = f"scale({s})"
-        _compare_runs("scale", made_by, call_student(scale, s, where=made_by), ch.scale(s), params, grads_seq[:2],
-                      f"step_size = {s}", {
-                          "the step size is ignored: multiply each update by step_size.": ch.scale(1.0),
-                          "the sign is flipped: scale(step_size) multiplies by step_size as given; the minus sign of "
-                          "descent is part of the argument, scale(-lr).": ch.scale(-s),
-                          "you divided by step_size; multiply instead.": ch.scale(1 / s) if s else None})
+        wrong = {"the step size is ignored: multiply each update by step_size.": ch.scale(1.0),
+                 "the sign is flipped: scale(step_size) multiplies by step_size as given; the minus sign of descent "
+                 "is part of the argument, scale(-lr).": ch.scale(-s),
+                 "you divided by step_size; multiply instead.": ch.scale(1 / s) if s else None}
+        _compare_runs("scale", f"scale({s})", call_student(scale, s, where=f"scale({s})"), ch.scale(s), params,
+                      grads_seq[:2], f"step_size = {s}", wrong)
     empty, _ = _run(call_student(scale, 0.5, where="scale(0.5)"), "scale(0.5)", [], [[]])
     compare(list(empty[0]), [], "scale(0.5) on an empty list of updates", hint="return one update per input: "
             "[step_size * u for u in updates].")
@@ -102,19 +97,20 @@ def check_add_decayed_weights(add_decayed_weights: Callable[[float], Any]) -> No
     params, grads_seq = _problem(np.random.default_rng(12))
     cases = [0.1, 0.0, 2.5]
     for wd in cases:
-        made_by = f"add_decayed_weights({wd})"
-        _compare_runs("add_decayed_weights", made_by, call_student(add_decayed_weights, wd, where=made_by),
-                      ch.add_decayed_weights(wd), params, grads_seq[:2],
-                      f"weight_decay = {wd}, params = {format_value(params)}", {
-                          "the decay uses the update instead of the parameter: add weight_decay * p, not "
-                          "weight_decay * u.": ch.scale(1 + wd),
-                          "the sign is wrong: add + weight_decay * p (the minus comes later, with -lr).":  # -(-u + wd p)
-                              ch.chain(ch.scale(-1.0), ch.add_decayed_weights(wd), ch.scale(-1.0)),
-                          "the update itself is dropped: return u + weight_decay * p, not only the decay term.":
-                              ch.chain(ch.scale(0.0), ch.add_decayed_weights(wd)),
-                          "weight_decay is ignored.": ch.scale(1.0),
-                          "this multiplies the update by (1 - weight_decay); the transform ADDS the decay term: "
-                          "u + weight_decay * p.": ch.scale(1 - wd)})
+        made_by, decay = f"add_decayed_weights({wd})", ch.add_decayed_weights(wd)
+        wrong = {
+            "the decay uses the update instead of the parameter: add weight_decay * p, not weight_decay * u.":
+                ch.scale(1 + wd),
+            "the sign is wrong: add + weight_decay * p (the minus comes later, with -lr).":  # u - wd p = -(-u + wd p)
+                ch.chain(ch.scale(-1.0), decay, ch.scale(-1.0)),
+            "the update itself is dropped: return u + weight_decay * p, not only the decay term.":
+                ch.chain(ch.scale(0.0), decay),
+            "weight_decay is ignored.": ch.scale(1.0),
+            "this multiplies the update by (1 - weight_decay); the transform ADDS the decay term: "
+            "u + weight_decay * p.": ch.scale(1 - wd),
+        }
+        _compare_runs("add_decayed_weights", made_by, call_student(add_decayed_weights, wd, where=made_by), decay,
+                      params, grads_seq[:2], f"weight_decay = {wd}, params = {format_value(params)}", wrong)
     report_success("add_decayed_weights", len(cases))
 
 
@@ -173,10 +169,9 @@ def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
             ch.scale_by_adam(b1, b2, eps), params, grads_seq, made_by,
             {hint: _adam_variant(grads_seq, b1, b2, eps, kind) for kind, hint in ADAM_MISTAKES.items()})
         for k, (state, ref) in enumerate(zip(states[1:], ref_states[1:]), start=1):
-            for field, hint in fields.items():
-                if getattr(state, field, None) is not None:
-                    compare(getattr(state, field), getattr(ref, field), f"after update {k} your state's {field}",
-                            hint=hint, **EXACT)
+            for field in (f for f in fields if getattr(state, f, None) is not None):
+                compare(getattr(state, field), getattr(ref, field), f"after update {k} your state's {field}",
+                        hint=fields[field], **EXACT)
     report_success("scale_by_adam", len(cases))
 
 
@@ -192,15 +187,17 @@ def check_chain(chain: Callable[..., Any]) -> None:
         "three links": [ch.add_decayed_weights(0.01), ch.scale_by_adam(0.5, 0.9, 0.1), ch.scale_by_learning_rate(0.3)],
     }
     for label, links in cases.items():
-        made_by = f"chain(<{label}>)"
-        states, _ = _compare_runs("chain", made_by, call_student(chain, *links, where=made_by), ch.chain(*links),
-                                  params, grads_seq, f"links: {label}", {
+        made_by, reference = f"chain(<{label}>)", ch.chain(*links)
+        wrong = {
             "the links run in reverse order: the first transform given must see the gradients first.":
                 ch.chain(*reversed(links)),
             "every link gets the original gradients: feed each link's output into the next one.":
                 links[-1] if links else None,
             "the state is not passed on: return the tuple of the links' NEW states, so that the next update "
-            "continues from them.": [_run(ch.chain(*links), "reference", params, [g])[0][0] for g in grads_seq]})
+            "continues from them.": [_run(reference, "reference", params, [g])[0][0] for g in grads_seq],
+        }
+        states, _ = _compare_runs("chain", made_by, call_student(chain, *links, where=made_by), reference, params,
+                                  grads_seq, f"links: {label}", wrong)
         for k, state in enumerate(states):
             if not (isinstance(state, tuple) and len(state) == len(links)):
                 fail(f"{made_by}'s state {'from init' if k == 0 else f'after update {k}'} is not a tuple of "
@@ -238,32 +235,30 @@ def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
     """Check the student's ``adamw(...)`` chain against ``course_lib.optim.AdamW`` for 50 steps."""
     rng = np.random.default_rng(16)
     params = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+    defaults = dict(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2)  # adamw's, in its order
     cases = [dict(learning_rate=0.05, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.5),
              dict(learning_rate=0.01, b1=0.8, b2=0.99, eps=1e-3, weight_decay=0.1), {}]
     for options in cases:
-        o = {"learning_rate": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, **options}
-        lr, wd, b1, b2, eps = (o[k] for k in ("learning_rate", "weight_decay", "b1", "b2", "eps"))
+        lr, b1, b2, eps, wd = {**defaults, **options}.values()
         made_by = "adamw(" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")"
         expected = _quadratic_path(_adamw_class(lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd), "AdamW", params,
                                    steps)
         got = _quadratic_path(call_student(adamw, where=made_by, **options), made_by, params, steps)
-        adam_dir = ch.scale_by_adam(b1, b2, eps)
+        adam, decay, descend = ch.scale_by_adam(b1, b2, eps), ch.add_decayed_weights(wd), ch.scale(-lr)
         wrong = {
             "the decay sits before scale_by_adam: that is Adam's L2 penalty (Adam(weight_decay=...)); AdamW adds "
-            "it after the Adam rescaling, before the learning rate.": [ch.add_decayed_weights(wd), adam_dir,
-                                                                       ch.scale(-lr)],
+            "it after the Adam rescaling, before the learning rate.": [decay, adam, descend],
             "the decay is added after the learning rate: it must be multiplied by -lr too (p <- p (1 - lr wd)), so "
-            "put add_decayed_weights before scale_by_learning_rate.": [adam_dir, ch.scale(-lr),
-                                                                       ch.add_decayed_weights(wd)],
+            "put add_decayed_weights before scale_by_learning_rate.": [adam, descend, decay],
             "the learning rate has the wrong sign: the last link is scale(-lr) (or scale_by_learning_rate(lr), "
-            "which flips the sign for you).": [adam_dir, ch.add_decayed_weights(wd), ch.scale(lr)],
-            "the weight decay is missing: add ch.add_decayed_weights(weight_decay).": [adam_dir, ch.scale(-lr)],
+            "which flips the sign for you).": [adam, decay, ch.scale(lr)],
+            "the weight decay is missing: add ch.add_decayed_weights(weight_decay).": [adam, descend],
             "the decay link was given lr * weight_decay: give it weight_decay itself; the learning-rate link after "
-            "it multiplies the decay by lr.": [adam_dir, ch.add_decayed_weights(lr * wd), ch.scale(-lr)],
+            "it multiplies the decay by lr.": [adam, ch.add_decayed_weights(lr * wd), descend],
             "b1 and b2 are swapped: scale_by_adam(b1, b2, eps), b1 for the mean of the gradients.":
-                [ch.scale_by_adam(b2, b1, eps), ch.add_decayed_weights(wd), ch.scale(-lr)],
+                [ch.scale_by_adam(b2, b1, eps), decay, descend],
             "scale_by_adam runs with its defaults: pass it b1, b2 and eps (the arguments of adamw).":
-                [ch.scale_by_adam(), ch.add_decayed_weights(wd), ch.scale(-lr)],
+                [ch.scale_by_adam(), decay, descend],
         }
         paths = {text: _quadratic_path(ch.chain(*links), "reference", params, steps) for text, links in wrong.items()}
         for k, (g, e) in enumerate(zip(got, expected)):
