@@ -159,15 +159,11 @@ def check_sgd_update(sgd_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 04.4
-_SGD_SETUP = ("SGD([{'params': [w], 'lr': 0.1}, {'params': [b, unused], 'weight_decay': 0.0}], "
-              "lr=0.01, weight_decay=0.5), unused never gets a gradient")
-
-
 def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
-    """The parameters after each of three steps with fixed gradients."""
+    """The parameters before and after each of three steps with fixed gradients, and the optimizer."""
     w, b, unused = _tensors([[0.5, -1.0], [2.0, 0.0]], [0.3, -0.7], [1.0, 1.0, 1.0])
     opt = make_optimizer([{"params": [w], "lr": 0.1}, {"params": [b, unused], "weight_decay": 0.0}])
-    history = []
+    history = [[w._data.copy(), b._data.copy(), unused._data.copy()]]
     for gw, gb in (([[1.0, -2.0], [0.5, 0.0]], [0.2, 0.4]), ([[0.1, 0.3], [-1.0, 2.0]], [-0.6, 0.1]),
                    ([[-0.4, 0.2], [0.7, -0.3]], [0.5, 0.5])):
         w.grad, b.grad = Tensor(np.array(gw)), Tensor(np.array(gb))
@@ -180,26 +176,26 @@ def check_sgd_step(sgd_class: type) -> None:
     """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``. Two param groups with
     their own lr and weight decay, a parameter without a gradient, three steps; then ``step(closure)`` must call
     the closure and return its loss."""
-    name = "SGD.step"
+    name, setup = "SGD.step", ("SGD([{'params': [w], 'lr': 0.1}, {'params': [b, unused], 'weight_decay': 0.0}], "
+                               "lr=0.01, weight_decay=0.5), unused never gets a gradient")
     expected, _ = _three_steps(lambda g: ReferenceSGD(g, lr=0.01, weight_decay=0.5), ReferenceSGD.step)
     got, opt = _three_steps(
-        lambda g: call_student(sgd_class, g, lr=0.01, weight_decay=0.5, where=f"{name}: SGD(...)", inputs=_SGD_SETUP),
-        lambda opt: call_student(opt.step, where=f"{name}: step()", inputs=_SGD_SETUP, crashes=[
+        lambda g: call_student(sgd_class, g, lr=0.01, weight_decay=0.5, where=f"{name}: SGD(...)", inputs=setup),
+        lambda opt: call_student(opt.step, where=f"{name}: step()", inputs=setup, crashes=[
             (Exception, "NoneType", "a parameter whose p.grad is None has no update: skip it "
                                     "(`if p.grad is None: continue`).")]))
     # The usual wrong answer for groups: every group stepped with the constructor's options.
     ignoring, _ = _three_steps(lambda g: ReferenceSGD([p for grp in g for p in grp["params"]], lr=0.01,
                                                       weight_decay=0.5), ReferenceSGD.step)
-    initial, _ = _three_steps(ReferenceSGD, lambda opt: None)  # the values before any step
     labels = ("w (group 0, lr=0.1)", "b (group 1, weight_decay=0)", "unused (no gradient)")
-    for t in range(len(expected)):
+    for t in range(1, len(expected)):
         for k, label in enumerate(labels):
-            compare(got[t][k], expected[t][k], f"{name}: parameter {label} after step {t + 1}", _SGD_SETUP,
+            compare(got[t][k], expected[t][k], f"{name}: parameter {label} after step {t}", setup,
                     hint="a parameter whose p.grad is None must be skipped (continue)" if k == 2 else None, mistakes=[
                         ("every group was updated with the constructor's options; read lr and weight_decay "
                          "from each group (group['lr']), not from self.defaults", ignoring[t][k]),
                         ("the parameter did not change: update it in place (p.sub_(...), p.copy_(...)); "
-                         "`p = p - ...` only rebinds a local name", initial[0][k] if t == 0 else None),
+                         "`p = p - ...` only rebinds a local name", expected[0][k] if t == 1 else None),
                         ("compare with p - group['lr'] * (p.grad + group['weight_decay'] * p)", lambda v: True),
                     ], **EXACT)
     calls = []
