@@ -113,8 +113,7 @@ def check_zero_grad(optimizer_class: type) -> None:
 # ------------------------------------------------------------------- Exercise 04.3
 def _on_g(wrong: Callable) -> Callable:
     """A likely mistake written with g = -grad if maximize else grad, in the reference's signature."""
-    return lambda param, grad, lr, weight_decay=0.0, maximize=False: wrong(param, -grad if maximize else grad, lr,
-                                                                           weight_decay)
+    return lambda p, grad, lr, wd=0.0, maximize=False: wrong(p, -grad if maximize else grad, lr, wd)
 
 
 SGD_MISTAKES = [
