@@ -11,8 +11,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from ..optim import chain as ch
-from ..tensor import Tensor
-from ._core import EXACT, call_student, compare, fail, format_value, identical, report_success
+from ..optim.adamw import adamw_update
+from ._core import EXACT, call_student, compare, fail, format_value, identical, report_success, require
 
 __all__ = ["check_scale", "check_add_decayed_weights", "check_scale_by_adam", "check_chain", "check_adamw"]
 
@@ -22,61 +22,55 @@ def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
     init, update = getattr(transform, "init", None), getattr(transform, "update", None)
     if init is None and isinstance(transform, tuple) and len(transform) == 2:
         init, update = transform
-    if not (callable(init) and callable(update)):
-        fail(f"{made_by} returned {format_value(transform)} ({type(transform).__name__}), not a transform.",
-             hint="return ch.GradientTransformation(init, update), the two inner functions themselves (not their results).")
+    require([(not (callable(init) and callable(update)), f"{made_by} returned {format_value(transform)} "
+              f"({type(transform).__name__}), not a transform.", "return ch.GradientTransformation(init, update), "
+              "the two inner functions themselves (not their results).")])
     return init, update
 
 
 def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) -> tuple[list, list]:
-    """Run ``transform`` over ``grads_seq`` with fixed ``params``: (updates per step, states after each).
-
-    Checks on the way that ``init`` returns a state and that ``update`` returns a pair and
-    changes none of the updates, params or state it was given.
-    """
+    """(updates per step, states after each) of ``transform`` over ``grads_seq`` with fixed ``params``,
+    checking that ``init`` returns a state and ``update`` a pair, changing none of its inputs."""
     init, update = _parts(transform, made_by)
-    state = call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")
-    if state is None:
-        fail(f"{made_by}.init(params) returned None.", hint="init returns the transform's state, even when it has "
-             "none to keep: return ch.EmptyState() (None is no state; a chain keeps one per link).")
-    outputs, states = [], [state]
+    states = [call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")]
+    require([(states[0] is None, f"{made_by}.init(params) returned None.", "init returns the transform's state, "
+              "even an empty one: return ch.EmptyState() (a chain keeps one state per link).")])
+    outputs = []
     for k, grads in enumerate(grads_seq, start=1):
-        g_in, p_in, s_in = copy.deepcopy(grads), copy.deepcopy(params), copy.deepcopy(state)
+        g_in, p_in, s_in = copy.deepcopy(grads), copy.deepcopy(params), copy.deepcopy(states[-1])
         where = f"{made_by}.update at step {k}"
-        result = call_student(update, g_in, state, p_in, where=where, inputs=f"updates = {format_value(grads)}")
-        if not (isinstance(result, tuple) and len(result) == 2):
-            fail(f"{where} returned {format_value(result)}, not a pair (updates, state).",
-                 hint="update must return both the new updates and the new state: `return new_updates, state`.")
-        if not identical(g_in, grads) or not identical(p_in, params):
-            fail(f"{where} changed its input arrays in place.", hint="a transform must be pure: build new arrays "
-                 "(`step_size * u`, `u + wd * p`) instead of `u *= ...` or `u += ...`; the caller still needs its gradients.")
-        if not identical(state, s_in):
-            fail(f"{where} changed the state it was given.", hint="return a NEW state (new lists of new arrays); "
-                 "updating the old moments in place (`m *= b1`) breaks purity: the caller may still use the old state.")
+        result = call_student(update, g_in, states[-1], p_in, where=where, inputs=f"updates = {format_value(grads)}")
+        require([
+            (not (isinstance(result, tuple) and len(result) == 2), f"{where} returned {format_value(result)}, not a "
+             "pair (updates, state).", "update returns the new updates and the new state: `return updates, state`."),
+            (not identical((g_in, p_in), (grads, params)), f"{where} changed its input arrays in place.", "a transform "
+             "must be pure: build new arrays (`step_size * u`), not `u *= ...`; the caller still needs its gradients."),
+            (not identical(states[-1], s_in), f"{where} changed the state it was given.", "return a NEW state of new "
+             "arrays; updating the old moments in place (`m *= b1`) breaks purity: the caller may still use them."),
+        ])
         outputs.append(result[0])
-        state = result[1]
-        states.append(state)
+        states.append(result[1])
     return outputs, states
 
 
 def _problem(rng: np.random.Generator) -> tuple[list, list]:
     """Params of two shapes and four gradient steps, one coordinate always zero."""
     params = [rng.normal(size=(2, 3)), rng.normal(size=(3,))]
-    grads_seq = []
-    for k in range(4):
-        g = [rng.normal(size=(2, 3)) * 10.0 ** (k - 2), rng.normal(size=(3,))]
-        g[1][0] = 0.0
-        grads_seq.append(g)
-    return params, grads_seq
+    return params, [[rng.normal(size=(2, 3)) * 10.0 ** (k - 2), np.r_[0.0, rng.normal(size=3)[1:]]] for k in range(4)]
 
 
-def _compare_steps(name: str, setup: str, got: list, expected: list, grads_seq: list, wrong: Callable[[int], list],
-                   params: list | None = None) -> None:
-    """Step by step, each with that step's inputs; the likely mistakes of step k are ``wrong(k)``."""
+def _compare_runs(name: str, made_by: str, student: Any, reference: Any, params: list, grads_seq: list, setup: str,
+                  wrong: dict) -> tuple[list, list]:
+    """The student's run against the reference's, step by step with that step's inputs; ``wrong``: {hint: a wrong
+    transform, or its updates at every step (None where it does not apply)}. Returns both runs' states."""
+    got, states = _run(student, made_by, params, grads_seq)
+    expected, ref_states = _run(reference, "reference", params, grads_seq)
+    wrong = {hint: _run(w, "reference", params, grads_seq)[0] if isinstance(w, ch.GradientTransformation) else w
+             for hint, w in wrong.items()}
     for k, (g, e) in enumerate(zip(got, expected)):
-        inputs = f"{setup}, updates at step {k + 1} = {format_value(grads_seq[k])}"
-        compare(g, e, f"{name} gives wrong updates at step {k + 1}.", inputs + (
-                f", params = {format_value(params)}" if params is not None else ""), mistakes=wrong(k), **EXACT)
+        compare(g, e, f"{name} gives wrong updates at step {k + 1}.", f"{setup}, updates at step {k + 1} = "
+                f"{format_value(grads_seq[k])}", mistakes=[(h, w and w[k]) for h, w in wrong.items()], **EXACT)
+    return states, ref_states
 
 
 # ---------------------------------------------------------------------------- 11.1 scale
@@ -85,14 +79,12 @@ def check_scale(scale: Callable[[float], Any]) -> None:
     params, grads_seq = _problem(np.random.default_rng(11))
     cases = [-0.1, 2.0, 0.0]
     for s in cases:
-        made_by = f"scale({s})"
-        got, _ = _run(call_student(scale, s, where=made_by), made_by, params, grads_seq[:2])
-        expected, _ = _run(ch.scale(s), "reference", params, grads_seq[:2])
-        _compare_steps("scale", f"step_size = {s}", got, expected, grads_seq, lambda k, s=s: [
-            ("the step size is ignored: multiply each update by step_size.", grads_seq[k]),
-            ("the sign is flipped: scale(step_size) multiplies by step_size as given; the minus sign of descent "
-             "is part of the argument, scale(-lr).", [-s * u for u in grads_seq[k]]),
-            ("you divided by step_size; multiply instead.", [u / s for u in grads_seq[k]] if s else None)])
+        wrong = {"the step size is ignored: multiply each update by step_size.": ch.scale(1.0),
+                 "the sign is flipped: scale(step_size) multiplies by step_size as given; the minus sign of descent "
+                 "is part of the argument, scale(-lr).": ch.scale(-s),
+                 "you divided by step_size; multiply instead.": ch.scale(1 / s) if s else None}
+        _compare_runs("scale", f"scale({s})", call_student(scale, s, where=f"scale({s})"), ch.scale(s), params,
+                      grads_seq[:2], f"step_size = {s}", wrong)
     empty, _ = _run(call_student(scale, 0.5, where="scale(0.5)"), "scale(0.5)", [], [[]])
     compare(list(empty[0]), [], "scale(0.5) on an empty list of updates", hint="return one update per input: "
             "[step_size * u for u in updates].")
@@ -105,18 +97,20 @@ def check_add_decayed_weights(add_decayed_weights: Callable[[float], Any]) -> No
     params, grads_seq = _problem(np.random.default_rng(12))
     cases = [0.1, 0.0, 2.5]
     for wd in cases:
-        made_by = f"add_decayed_weights({wd})"
-        got, _ = _run(call_student(add_decayed_weights, wd, where=made_by), made_by, params, grads_seq[:2])
-        expected, _ = _run(ch.add_decayed_weights(wd), "reference", params, grads_seq[:2])
-        _compare_steps("add_decayed_weights", f"weight_decay = {wd}", got, expected, grads_seq, lambda k, wd=wd: [
-            ("the decay uses the update instead of the parameter: add weight_decay * p, not weight_decay * u.",
-             [u + wd * u for u in grads_seq[k]]),
-            ("the sign is wrong: add + weight_decay * p (the minus comes later, with -lr).",
-             [u - wd * p for u, p in zip(grads_seq[k], params)]),
-            ("the update itself is dropped: return u + weight_decay * p, not only the decay term.", [wd * p for p in params]),
-            ("weight_decay is ignored.", grads_seq[k]),
-            ("this multiplies the update by (1 - weight_decay); the transform ADDS the decay term: u + weight_decay * p.",
-             [u * (1 - wd) for u in grads_seq[k]])], params)
+        made_by, decay = f"add_decayed_weights({wd})", ch.add_decayed_weights(wd)
+        wrong = {
+            "the decay uses the update instead of the parameter: add weight_decay * p, not weight_decay * u.":
+                ch.scale(1 + wd),
+            "the sign is wrong: add + weight_decay * p (the minus comes later, with -lr).":  # u - wd p = -(-u + wd p)
+                ch.chain(ch.scale(-1.0), decay, ch.scale(-1.0)),
+            "the update itself is dropped: return u + weight_decay * p, not only the decay term.":
+                ch.chain(ch.scale(0.0), decay),
+            "weight_decay is ignored.": ch.scale(1.0),
+            "this multiplies the update by (1 - weight_decay); the transform ADDS the decay term: "
+            "u + weight_decay * p.": ch.scale(1 - wd),
+        }
+        _compare_runs("add_decayed_weights", made_by, call_student(add_decayed_weights, wd, where=made_by), decay,
+                      params, grads_seq[:2], f"weight_decay = {wd}, params = {format_value(params)}", wrong)
     report_success("add_decayed_weights", len(cases))
 
 
@@ -138,7 +132,8 @@ def _adam_variant(grads_seq: Sequence[list], b1: float, b2: float, eps: float, k
             if kind in ("stored_hat", "stored_m_hat"):  # the corrected moments kept as state
                 m = [mi / bc1 for mi in m]
                 v = [vi / bc2 for vi in v] if kind == "stored_hat" else v
-    return outputs
+    # a step from 0 shows at the first update (a division by zero); later it equals "frozen"
+    return outputs[:1] + [None] * (len(outputs) - 1) if kind == "t0" else outputs
 
 
 ADAM_MISTAKES = {
@@ -163,23 +158,20 @@ def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
     updates (and the state's ``count``, ``mu``, ``nu`` when present) with
     :func:`course_lib.optim.chain.scale_by_adam`."""
     params, grads_seq = _problem(np.random.default_rng(13))
+    moments = "keep the raw moments m and v in the state (not the bias-corrected m_hat, v_hat)."
+    fields = {"count": "store the incremented count t = count + 1 in the new state, as torch stores state['step'] "
+                       "after incrementing it.", "mu": moments, "nu": moments}
     cases = [(0.9, 0.999, 1e-8), (0.5, 0.9, 0.1)]  # a large eps shows where eps sits
     for b1, b2, eps in cases:
         made_by = f"scale_by_adam(b1={b1}, b2={b2}, eps={eps})"
-        got, states = _run(call_student(scale_by_adam, b1=b1, b2=b2, eps=eps, where=made_by), made_by, params, grads_seq)
-        expected, ref_states = _run(ch.scale_by_adam(b1, b2, eps), "reference", params, grads_seq)
-        variants = {kind: _adam_variant(grads_seq, b1, b2, eps, kind) for kind in ADAM_MISTAKES}
-        # a step from 0 shows at the first update (a division by zero); later it equals "frozen"
-        _compare_steps("scale_by_adam", made_by, got, expected, grads_seq, lambda k: [
-            (ADAM_MISTAKES[kind], outs[k]) for kind, outs in variants.items() if kind != "t0" or k == 0])
+        states, ref_states = _compare_runs(
+            "scale_by_adam", made_by, call_student(scale_by_adam, b1=b1, b2=b2, eps=eps, where=made_by),
+            ch.scale_by_adam(b1, b2, eps), params, grads_seq, made_by,
+            {hint: _adam_variant(grads_seq, b1, b2, eps, kind) for kind, hint in ADAM_MISTAKES.items()})
         for k, (state, ref) in enumerate(zip(states[1:], ref_states[1:]), start=1):
-            if getattr(state, "count", None) is not None:
-                compare(state.count, ref.count, f"after update {k} your state's count", hint="store the incremented "
-                        "count t = count + 1 in the new state, as torch stores state['step'] after incrementing it.")
-            for field in ("mu", "nu"):
-                if getattr(state, field, None) is not None:
-                    compare(getattr(state, field), getattr(ref, field), f"after update {k} your state's {field}",
-                            hint="keep the raw moments m and v in the state (not the bias-corrected m_hat, v_hat).", **EXACT)
+            for field in (f for f in fields if getattr(state, f, None) is not None):
+                compare(getattr(state, field), getattr(ref, field), f"after update {k} your state's {field}",
+                        hint=fields[field], **EXACT)
     report_success("scale_by_adam", len(cases))
 
 
@@ -195,19 +187,17 @@ def check_chain(chain: Callable[..., Any]) -> None:
         "three links": [ch.add_decayed_weights(0.01), ch.scale_by_adam(0.5, 0.9, 0.1), ch.scale_by_learning_rate(0.3)],
     }
     for label, links in cases.items():
-        made_by = f"chain(<{label}>)"
-        got, states = _run(call_student(chain, *links, where=made_by), made_by, params, grads_seq)
-        expected, _ = _run(ch.chain(*links), "reference", params, grads_seq)
+        made_by, reference = f"chain(<{label}>)", ch.chain(*links)
         wrong = {
             "the links run in reverse order: the first transform given must see the gradients first.":
-                _run(ch.chain(*reversed(links)), "reference", params, grads_seq)[0],
+                ch.chain(*reversed(links)),
             "every link gets the original gradients: feed each link's output into the next one.":
-                _run(links[-1], "reference", params, grads_seq)[0] if links else None,
+                links[-1] if links else None,
             "the state is not passed on: return the tuple of the links' NEW states, so that the next update "
-            "continues from them.": [_run(ch.chain(*links), "reference", params, [g])[0][0] for g in grads_seq],
+            "continues from them.": [_run(reference, "reference", params, [g])[0][0] for g in grads_seq],
         }
-        _compare_steps("chain", f"links: {label}", got, expected, grads_seq, lambda k, wrong=wrong: [
-            (text, None if outs is None else outs[k]) for text, outs in wrong.items()])
+        states, _ = _compare_runs("chain", made_by, call_student(chain, *links, where=made_by), reference, params,
+                                  grads_seq, f"links: {label}", wrong)
         for k, state in enumerate(states):
             if not (isinstance(state, tuple) and len(state) == len(links)):
                 fail(f"{made_by}'s state {'from init' if k == 0 else f'after update {k}'} is not a tuple of "
@@ -217,75 +207,62 @@ def check_chain(chain: Callable[..., Any]) -> None:
 
 
 # ---------------------------------------------------------------------------- 11.5 AdamW
-def _quadratic_run(step: Callable[[list, list], list], params: list, steps: int) -> list:
-    """Params after each of ``steps`` updates on f(p) = sum(a * (p - c)**2) / 2."""
+def _adamw_class(**options: Any) -> ch.GradientTransformation:
+    """``course_lib.optim.AdamW``'s step (its pure ``adamw_update`` on every parameter) as a transform."""
+    def update(grads, states, params):
+        new = [adamw_update(p, g, s, **options) for p, g, s in zip(params, grads, states)]
+        return [q - p for (q, _), p in zip(new, params)], [s for _, s in new]
+
+    return ch.GradientTransformation(lambda params: [{} for _ in params], update)
+
+
+def _quadratic_path(transform: Any, made_by: str, params: list, steps: int) -> list:
+    """Params after each of ``steps`` steps of ``transform`` (then apply_updates) on f(p) = sum(a * (p - c)**2) / 2."""
     rng = np.random.default_rng(15)
     curvature = [rng.uniform(0.1, 10.0, size=p.shape) for p in params]
     centre = [rng.normal(size=p.shape) for p in params]
-    path = []
+    init, update = _parts(transform, made_by)
+    state, path = call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)"), []
     for _ in range(steps):
-        params = step(params, [a * (p - c) for a, p, c in zip(curvature, params, centre)])
+        grads = [a * (p - c) for a, p, c in zip(curvature, params, centre)]
+        updates, state = call_student(update, grads, state, params, where=f"{made_by}.update")
+        params = ch.apply_updates(params, updates)
         path.append(params)
     return path
 
 
-def _class_path(optimizer: Any, tensors: list, steps: int) -> list:
-    """The run with a course_lib optimizer class over ``tensors`` (float64, grads set by hand)."""
-    def step(_, grads):
-        for t, g in zip(tensors, grads):
-            t.grad = Tensor(np.array(g, copy=True))
-        optimizer.step()
-        return [t._data.copy() for t in tensors]
-
-    return _quadratic_run(step, [t._data.copy() for t in tensors], steps)
-
-
-def _chain_path(transform: Any, made_by: str, params: list, steps: int) -> list:
-    """The run with a chain: init, then update and apply_updates at every step."""
-    init, update = _parts(transform, made_by)
-    state = [call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")]
-
-    def step(current, grads):
-        updates, state[0] = call_student(update, grads, state[0], current, where=f"{made_by}.update")
-        return ch.apply_updates(current, updates)
-
-    return _quadratic_run(step, params, steps)
-
-
 def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
     """Check the student's ``adamw(...)`` chain against ``course_lib.optim.AdamW`` for 50 steps."""
-    from ..optim.adamw import AdamW
     rng = np.random.default_rng(16)
     params = [rng.normal(size=(3, 2)), rng.normal(size=(2,))]
+    defaults = dict(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2)  # adamw's, in its order
     cases = [dict(learning_rate=0.05, b1=0.9, b2=0.999, eps=1e-8, weight_decay=0.5),
              dict(learning_rate=0.01, b1=0.8, b2=0.99, eps=1e-3, weight_decay=0.1), {}]
     for options in cases:
-        o = {"learning_rate": 1e-3, "b1": 0.9, "b2": 0.999, "eps": 1e-8, "weight_decay": 1e-2, **options}
-        lr, wd, b1, b2, eps = (o[k] for k in ("learning_rate", "weight_decay", "b1", "b2", "eps"))
+        lr, b1, b2, eps, wd = {**defaults, **options}.values()
         made_by = "adamw(" + ", ".join(f"{k}={v}" for k, v in options.items()) + ")"
-        tensors = [Tensor(np.array(p, copy=True), requires_grad=True) for p in params]
-        expected = _class_path(AdamW(tensors, lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd), tensors, steps)
-        got = _chain_path(call_student(adamw, where=made_by, **options), made_by, params, steps)
-        adam_dir = ch.scale_by_adam(b1, b2, eps)
+        expected = _quadratic_path(_adamw_class(lr=lr, betas=(b1, b2), eps=eps, weight_decay=wd), "AdamW", params,
+                                   steps)
+        got = _quadratic_path(call_student(adamw, where=made_by, **options), made_by, params, steps)
+        adam, decay, descend = ch.scale_by_adam(b1, b2, eps), ch.add_decayed_weights(wd), ch.scale(-lr)
         wrong = {
             "the decay sits before scale_by_adam: that is Adam's L2 penalty (Adam(weight_decay=...)); AdamW adds "
-            "it after the Adam rescaling, before the learning rate.": [ch.add_decayed_weights(wd), adam_dir, ch.scale(-lr)],
+            "it after the Adam rescaling, before the learning rate.": [decay, adam, descend],
             "the decay is added after the learning rate: it must be multiplied by -lr too (p <- p (1 - lr wd)), so "
-            "put add_decayed_weights before scale_by_learning_rate.": [adam_dir, ch.scale(-lr), ch.add_decayed_weights(wd)],
+            "put add_decayed_weights before scale_by_learning_rate.": [adam, descend, decay],
             "the learning rate has the wrong sign: the last link is scale(-lr) (or scale_by_learning_rate(lr), "
-            "which flips the sign for you).": [adam_dir, ch.add_decayed_weights(wd), ch.scale(lr)],
-            "the weight decay is missing: add ch.add_decayed_weights(weight_decay).": [adam_dir, ch.scale(-lr)],
+            "which flips the sign for you).": [adam, decay, ch.scale(lr)],
+            "the weight decay is missing: add ch.add_decayed_weights(weight_decay).": [adam, descend],
             "the decay link was given lr * weight_decay: give it weight_decay itself; the learning-rate link after "
-            "it multiplies the decay by lr.": [adam_dir, ch.add_decayed_weights(lr * wd), ch.scale(-lr)],
+            "it multiplies the decay by lr.": [adam, ch.add_decayed_weights(lr * wd), descend],
             "b1 and b2 are swapped: scale_by_adam(b1, b2, eps), b1 for the mean of the gradients.":
-                [ch.scale_by_adam(b2, b1, eps), ch.add_decayed_weights(wd), ch.scale(-lr)],
+                [ch.scale_by_adam(b2, b1, eps), decay, descend],
             "scale_by_adam runs with its defaults: pass it b1, b2 and eps (the arguments of adamw).":
-                [ch.scale_by_adam(), ch.add_decayed_weights(wd), ch.scale(-lr)],
+                [ch.scale_by_adam(), decay, descend],
         }
+        paths = {text: _quadratic_path(ch.chain(*links), "reference", params, steps) for text, links in wrong.items()}
         for k, (g, e) in enumerate(zip(got, expected)):
             compare(g, e, f"{made_by} differs from course_lib.optim.AdamW after step {k + 1} (of {steps}).",
-                    f"{made_by} on a quadratic, start params = {format_value(params)}", mistakes=[
-                        (text, lambda got, links=links, k=k: np.allclose(np.concatenate([x.ravel() for x in got]), np.concatenate(
-                            [x.ravel() for x in _chain_path(ch.chain(*links), "reference", params, steps)[k]]),
-                            rtol=1e-9, atol=1e-12)) for text, links in wrong.items()], **EXACT)
+                    f"{made_by} on a quadratic, start params = {format_value(params)}",
+                    mistakes=[(text, path[k]) for text, path in paths.items()], **EXACT)
     report_success("adamw", len(cases), what=f"settings ({steps} steps each)")

@@ -17,24 +17,18 @@ from ._references import reference_sgd
 
 __all__ = ["check_add_param_group", "check_zero_grad", "check_sgd_update", "check_sgd_step"]
 
-_SKIP_NONE = (Exception, "NoneType", "a parameter whose p.grad is None has no update: skip it "
-                                     "(`if p.grad is None: continue`).")
 
-
-def _tensor(values) -> Tensor:
-    """A float64 leaf that requires grad (the checks compare to float64 rounding)."""
-    return Tensor(np.array(values, dtype=np.float64), requires_grad=True)
-
-
-def _three_params() -> list[Tensor]:
-    return [_tensor([[1.0, 2.0], [3.0, 4.0]]), _tensor([0.5, -0.5]), _tensor([2.0])]
+def _tensors(*values) -> list[Tensor]:
+    """Float64 leaves that require grad (the checks compare to float64 rounding)."""
+    return [Tensor(np.array(v, dtype=np.float64), requires_grad=True) for v in values]
 
 
 # ------------------------------------------------------------------- Exercise 04.1
 def check_add_param_group(optimizer_class: type) -> None:
     """Check ``Optimizer.add_param_group`` (called once per group by the student's ``Optimizer(params,
     defaults)``): a list kept, defaults filled, a single tensor wrapped, no parameter twice."""
-    name, (w, b, c), defaults = "Optimizer.add_param_group", _three_params(), {"lr": 0.1, "weight_decay": 0.0}
+    name, defaults = "Optimizer.add_param_group", {"lr": 0.1, "weight_decay": 0.0}
+    w, b, c = _tensors([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5], [2.0])
     setdefault = "fill in only the keys the group leaves out from self.defaults (param_group.setdefault(key, value))."
     # 1. A group whose params come from a generator, as model.parameters() gives them.
     where = "Optimizer([{'params': <generator of w, b>}], defaults={'lr': 0.1, 'weight_decay': 0.0})"
@@ -84,11 +78,14 @@ def check_add_param_group(optimizer_class: type) -> None:
 # ------------------------------------------------------------------- Exercise 04.2
 def check_zero_grad(optimizer_class: type) -> None:
     """Check ``Optimizer.zero_grad``: every group; None by default, zeros in place otherwise."""
-    name, (w, b, c) = "Optimizer.zero_grad", _three_params()
+    name, (w, b, c) = "Optimizer.zero_grad", _tensors([[1.0, 2.0], [3.0, 4.0]], [0.5, -0.5], [2.0])
     opt = call_student(optimizer_class, [{"params": [w]}, {"params": [b, c]}], {"lr": 0.1},
                        where="Optimizer([{'params': [w]}, {'params': [b, c]}], {'lr': 0.1})")
-    setup, before = "groups [[w], [b, c]]; w.grad = 3s, b.grad = -1s, c.grad = None", [p._data.copy() for p in (w, b, c)]
-    for set_to_none in (True, False):
+    setup = "groups [[w], [b, c]]; w.grad = 3s, b.grad = -1s, c.grad = None"
+    before = [p._data.copy() for p in (w, b, c)]
+    fixes = {True: "with set_to_none=True (the default, as in torch) set p.grad = None.",
+             False: "set_to_none=False keeps the gradient tensor and fills it with zeros (p.grad.zero_())."}
+    for set_to_none, fix in fixes.items():
         w.grad, b.grad, c.grad = Tensor(np.full(w.shape, 3.0)), Tensor(np.full(b.shape, -1.0)), None
         w_grad, call = w.grad, f"{name}: zero_grad(set_to_none={set_to_none})"
         call_student(opt.zero_grad, set_to_none=set_to_none, where=call, inputs=setup, crashes=[
@@ -103,8 +100,8 @@ def check_zero_grad(optimizer_class: type) -> None:
             (label.startswith("b") and (w.grad is None or not np.any(w.grad._data)), f"{call} left "
              f"b.grad = {format_value(b.grad)}.", "you cleared only the first group; loop over every group in "
              "self.param_groups, and over every p in group['params']."),
-            (left and set_to_none, f"{call} left {label} with the gradient {format_value(grad)}, expected None.", "with set_to_none=True (the default, as in torch) set p.grad = None."),
-            (left, f"{call} left {label} with the gradient {format_value(grad)}, expected zeros.", "set_to_none=False keeps the gradient tensor and fills it with zeros (p.grad.zero_())."),
+            (left, f"{call} left {label} with the gradient {format_value(grad)}, expected "
+             f"{'None' if set_to_none else 'zeros'}.", fix),
             (c.grad is not None, f"{call} gave c a gradient, but c.grad was None.",
              "skip parameters whose p.grad is None (torch leaves them None)."),
             (not set_to_none and w.grad is not w_grad, f"{call} replaced w.grad by a new tensor.", "fill the existing "
@@ -114,34 +111,30 @@ def check_zero_grad(optimizer_class: type) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 04.3
-def _sgd_reference(param, grad, lr, weight_decay=0.0, maximize=False):
-    return reference_sgd(param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)[0]
-
-
-def _g(grad, maximize):
-    return -grad if maximize else grad
+def _on_g(wrong: Callable) -> Callable:
+    """A likely mistake written with g = -grad if maximize else grad, in the reference's signature."""
+    return lambda p, grad, lr, wd=0.0, maximize=False: wrong(p, -grad if maximize else grad, lr, wd)
 
 
 SGD_MISTAKES = [
     ("the update has the wrong sign: step against the gradient, param - lr * grad",
-     lambda p, g, lr, wd=0.0, m=False: p + lr * (_g(g, m) + wd * p)),
+     _on_g(lambda p, g, lr, wd: p + lr * (g + wd * p))),
     ("maximize flips the whole update, so weight decay pushes the weights away from zero; "
      "negate only the gradient (g = -grad), then add weight_decay * param",
      lambda p, g, lr, wd=0.0, m=False: p + lr * (g + wd * p) if m else None),
     ("maximize is ignored; with maximize=True use -grad in place of grad",
      lambda p, g, lr, wd=0.0, m=False: p - lr * (g + wd * p) if m else None),
-    ("weight decay is missing; add weight_decay * param to the gradient",
-     lambda p, g, lr, wd=0.0, m=False: p - lr * _g(g, m) if wd else None),
+    ("weight decay is missing; add weight_decay * param to the gradient", _on_g(lambda p, g, lr, wd: p - lr * g)),
     ("weight decay is not multiplied by lr; the step is lr * (grad + weight_decay * param)",
-     lambda p, g, lr, wd=0.0, m=False: p - lr * _g(g, m) - wd * p if wd else None),
+     _on_g(lambda p, g, lr, wd: p - lr * g - wd * p)),
     ("the decay term is weight_decay * param; yours adds lr * weight_decay, without param",
-     lambda p, g, lr, wd=0.0, m=False: p - lr * (_g(g, m) + lr * wd) if wd else None),
+     _on_g(lambda p, g, lr, wd: p - lr * (g + lr * wd))),
     ("the decay term is weight_decay * param; yours uses lr * weight_decay * param inside the step, "
-     "so lr multiplies it twice", lambda p, g, lr, wd=0.0, m=False: p - lr * (_g(g, m) + lr * wd * p) if wd else None),
+     "so lr multiplies it twice", _on_g(lambda p, g, lr, wd: p - lr * (g + lr * wd * p))),
     ("weight decay scales the gradient; it must scale the parameter (weight_decay * param)",
-     lambda p, g, lr, wd=0.0, m=False: p - lr * (_g(g, m) + wd * _g(g, m)) if wd else None),
+     _on_g(lambda p, g, lr, wd: p - lr * (g + wd * g))),
     ("you returned the step, not the new parameter; return param - lr * g",
-     lambda p, g, lr, wd=0.0, m=False: -lr * (_g(g, m) + wd * p)),
+     _on_g(lambda p, g, lr, wd: -lr * (g + wd * p))),
 ]
 
 
@@ -154,7 +147,8 @@ def check_sgd_update(sgd_update: Callable) -> None:
     def case(lr, weight_decay, maximize, shape=(2, 3)):
         return (rng.normal(size=shape), rng.normal(size=shape), lr, weight_decay, maximize)
 
-    run_cases("sgd_update", sgd_update, _sgd_reference, {
+    run_cases("sgd_update", sgd_update, lambda param, grad, lr, weight_decay=0.0, maximize=False: reference_sgd(
+        param, grad, lr=lr, weight_decay=weight_decay, maximize=maximize)[0], {
         "plain step": case(0.1, 0.0, False),
         "weight decay (the tutorial's 1e-3, 0.5)": case(1e-3, 0.5, False),
         "maximize with weight decay": case(0.05, 0.2, True),
@@ -164,22 +158,14 @@ def check_sgd_update(sgd_update: Callable) -> None:
 
 
 # ------------------------------------------------------------------- Exercise 04.4
-_GRADS = [
-    (np.array([[1.0, -2.0], [0.5, 0.0]]), np.array([0.2, 0.4])),
-    (np.array([[0.1, 0.3], [-1.0, 2.0]]), np.array([-0.6, 0.1])),
-    (np.array([[-0.4, 0.2], [0.7, -0.3]]), np.array([0.5, 0.5])),
-]
-_SGD_SETUP = ("SGD([{'params': [w], 'lr': 0.1}, {'params': [b, unused], 'weight_decay': 0.0}], "
-              "lr=0.01, weight_decay=0.5), unused never gets a gradient")
-
-
 def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
-    """The parameters after each of three steps with fixed gradients."""
-    w, b, unused = _tensor([[0.5, -1.0], [2.0, 0.0]]), _tensor([0.3, -0.7]), _tensor([1.0, 1.0, 1.0])
+    """The parameters before and after each of three steps with fixed gradients, and the optimizer."""
+    w, b, unused = _tensors([[0.5, -1.0], [2.0, 0.0]], [0.3, -0.7], [1.0, 1.0, 1.0])
     opt = make_optimizer([{"params": [w], "lr": 0.1}, {"params": [b, unused], "weight_decay": 0.0}])
-    history = []
-    for gw, gb in _GRADS:
-        w.grad, b.grad = Tensor(gw.copy()), Tensor(gb.copy())
+    history = [[w._data.copy(), b._data.copy(), unused._data.copy()]]
+    for gw, gb in (([[1.0, -2.0], [0.5, 0.0]], [0.2, 0.4]), ([[0.1, 0.3], [-1.0, 2.0]], [-0.6, 0.1]),
+                   ([[-0.4, 0.2], [0.7, -0.3]], [0.5, 0.5])):
+        w.grad, b.grad = Tensor(np.array(gw)), Tensor(np.array(gb))
         step(opt)
         history.append([w._data.copy(), b._data.copy(), unused._data.copy()])
     return history, opt
@@ -189,24 +175,26 @@ def check_sgd_step(sgd_class: type) -> None:
     """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``. Two param groups with
     their own lr and weight decay, a parameter without a gradient, three steps; then ``step(closure)`` must call
     the closure and return its loss."""
-    name = "SGD.step"
-    expected, _ = _three_steps(lambda g: ReferenceSGD(g, lr=0.01, weight_decay=0.5), lambda opt: opt.step())
+    name, setup = "SGD.step", ("SGD([{'params': [w], 'lr': 0.1}, {'params': [b, unused], 'weight_decay': 0.0}], "
+                               "lr=0.01, weight_decay=0.5), unused never gets a gradient")
+    expected, _ = _three_steps(lambda g: ReferenceSGD(g, lr=0.01, weight_decay=0.5), ReferenceSGD.step)
     got, opt = _three_steps(
-        lambda g: call_student(sgd_class, g, lr=0.01, weight_decay=0.5, where=f"{name}: SGD(...)", inputs=_SGD_SETUP),
-        lambda opt: call_student(opt.step, where=f"{name}: step()", inputs=_SGD_SETUP, crashes=[_SKIP_NONE]))
+        lambda g: call_student(sgd_class, g, lr=0.01, weight_decay=0.5, where=f"{name}: SGD(...)", inputs=setup),
+        lambda opt: call_student(opt.step, where=f"{name}: step()", inputs=setup, crashes=[
+            (Exception, "NoneType", "a parameter whose p.grad is None has no update: skip it "
+                                    "(`if p.grad is None: continue`).")]))
     # The usual wrong answer for groups: every group stepped with the constructor's options.
     ignoring, _ = _three_steps(lambda g: ReferenceSGD([p for grp in g for p in grp["params"]], lr=0.01,
-                                                      weight_decay=0.5), lambda opt: opt.step())
-    initial, _ = _three_steps(ReferenceSGD, lambda opt: None)  # the values before any step
+                                                      weight_decay=0.5), ReferenceSGD.step)
     labels = ("w (group 0, lr=0.1)", "b (group 1, weight_decay=0)", "unused (no gradient)")
-    for t in range(len(_GRADS)):
+    for t in range(1, len(expected)):
         for k, label in enumerate(labels):
-            compare(got[t][k], expected[t][k], f"{name}: parameter {label} after step {t + 1}", _SGD_SETUP,
+            compare(got[t][k], expected[t][k], f"{name}: parameter {label} after step {t}", setup,
                     hint="a parameter whose p.grad is None must be skipped (continue)" if k == 2 else None, mistakes=[
                         ("every group was updated with the constructor's options; read lr and weight_decay "
                          "from each group (group['lr']), not from self.defaults", ignoring[t][k]),
                         ("the parameter did not change: update it in place (p.sub_(...), p.copy_(...)); "
-                         "`p = p - ...` only rebinds a local name", initial[0][k] if t == 0 else None),
+                         "`p = p - ...` only rebinds a local name", expected[0][k] if t == 1 else None),
                         ("compare with p - group['lr'] * (p.grad + group['weight_decay'] * p)", lambda v: True),
                     ], **EXACT)
     calls = []
@@ -217,10 +205,8 @@ def check_sgd_step(sgd_class: type) -> None:
 
     with no_grad():
         loss = call_student(opt.step, closure, where=f"{name}: step(closure)")
-    if not calls or loss != 1.25:
-        times = f"{len(calls)} time{'s' if len(calls) != 1 else ''}"
-        fail(f"{name}: step(closure) returned {loss!r} and called the closure {times}; expected "
-             "the closure's loss 1.25, with the closure called once.", hint=(
-             "call the closure first (loss = closure() if closure is not None else None) and return loss at "
-             "the end of step()."))
+    times = f"{len(calls)} time{'s' if len(calls) != 1 else ''}"
+    require([(not calls or loss != 1.25, f"{name}: step(closure) returned {loss!r} and called the closure {times}; "
+              "expected the closure's loss 1.25, with the closure called once.", "call the closure first (loss = "
+              "closure() if closure is not None else None) and return loss at the end of step().")])
     report_success(name, 4, "checks")
