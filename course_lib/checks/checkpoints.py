@@ -15,8 +15,7 @@ from ..optim.lr_scheduler import OneCycleLR
 from ..random import manual_seed
 from ..serialization import load
 from ..tensor import Tensor
-from ..training import CHECKPOINT_KEYS as KEYS
-from ..training import save_checkpoint
+from ..training import CHECKPOINT_KEYS as KEYS, save_checkpoint
 from ._core import call_student, compare, describe_difference, fail, format_value, report_success, require
 
 __all__ = ["make_run", "train_epoch", "check_save_checkpoint", "check_load_checkpoint", "check_resume_training",
@@ -61,16 +60,6 @@ def _trained(epochs: int, checkpoint: dict | None = None, keys: tuple = ()) -> t
 
 
 # ---------------------------------------------------------------------------- checkers
-_MISSING = {
-    "model": "the model's weights are missing: save model.state_dict() under 'model'.",
-    "optimizer": "the optimizer state is missing: without optimizer.state_dict() Adam's moments and step counts "
-                 "restart at zero when you resume.",
-    "scheduler": "the scheduler state is missing: without scheduler.state_dict() the schedule restarts from its "
-                 "first learning rate.",
-    "epoch": "the epoch is missing: save it so the resumed run knows where to continue.",
-}
-
-
 def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
     """Check ``save_checkpoint(path, model, optimizer, scheduler, epoch)`` on two runs."""
     cases = [3, 7]
@@ -88,13 +77,17 @@ def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
                 (RuntimeError, "", "write it with course_lib.save (never pickle).")])
         where = f"the checkpoint saved after {steps} epochs"
         keys = sorted(got) if isinstance(got, dict) else type(got).__name__
-        if keys != sorted(KEYS):
-            missing = [k for k in KEYS if k not in (got if isinstance(got, dict) else {})]
-            tutorial = ("the tutorial names its keys 'model_state_dict', 'optimizer_state_dict', ...; this exercise "
-                        f"(and load_checkpoint) expects exactly {list(KEYS)}: save one dict under those names.")
-            hint = _MISSING[missing[0]] if missing else f"save exactly the keys {list(KEYS)}, nothing else."
-            fail(f"{where} does not have this exercise's keys.", got=keys, expected=list(KEYS),
-                 hint=tutorial if any(str(k).endswith("_state_dict") for k in keys) else hint)
+        compare(keys, sorted(KEYS), f"{where} does not have this exercise's keys.", mistakes=[
+            ("the tutorial names its keys 'model_state_dict', 'optimizer_state_dict', ...; this exercise (and "
+             f"load_checkpoint) expects exactly {list(KEYS)}: save one dict under those names.",
+             lambda k: any(str(x).endswith("_state_dict") for x in k)),
+            ("the model's weights are missing: save model.state_dict() under 'model'.", lambda k: "model" not in k),
+            ("the optimizer state is missing: without optimizer.state_dict() Adam's moments and step counts restart "
+             "at zero when you resume.", lambda k: "optimizer" not in k),
+            ("the scheduler state is missing: without scheduler.state_dict() the schedule restarts from its first "
+             "learning rate.", lambda k: "scheduler" not in k),
+            ("the epoch is missing: save it so the resumed run knows where to continue.", lambda k: "epoch" not in k),
+            (f"save exactly the keys {list(KEYS)}, nothing else.", lambda k: True)])
         expected = {**{key: part.state_dict() for key, part in zip(KEYS, run)}, "epoch": steps}
         for key in KEYS:
             problem = describe_difference(got[key], expected[key], rtol=0, atol=0)
