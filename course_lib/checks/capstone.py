@@ -50,14 +50,14 @@ def _call(fn: Callable, where: str, *args: Any, **options: Any) -> tuple[Any, li
     return result, [str(w.message) for w in caught]
 
 
-def _train_variant(kind: str, loader: Any, with_scheduler: bool) -> tuple[float, list]:
-    """A usual wrong ``train_one_epoch`` (``kind``, or "right"): its returned loss and final params."""
+def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list[int], list]:
+    """The reference loop by hand (or without optimizer.zero_grad()): batch losses, batch sizes, final params."""
     model = _Spy()
     optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
     losses, sizes = [], []
     for inputs, targets in loader:
-        if kind != "no_zero_grad":
+        if zero_grad:
             optimizer.zero_grad()
         loss = nn.CrossEntropyLoss()(model(inputs), targets)
         loss.backward()
@@ -66,20 +66,9 @@ def _train_variant(kind: str, loader: Any, with_scheduler: bool) -> tuple[float,
             scheduler.step()
         losses.append(loss.item())
         sizes.append(len(targets))
-    returned = {"unweighted": float(np.mean(losses)), "last_batch": losses[-1], "sum": float(np.sum(losses)),
-                "total": float(np.dot(losses, sizes))}.get(kind, float(np.dot(losses, sizes) / np.sum(sizes)))
-    return returned, [p._data.copy() for p in model.parameters()]
+    return losses, sizes, [p._data.copy() for p in model.parameters()]
 
 
-TRAIN_MISTAKES = {
-    "no_zero_grad": "gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
-                    "batch's gradient is added to all the previous ones.",
-    "unweighted": "you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
-                  "sum(loss * n) / sum(n).",
-    "last_batch": "you returned the last batch's loss: return the mean over the whole epoch.",
-    "sum": "you returned the sum of the batch losses: return the mean per sample.",
-    "total": "you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
-}
 _SCHEDULER_STEPS = {  # hints by the number of scheduler steps in an epoch of 3 batches
     0: "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch (when a scheduler "
        "is given).",
@@ -107,13 +96,24 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                  (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
                   "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off.")],
                 inputs)
+        losses, n, params = _epoch(loader, with_scheduler)
+        unzeroed, _, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
         compare((None if got is None else float(got), [p._data.copy() for p in model.parameters()]),
-                _train_variant("right", loader, with_scheduler),
+                (np.dot(losses, n) / np.sum(n), params),
                 f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
-                mistakes=[("scheduler.step() comes before optimizer.step(): the first learning rate of the schedule is "
-                           "skipped; call optimizer.step() first.", lambda _: any("before `opt" in w for w in caught)),
-                          *[(hint, _train_variant(kind, loader, with_scheduler))
-                            for kind, hint in TRAIN_MISTAKES.items()]], rtol=1e-6, atol=1e-7)
+                mistakes=[
+                    ("scheduler.step() comes before optimizer.step(): the first learning rate of the schedule is "
+                     "skipped; call optimizer.step() first.", lambda _: any("before `opt" in w for w in caught)),
+                    ("gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
+                     "batch's gradient is added to all the previous ones.",
+                     (np.dot(unzeroed, n) / np.sum(n), unzeroed_params)),
+                    ("you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
+                     "sum(loss * n) / sum(n).", (np.mean(losses), params)),
+                    ("you returned the last batch's loss: return the mean over the whole epoch.", (losses[-1], params)),
+                    ("you returned the sum of the batch losses: return the mean per sample.", (np.sum(losses), params)),
+                    ("you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
+                     (np.dot(losses, n), params)),
+                ], rtol=1e-6, atol=1e-7)
     report_success("train_one_epoch", len(cases))
 
 

@@ -23,10 +23,8 @@ __all__ = ["make_run", "train_epoch", "check_save_checkpoint", "check_load_check
 
 
 # ---------------------------------------------------------------------------- the test run
-def _data() -> tuple[Tensor, Tensor]:
-    rng = np.random.default_rng(9)
-    X = rng.normal(size=(32, 3)).astype(np.float32)
-    return Tensor(X), Tensor(np.sin(X.sum(axis=1, keepdims=True)).astype(np.float32))
+_X = np.random.default_rng(9).normal(size=(32, 3)).astype(np.float32)
+_INPUTS, _TARGETS = Tensor(_X), Tensor(np.sin(_X.sum(axis=1, keepdims=True)))  # every run's one full batch
 
 
 def make_run(seed: int = 0, total_steps: int = 12) -> tuple:
@@ -39,9 +37,8 @@ def make_run(seed: int = 0, total_steps: int = 12) -> tuple:
 
 def train_epoch(model: nn.Module, optimizer: Any, scheduler: Any) -> float:
     """One full-batch epoch: zero_grad, loss, backward, optimizer.step, scheduler.step."""
-    X, y = _data()
     optimizer.zero_grad()
-    loss = ((model(X) - y) ** 2).mean()
+    loss = ((model(_INPUTS) - _TARGETS) ** 2).mean()
     loss.backward()
     optimizer.step()
     scheduler.step()
@@ -169,7 +166,6 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
     """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains. The run uses
     ``zero_grad(set_to_none=False)`` after freezing: gradients become zero tensors, the case in which Adam's
     momentum alone would still move a layer that was only marked ``requires_grad_(False)``."""
-    X, y = _data()
     cases = {"first layer": 0, "last layer": 2}
     for label, index in cases.items():
         model = make_run()[0]
@@ -180,7 +176,7 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
                 before, others_before = [p._data.copy() for p in frozen], [p._data.copy() for p in others]
                 call_student(freeze, optimizer, model[index], where=f"freeze(optimizer, model[{index}])")
             optimizer.zero_grad(set_to_none=step < 3)
-            ((model(X) - y) ** 2).mean().backward()
+            ((model(_INPUTS) - _TARGETS) ** 2).mean().backward()
             optimizer.step()
         where = f"after freeze(optimizer, model[{index}]) ({label}) and 3 more steps"
         moved = max(float(np.abs(p._data - b).max()) for p, b in zip(frozen, before))
