@@ -46,8 +46,7 @@ def _call(fn: Callable, where: str, *args: Any, **options: Any) -> tuple[Any, li
     """The student's result (see :func:`call_student`) and the warnings it raised."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = call_student(fn, *args, where=where, **options)
-    return result, [str(w.message) for w in caught]
+        return call_student(fn, *args, where=where, **options), [str(w.message) for w in caught]
 
 
 def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list[int], list]:
@@ -69,14 +68,6 @@ def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[l
     return losses, sizes, [p._data.copy() for p in model.parameters()]
 
 
-_SCHEDULER_STEPS = {  # hints by the number of scheduler steps in an epoch of 3 batches
-    0: "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch (when a scheduler "
-       "is given).",
-    1: "the scheduler stepped once per epoch; the schedules of this lesson count optimizer steps: call "
-       "scheduler.step() right after optimizer.step(), inside the loop over the batches.",
-}
-
-
 def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
     """Check ``train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None) -> mean loss``."""
     loader = DataLoader(_dataset(), batch_size=16)  # batches of 16, 16 and 8
@@ -90,9 +81,12 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
         inputs = f"{label}: a linear classifier, SGD(lr=0.5, momentum=0.9), 3 batches of 16, 16 and 8 samples"
         steps = scheduler.last_epoch if with_scheduler else len(loader)
         times = "once" if steps == 1 else f"{steps} times"
-        require([(steps != len(loader), f"train_one_epoch stepped the scheduler {times} for 3 batches ({label}).",
-                  _SCHEDULER_STEPS.get(steps, "call scheduler.step() exactly once per batch, right after "
-                                              "optimizer.step(), and nowhere else.")),
+        require([(steps != len(loader), f"train_one_epoch stepped the scheduler {times} for 3 batches ({label}).", {
+                      0: "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch.",
+                      1: "the scheduler stepped once per epoch; the schedules of this lesson count optimizer steps: "
+                         "call scheduler.step() right after optimizer.step(), inside the loop over the batches.",
+                  }.get(steps, "call scheduler.step() exactly once per batch, right after optimizer.step(), and "
+                               "nowhere else.")),
                  (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
                   "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off.")],
                 inputs)
@@ -128,12 +122,10 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
         expected = training.evaluate(_Spy(), loader, loss_fn)
         inputs = f"a linear classifier on 40 samples, {label}"
         require([(any(in_training for in_training, _ in model.seen), "evaluate ran the model in training mode.",
-                  "call model.eval() first: in training mode dropout drops units and batch norm uses the batch "
-                  "statistics."),
+                  "call model.eval() first: in training mode dropout drops units, batch norm uses batch statistics."),
                  (any(grad_on for _, grad_on in model.seen), "evaluate recorded the autograd graph.",
-                  "wrap the loop in `with course_lib.no_grad():`; evaluation needs no gradients, and the graph costs "
-                  "memory and time.")],
-                inputs)
+                  "wrap the loop in `with course_lib.no_grad():`: evaluation needs no gradients, and the graph costs "
+                  "memory and time.")], inputs)
         batch_means = [training.evaluate(_Spy(), [batch], loss_fn)[0] for batch in loader]
         got = tuple(float(v) for v in got) if isinstance(got, tuple) and len(got) == 2 else got
         loss, accuracy = expected
