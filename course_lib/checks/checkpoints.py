@@ -164,7 +164,8 @@ def check_resume_training(resume_training: Callable[..., Any]) -> None:
 
 def check_freeze(freeze: Callable[..., Any]) -> None:
     """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains. After freezing,
-    ``zero_grad(set_to_none=False)`` leaves zero gradients: Adam still moves a layer only marked ``requires_grad_(False)``."""
+    ``zero_grad(set_to_none=False)`` leaves zero gradients, and with them Adam still moves a layer that was only
+    marked ``requires_grad_(False)``."""
     cases = {"first layer": 0, "last layer": 2}
     for label, index in cases.items():
         model = make_run()[0]
