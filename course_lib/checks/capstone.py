@@ -42,13 +42,6 @@ def _dataset(n: int = 40) -> TensorDataset:
     return TensorDataset(Tensor(X), Tensor(y))
 
 
-def _call(fn: Callable, where: str, *args: Any, **options: Any) -> tuple[Any, list[str]]:
-    """The student's result (see :func:`call_student`) and the warnings it raised."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        return call_student(fn, *args, where=where, **options), [str(w.message) for w in caught]
-
-
 def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list[int], list]:
     """The reference loop by hand (or without optimizer.zero_grad()): batch losses, batch sizes, final params."""
     model = _Spy()
@@ -77,7 +70,9 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
         optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
         scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
         args = (model, loader, optimizer, nn.CrossEntropyLoss()) + ((scheduler,) if with_scheduler else ())
-        got, caught = _call(train_one_epoch, f"train_one_epoch {label}", *args)
+        with warnings.catch_warnings(record=True) as caught:  # torch's warning when the scheduler steps first
+            warnings.simplefilter("always")
+            got = call_student(train_one_epoch, *args, where=f"train_one_epoch {label}")
         inputs = f"{label}: a linear classifier, SGD(lr=0.5, momentum=0.9), 3 batches of 16, 16 and 8 samples"
         steps = scheduler.last_epoch if with_scheduler else len(loader)
         times = "once" if steps == 1 else f"{steps} times"
@@ -97,7 +92,8 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                 f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
                 mistakes=[
                     ("scheduler.step() comes before optimizer.step(): the first learning rate of the schedule is "
-                     "skipped; call optimizer.step() first.", lambda _: any("before `opt" in w for w in caught)),
+                     "skipped; call optimizer.step() first.",
+                     lambda _: any("before `optimizer.step()`" in str(w.message) for w in caught)),
                     ("gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
                      "batch's gradient is added to all the previous ones.",
                      (np.dot(unzeroed, n) / np.sum(n), unzeroed_params)),
@@ -118,7 +114,7 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
     for label, batch_size in cases.items():
         loader = DataLoader(_dataset(), batch_size=batch_size)
         model = _Spy()
-        got, _ = _call(evaluate, f"evaluate on {label}", model, loader, loss_fn)
+        got = call_student(evaluate, model, loader, loss_fn, where=f"evaluate on {label}")
         expected = training.evaluate(_Spy(), loader, loss_fn)
         inputs = f"a linear classifier on 40 samples, {label}"
         require([(any(in_training for in_training, _ in model.seen), "evaluate ran the model in training mode.",
@@ -147,7 +143,7 @@ def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..
     total = steps_per_epoch * epochs
     for name in training.CONFIGS:
         where = f"make_optimizer_and_scheduler({name!r}, model, steps_per_epoch={steps_per_epoch}, epochs={epochs})"
-        got, _ = _call(make_optimizer_and_scheduler, where, name, _Spy(), steps_per_epoch, epochs)
+        got = call_student(make_optimizer_and_scheduler, name, _Spy(), steps_per_epoch, epochs, where=where)
         optimizer, scheduler = training.make_optimizer_and_scheduler(name, _Spy(), steps_per_epoch, epochs)
         require([(not (isinstance(got, tuple) and len(got) == 2), f"{where} returned {format_value(got)}, not a pair.",
                   "return (optimizer, scheduler).")])
@@ -159,8 +155,9 @@ def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..
              "weight decay, lesson 06).", lambda g: (g["optimizer"], reference["optimizer"]) == ("Adam", "AdamW"))])
         # the lr at steps 0 .. total - 1, and the run's last scheduler.step() (OneCycleLR refuses one too many)
         expected = lr_trajectory(optimizer, scheduler, total + 1)[:-1]
-        lrs = _call(lr_trajectory, f"for {name!r} stepping the scheduler {total} times", *got, total + 1, crashes=[
-            (ValueError, "", "schedules here count optimizer steps: total_steps = steps_per_epoch * epochs.")])[0][:-1]
+        lrs = call_student(lr_trajectory, *got, total + 1, where=f"for {name!r} stepping the scheduler {total} times",
+                           crashes=[(ValueError, "", "schedules here count optimizer steps: total_steps = "
+                                                     "steps_per_epoch * epochs.")])[:-1]
         compare(lrs, expected, f"for {name!r} the learning rates at steps 0-{total - 1} are wrong.",
                 f"steps_per_epoch={steps_per_epoch}, epochs={epochs}", hint={
                     "SGD+momentum / StepLR": "StepLR counts optimizer steps here: step_size = 4 * steps_per_epoch.",
@@ -179,9 +176,9 @@ def check_fit(fit: Callable[..., dict]) -> None:
     def run(fn: Callable, where: str, start_epoch: int) -> Any:
         model = _Spy()
         optimizer = SGD(model.parameters(), lr=0.2, momentum=0.9)
-        return _call(fn, where, model, optimizer, StepLR(optimizer, step_size=2, gamma=0.7),
-                     lambda epoch: DataLoader(data, batch_size=16, shuffle=True, seed=epoch), val_loader,
-                     nn.CrossEntropyLoss(), 4, start_epoch)[0]
+        return call_student(fn, model, optimizer, StepLR(optimizer, step_size=2, gamma=0.7),
+                            lambda epoch: DataLoader(data, batch_size=16, shuffle=True, seed=epoch), val_loader,
+                            nn.CrossEntropyLoss(), 4, start_epoch, where=where)
 
     for start_epoch in (0, 2):
         where = f"fit(..., epochs=4, start_epoch={start_epoch})"
