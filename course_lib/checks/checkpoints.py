@@ -45,15 +45,13 @@ def train_epoch(model: nn.Module, optimizer: Any, scheduler: Any) -> float:
     return loss.item()
 
 
-def _trained(epochs: int, checkpoint: dict | None = None, keys: tuple = ()) -> tuple:
-    """``make_run()`` with ``keys`` of ``checkpoint`` loaded, after ``epochs`` more epochs."""
+def _trained(epochs: int, checkpoint: dict | None = None, keys: tuple = ()) -> tuple[tuple, list[float]]:
+    """``make_run()`` with ``keys`` of ``checkpoint`` loaded, after ``epochs`` more epochs, and their losses."""
     run = make_run()
     for part, key in zip(run, KEYS):
         if key in keys:
             part.load_state_dict(checkpoint[key])
-    for _ in range(epochs):
-        train_epoch(*run)
-    return run
+    return run, [train_epoch(*run) for _ in range(epochs)]
 
 
 # ---------------------------------------------------------------------------- checkers
@@ -61,7 +59,7 @@ def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
     """Check ``save_checkpoint(path, model, optimizer, scheduler, epoch)`` on two runs."""
     cases = [3, 7]
     for steps in cases:
-        run = _trained(steps)
+        run, _ = _trained(steps)
         where = f"save_checkpoint(path, model, optimizer, scheduler, {steps})"
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
@@ -99,23 +97,21 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
     """Check ``load_checkpoint(path, model, optimizer, scheduler) -> epoch``."""
     cases = [4, 9]
     for steps in cases:
-        source, target = _trained(steps), make_run(seed=1)
+        source, target = _trained(steps)[0], make_run(seed=1)
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
             save_checkpoint(path, *source, steps)
             returned = call_student(load_checkpoint, path, *target,
                                     where="load_checkpoint(path, model, optimizer, scheduler)")
         where = f"after loading a checkpoint saved after {steps} epochs"
-        for key, got, expected, hint in zip(KEYS, target, source, [
-            "the weights were not restored: call model.load_state_dict(checkpoint['model']).",
-            "the optimizer was not restored: call optimizer.load_state_dict(checkpoint['optimizer']); otherwise "
-            "Adam's moments restart from zero.",
-            "the scheduler was not restored: call scheduler.load_state_dict(checkpoint['scheduler']); otherwise the "
-            "schedule restarts (last_epoch goes back to 0).",
-        ]):
+        for key, got, expected, otherwise in zip(KEYS, target, source, [
+                "the model keeps its own random weights", "Adam's moments restart from zero",
+                "the schedule restarts (last_epoch goes back to 0)"]):
             problem = describe_difference(got.state_dict(), expected.state_dict(), rtol=0, atol=0)
             if problem:
-                fail(f"{where}: {key}.state_dict() differs from the saved one.", difference=problem, hint=hint)
+                fail(f"{where}: {key}.state_dict() differs from the saved one.", difference=problem, hint=(
+                     f"the {key} was not restored: call {key}.load_state_dict(checkpoint[{key!r}]); otherwise "
+                     f"{otherwise}."))
         compare(returned, steps, f"{where}, the epoch load_checkpoint returned",
                 hint="return checkpoint['epoch'], the number of epochs already done.")
         # the proof: both runs continue identically
@@ -129,13 +125,12 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
 def check_resume_training(resume_training: Callable[..., Any]) -> None:
     """Check ``resume_training(path, make_run, train_epoch, num_epochs)`` against a straight run."""
     num_epochs, cases = 10, [3, 6]
-    straight_run = make_run()
-    straight = [train_epoch(*straight_run) for _ in range(num_epochs)]
+    straight = _trained(num_epochs)[1]
     for done in cases:
         where = f"resume_training from a checkpoint after {done} of {num_epochs} epochs"
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
-            save_checkpoint(path, *_trained(done), done)
+            save_checkpoint(path, *_trained(done)[0], done)
             got = call_student(resume_training, path, make_run, train_epoch, num_epochs, where=where, crashes=[
                 (ValueError, "Tried to step", "too many epochs were trained; after loading, train only the epochs "
                  "that remain, range(epoch, num_epochs) (OneCycleLR refuses to step past total_steps).")])
@@ -144,12 +139,10 @@ def check_resume_training(resume_training: Callable[..., Any]) -> None:
         require([(not isinstance(got, (list, tuple)), f"{where} returned {format_value(got)}, not a list of "
                   f"{len(expected)} losses.", "collect the loss of every remaining epoch in a list and return the "
                   "whole list, not only the last loss.")])
-        resumes = [(hint, [train_epoch(*run) for _ in range(done, num_epochs)]) for hint, run in [
-            ("the checkpoint was not loaded: the run started from scratch.", make_run()),
-            ("the optimizer state was not restored: Adam's moments restarted from zero.",
-             _trained(0, checkpoint, ("model", "scheduler"))),
-            ("the scheduler state was not restored: the schedule restarted.",
-             _trained(0, checkpoint, ("model", "optimizer")))]]
+        resumes = [(hint, _trained(num_epochs - done, checkpoint, keys)[1]) for hint, keys in [
+            ("the checkpoint was not loaded: the run started from scratch.", ()),
+            ("the optimizer state was not restored: Adam's moments restarted from zero.", ("model", "scheduler")),
+            ("the scheduler state was not restored: the schedule restarted.", ("model", "optimizer"))]]
         compare(np.array(got, dtype=float), np.array(expected),
                 f"{where}: your losses differ from the straight run's.", mistakes=[
                     ("you trained all num_epochs again: train only range(epoch, num_epochs) after loading.",
@@ -187,8 +180,7 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
                   "group['params']." if still_in else
                   "set the parameters' requires_grad to False so backward stops filling their .grad."),
                  (any(p.requires_grad for p in frozen), f"{where}, its parameters still require grad.",
-                  "call p.requires_grad_(False) (or module.requires_grad_(False)) so backward stops computing "
-                  "gradients nobody uses."),
+                  "call module.requires_grad_(False) so backward stops computing gradients nobody uses."),
                  (all(np.array_equal(p._data, b) for p, b in zip(others, others_before)),
                   f"{where}, the other layer stopped training too.",
                   "remove only the module's parameters from the param groups.")])
@@ -199,6 +191,5 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
                  "optimizer.state entries: state_dict() numbers the state by the parameters in the groups.")
         require([(any(p.grad is not None and np.any(p.grad._data) for p in frozen),
                   f"{where}, its parameters still hold a nonzero .grad from before the freeze.",
-                  "set p.grad = None for each frozen parameter: the optimizer no longer clears it, so the stale "
-                  "gradient would stay.")])
+                  "set p.grad = None for each frozen parameter: the optimizer no longer clears the stale gradient.")])
     report_success("freeze", len(cases))
