@@ -22,7 +22,7 @@ __all__ = ["check_train_one_epoch", "check_evaluate", "check_make_optimizer_and_
 
 
 class _Spy(nn.Linear):
-    """A seeded linear classifier, 5 features to 3 classes, recording at each forward its mode and grad mode."""
+    """A seeded linear classifier (5 to 3) recording, at each forward, its mode and whether grad is on."""
 
     def __init__(self) -> None:
         manual_seed(0)
