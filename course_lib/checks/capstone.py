@@ -35,18 +35,17 @@ class _Spy(nn.Linear):
 
 
 def _dataset(n: int = 40) -> TensorDataset:
-    rng = np.random.default_rng(10)
-    X = rng.normal(size=(n, 5)).astype(np.float32)
+    X = np.random.default_rng(10).normal(size=(n, 5)).astype(np.float32)
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5).astype(np.int64)
     return TensorDataset(Tensor(X), Tensor(y))
 
 
-def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list[int], list]:
-    """The reference loop by hand (or without optimizer.zero_grad()): batch losses, batch sizes, final params."""
+def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list]:
+    """The reference loop by hand (or without optimizer.zero_grad()): the batch losses and the final params."""
     model = _Spy()
     optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
-    losses, sizes = [], []
+    losses = []
     for inputs, targets in loader:
         if zero_grad:
             optimizer.zero_grad()
@@ -56,13 +55,13 @@ def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[l
         if scheduler is not None:
             scheduler.step()
         losses.append(loss.item())
-        sizes.append(len(targets))
-    return losses, sizes, [p._data.copy() for p in model.parameters()]
+    return losses, [p._data.copy() for p in model.parameters()]
 
 
 def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
     """Check ``train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None) -> mean loss``."""
-    loader = DataLoader(_dataset(), batch_size=16)  # batches of 16, 16 and 8
+    loader = DataLoader(_dataset(), batch_size=16)
+    n = [len(targets) for _, targets in loader]  # 16, 16 and 8
     cases = {"with a scheduler": True, "without a scheduler": False}
     for label, with_scheduler in cases.items():
         model = _Spy().eval()  # the student's function must switch training mode on itself
@@ -84,8 +83,8 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                  (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
                   "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off.")],
                 inputs)
-        losses, n, params = _epoch(loader, with_scheduler)
-        unzeroed, _, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
+        losses, params = _epoch(loader, with_scheduler)
+        unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
         compare((None if got is None else float(got), [p._data.copy() for p in model.parameters()]),
                 (np.dot(losses, n) / np.sum(n), params),
                 f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
