@@ -8,122 +8,100 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import nn
-from ..autograd import is_grad_enabled, no_grad
+from .. import nn, training
+from ..autograd import is_grad_enabled
 from ..data import DataLoader, TensorDataset
 from ..optim import SGD
 from ..optim.lr_scheduler import StepLR
 from ..random import manual_seed
 from ..tensor import Tensor
-# the checkers' parameters shadow the references' names: import them under others
-from ..training import CONFIGS
-from ..training import evaluate as _reference_evaluate
-from ..training import fit as _reference_fit
-from ..training import make_optimizer_and_scheduler as _reference_make
-from ._core import call_student, compare, fail, format_value, report_success, require
+from ._core import call_student, compare, format_value, report_success, require
+from ._schedules import lr_trajectory
 
 __all__ = ["check_train_one_epoch", "check_evaluate", "check_make_optimizer_and_scheduler", "check_fit"]
 
 
-class _Spy(nn.Module):
-    """A linear classifier that records, at each forward, its mode and whether grad is on."""
+class _Spy(nn.Linear):
+    """A seeded linear classifier (5 to 3) recording, at each forward, its mode and whether grad is on."""
 
     def __init__(self) -> None:
-        super().__init__()
         manual_seed(0)
-        self.layer = nn.Linear(5, 3)
+        super().__init__(5, 3)
         self.seen: list[tuple[bool, bool]] = []
 
     def forward(self, x: Tensor) -> Tensor:
         self.seen.append((self.training, is_grad_enabled()))
-        return self.layer(x)
+        return super().forward(x)
 
 
 def _dataset(n: int = 40) -> TensorDataset:
-    rng = np.random.default_rng(10)
-    X = rng.normal(size=(n, 5)).astype(np.float32)
+    X = np.random.default_rng(10).normal(size=(n, 5)).astype(np.float32)
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5).astype(np.int64)
     return TensorDataset(Tensor(X), Tensor(y))
 
 
-def _call(fn: Callable, where: str, *args: Any) -> tuple[Any, list[str]]:
-    """The student's result and the warnings it raised."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        result = call_student(fn, *args, where=where)
-    return result, [str(w.message) for w in caught]
-
-
-def _train_variant(kind: str, loader: Any, with_scheduler: bool) -> tuple[float, list]:
-    """A usual wrong ``train_one_epoch`` (``kind``, or "right"): its returned loss and final params."""
+def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list]:
+    """The reference loop by hand (or without optimizer.zero_grad()): the batch losses and the final params."""
     model = _Spy()
     optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
-    losses, sizes = [], []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for inputs, targets in loader:
-            if kind != "no_zero_grad":
-                optimizer.zero_grad()
-            loss = nn.CrossEntropyLoss()(model(inputs), targets)
-            loss.backward()
-            if scheduler is not None and kind == "scheduler_first":
-                scheduler.step()
-            optimizer.step()
-            if scheduler is not None and kind not in ("no_scheduler_step", "scheduler_first"):
-                scheduler.step()
-            losses.append(loss.item())
-            sizes.append(len(targets))
-    returned = {"unweighted": float(np.mean(losses)), "last_batch": losses[-1], "sum": float(np.sum(losses)),
-                "total": float(np.dot(losses, sizes))}.get(kind, float(np.dot(losses, sizes) / np.sum(sizes)))
-    return returned, [p._data.copy() for p in model.parameters()]
-
-
-TRAIN_MISTAKES = {
-    "no_zero_grad": "gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
-                    "batch's gradient is added to all the previous ones.",
-    "no_scheduler_step": "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch "
-                         "(when a scheduler is given).",
-    "scheduler_first": "scheduler.step() comes before optimizer.step(): the first learning rate of the schedule is "
-                       "skipped; call optimizer.step() first.",
-    "unweighted": "you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
-                  "sum(loss * n) / sum(n).",
-    "last_batch": "you returned the last batch's loss: return the mean over the whole epoch.",
-    "sum": "you returned the sum of the batch losses: return the mean per sample.",
-    "total": "you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
-}
+    losses = []
+    for inputs, targets in loader:
+        if zero_grad:
+            optimizer.zero_grad()
+        loss = nn.CrossEntropyLoss()(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        if scheduler is not None:
+            scheduler.step()
+        losses.append(loss.item())
+    return losses, [p._data.copy() for p in model.parameters()]
 
 
 def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
     """Check ``train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None) -> mean loss``."""
-    loader = DataLoader(_dataset(), batch_size=16)  # batches of 16, 16 and 8
+    loader = DataLoader(_dataset(), batch_size=16)
+    n = [len(targets) for _, targets in loader]  # 16, 16 and 8
     cases = {"with a scheduler": True, "without a scheduler": False}
     for label, with_scheduler in cases.items():
-        model = _Spy()
-        model.eval()  # the student's function must switch training mode on itself
+        model = _Spy().eval()  # the student's function must switch training mode on itself
         optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
         scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
         args = (model, loader, optimizer, nn.CrossEntropyLoss()) + ((scheduler,) if with_scheduler else ())
-        got, caught = _call(train_one_epoch, f"train_one_epoch {label}", *args)
-        expected = _train_variant("right", loader, with_scheduler)
+        with warnings.catch_warnings(record=True) as caught:  # torch's warning when the scheduler steps first
+            warnings.simplefilter("always")
+            got = call_student(train_one_epoch, *args, where=f"train_one_epoch {label}")
         inputs = f"{label}: a linear classifier, SGD(lr=0.5, momentum=0.9), 3 batches of 16, 16 and 8 samples"
-        result = (None if got is None else float(got), [p._data.copy() for p in model.parameters()])
-        if scheduler is not None and scheduler.last_epoch == 1:
-            hint = ("the scheduler stepped once per epoch; the schedules of this lesson count optimizer steps: call "
-                    "scheduler.step() right after optimizer.step(), inside the loop over the batches.")
-        else:
-            hint = TRAIN_MISTAKES["scheduler_first"] if any("before `optimizer.step()`" in m for m in caught) else None
-        compare(result, expected, f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
-                mistakes=[] if hint else [(text, _train_variant(kind, loader, with_scheduler))
-                                          for kind, text in TRAIN_MISTAKES.items()
-                                          if with_scheduler or kind not in ("no_scheduler_step", "scheduler_first")],
-                hint=hint, rtol=1e-6, atol=1e-7)
-        require([(with_scheduler and scheduler.last_epoch != len(loader), f"train_one_epoch stepped the scheduler "
-                  f"{scheduler and scheduler.last_epoch} times for {len(loader)} batches ({label}).", "call "
-                  "scheduler.step() exactly once per batch, right after optimizer.step(), and nowhere else."),
-                 (any(not training for training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
+        steps = scheduler.last_epoch if with_scheduler else len(loader)
+        times = "once" if steps == 1 else f"{steps} times"
+        require([(steps != len(loader), f"train_one_epoch stepped the scheduler {times} for 3 batches ({label}).", {
+                      0: "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch.",
+                      1: "the scheduler stepped once per epoch; the schedules of this lesson count optimizer steps: "
+                         "call scheduler.step() right after optimizer.step(), inside the loop over the batches.",
+                  }.get(steps, "call scheduler.step() exactly once per batch, right after optimizer.step(), and "
+                               "nowhere else.")),
+                 (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
                   "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off.")],
                 inputs)
+        losses, params = _epoch(loader, with_scheduler)
+        unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
+        compare((None if got is None else float(got), [p._data.copy() for p in model.parameters()]),
+                (np.dot(losses, n) / np.sum(n), params),
+                f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
+                mistakes=[
+                    ("scheduler.step() comes before optimizer.step(): the first learning rate of the schedule is "
+                     "skipped; call optimizer.step() first.",
+                     lambda _: any("before `optimizer.step()`" in str(w.message) for w in caught)),
+                    ("gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
+                     "batch's gradient is added to all the previous ones.",
+                     (np.dot(unzeroed, n) / np.sum(n), unzeroed_params)),
+                    ("you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
+                     "sum(loss * n) / sum(n).", (np.mean(losses), params)),
+                    ("you returned the last batch's loss: return the mean over the whole epoch.", (losses[-1], params)),
+                    ("you returned the sum of the batch losses: return the mean per sample.", (np.sum(losses), params)),
+                    ("you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
+                     (np.dot(losses, n), params)),
+                ], rtol=1e-6, atol=1e-7)
     report_success("train_one_epoch", len(cases))
 
 
@@ -134,103 +112,83 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
     for label, batch_size in cases.items():
         loader = DataLoader(_dataset(), batch_size=batch_size)
         model = _Spy()
-        got, _ = _call(evaluate, f"evaluate on {label}", model, loader, loss_fn)
-        expected = _reference_evaluate(_Spy(), loader, loss_fn)
+        got = call_student(evaluate, model, loader, loss_fn, where=f"evaluate on {label}")
+        expected = training.evaluate(_Spy(), loader, loss_fn)
         inputs = f"a linear classifier on 40 samples, {label}"
-        require([(any(training for training, _ in model.seen), "evaluate ran the model in training mode.", "call "
-                  "model.eval() first: in training mode dropout drops units and batch norm uses the batch statistics."),
-                 (any(grad_on for _, grad_on in model.seen), "evaluate recorded the autograd graph.", "wrap the loop in "
-                  "`with course_lib.no_grad():`; evaluation needs no gradients, and the graph costs memory and time.")],
-                inputs)
-        with no_grad():
-            spy = _Spy().eval()
-            batch_losses = [loss_fn(spy(x), t).item() for x, t in loader]
+        require([(any(in_training for in_training, _ in model.seen), "evaluate ran the model in training mode.",
+                  "call model.eval() first: in training mode dropout drops units, batch norm uses batch statistics."),
+                 (any(grad_on for _, grad_on in model.seen), "evaluate recorded the autograd graph.",
+                  "wrap the loop in `with course_lib.no_grad():`: evaluation needs no gradients, and the graph costs "
+                  "memory and time.")], inputs)
+        batch_means = [training.evaluate(_Spy(), [batch], loss_fn)[0] for batch in loader]
         got = tuple(float(v) for v in got) if isinstance(got, tuple) and len(got) == 2 else got
-        compare(got, tuple(expected), f"evaluate returns a wrong (loss, accuracy) ({inputs}).", mistakes=[
+        loss, accuracy = expected
+        compare(got, expected, f"evaluate returns a wrong (loss, accuracy) ({inputs}).", mistakes=[
             ("return a pair: (mean loss, accuracy).", lambda g: not isinstance(g, tuple)),
-            ("the two values are swapped: return (mean loss, accuracy), in that order.", tuple(expected[::-1])),
-            ("you averaged the batch means: weight each batch loss by its size.", (np.mean(batch_losses), expected[1])),
-            ("you returned the number of correct answers: divide by the number of samples.", (expected[0], expected[1] * 40)),
-            ("you returned a percentage: return a fraction between 0 and 1.", (expected[0], expected[1] * 100)),
+            ("the two values are swapped: return (mean loss, accuracy), in that order.", (accuracy, loss)),
+            ("you averaged the batch means: weight each batch loss by its size.", (np.mean(batch_means), accuracy)),
+            ("you returned the number of correct answers: divide by the number of samples.", (loss, accuracy * 40)),
+            ("you returned a percentage: return a fraction between 0 and 1.", (loss, accuracy * 100)),
             ("the prediction is logits.argmax(dim=1) (one class per row), compared with the targets.",
-             lambda g: np.isclose(g[0], expected[0], rtol=1e-6, atol=1e-7)),
+             lambda g: np.isclose(g[0], loss, rtol=1e-6, atol=1e-7)),
         ], rtol=1e-6, atol=1e-7)
     report_success("evaluate", len(cases))
-
-
-def _lr_sequence(optimizer: Any, scheduler: Any, steps: int) -> list[float]:
-    """The learning rate used at each of ``steps`` optimizer steps (no gradients needed)."""
-    lrs = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for _ in range(steps):
-            lrs.append(optimizer.param_groups[0]["lr"])
-            optimizer.step()
-            scheduler.step()
-    return lrs
 
 
 def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..., tuple]) -> None:
     """Check each configuration: optimizer class and options, and the lr at every step."""
     steps_per_epoch, epochs = 5, 6
     total = steps_per_epoch * epochs
-    for name in CONFIGS:
+    for name in training.CONFIGS:
         where = f"make_optimizer_and_scheduler({name!r}, model, steps_per_epoch={steps_per_epoch}, epochs={epochs})"
-        got, _ = _call(make_optimizer_and_scheduler, where, name, _Spy(), steps_per_epoch, epochs)
-        optimizer, scheduler = _reference_make(name, _Spy(), steps_per_epoch, epochs)
-        if not (isinstance(got, tuple) and len(got) == 2):
-            fail(f"{where} returned {format_value(got)}, not a pair.", hint="return (optimizer, scheduler).")
-        s_opt, s_sched = got
-        adam = type(optimizer).__name__ == "AdamW" and type(s_opt).__name__ == "Adam"
-        compare(type(s_opt).__name__, type(optimizer).__name__, f"for {name!r} the optimizer's class", hint=(
-                "Adam(weight_decay=...) adds an L2 penalty to the gradient; AdamW decays the weights directly "
-                "(decoupled weight decay, lesson 06)." if adam else None))
-        compare(type(s_sched).__name__, type(scheduler).__name__, f"for {name!r} the scheduler's class")
-        for key in ("momentum", "weight_decay", "betas"):
-            if key in optimizer.defaults:
-                compare(s_opt.defaults.get(key), optimizer.defaults[key], f"for {name!r} the optimizer's {key}")
-        expected = _lr_sequence(optimizer, scheduler, total)
-        try:
-            lrs = _lr_sequence(s_opt, s_sched, total)
-        except ValueError as error:
-            fail(f"for {name!r} stepping the scheduler {total} times fails: {error}",
-                 hint="schedules here count optimizer steps: total_steps = steps_per_epoch * epochs.")
+        got = call_student(make_optimizer_and_scheduler, name, _Spy(), steps_per_epoch, epochs, where=where)
+        optimizer, scheduler = training.make_optimizer_and_scheduler(name, _Spy(), steps_per_epoch, epochs)
+        require([(not (isinstance(got, tuple) and len(got) == 2), f"{where} returned {format_value(got)}, not a pair.",
+                  "return (optimizer, scheduler).")])
+        options = [k for k in ("momentum", "weight_decay", "betas") if k in optimizer.defaults]
+        yours, reference = ({"optimizer": type(o).__name__, "scheduler": type(s).__name__,
+                             **{k: o.defaults.get(k) for k in options}} for o, s in (got, (optimizer, scheduler)))
+        compare(yours, reference, f"for {name!r} the optimizer or the scheduler", mistakes=[
+            ("Adam(weight_decay=...) adds an L2 penalty to the gradient; AdamW decays the weights directly (decoupled "
+             "weight decay, lesson 06).", lambda g: (g["optimizer"], reference["optimizer"]) == ("Adam", "AdamW"))])
+        # the lr at steps 0 .. total - 1, and the run's last scheduler.step() (OneCycleLR refuses one too many)
+        expected = lr_trajectory(optimizer, scheduler, total + 1)[:-1]
+        lrs = call_student(lr_trajectory, *got, total + 1, where=f"for {name!r} stepping the scheduler {total} times",
+                           crashes=[(ValueError, "", "schedules here count optimizer steps: total_steps = "
+                                                     "steps_per_epoch * epochs.")])[:-1]
         compare(lrs, expected, f"for {name!r} the learning rates at steps 0-{total - 1} are wrong.",
                 f"steps_per_epoch={steps_per_epoch}, epochs={epochs}", hint={
-                    CONFIGS[0]: "StepLR counts optimizer steps here: step_size = 4 * steps_per_epoch.",
-                    CONFIGS[1]: "the warm-up lasts one epoch of steps (LinearLR(start_factor=0.1, total_iters="
-                                "steps_per_epoch)), then the cosine runs for the remaining steps (T_max = total - "
-                                "steps_per_epoch), milestones=[steps_per_epoch].",
-                    CONFIGS[2]: "OneCycleLR(max_lr=1e-2, total_steps=steps_per_epoch * epochs).",
+                    "SGD+momentum / StepLR": "StepLR counts optimizer steps here: step_size = 4 * steps_per_epoch.",
+                    "Adam / warm-up+cosine": "the warm-up lasts one epoch of steps (LinearLR(start_factor=0.1, "
+                    "total_iters=steps_per_epoch)), then the cosine runs for the remaining steps (T_max = total - "
+                    "steps_per_epoch), milestones=[steps_per_epoch].",
+                    "AdamW / OneCycleLR": "OneCycleLR(max_lr=1e-2, total_steps=steps_per_epoch * epochs).",
                 }[name], rtol=1e-9, atol=1e-12)
-    report_success("make_optimizer_and_scheduler", len(CONFIGS), what="configurations")
+    report_success("make_optimizer_and_scheduler", len(training.CONFIGS), what="configurations")
 
 
 def check_fit(fit: Callable[..., dict]) -> None:
     """Check ``fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch)``."""
     data, val_loader = _dataset(), DataLoader(_dataset(24), batch_size=16)
 
-    def run(fn, start_epoch):
+    def run(fn: Callable, where: str, start_epoch: int) -> Any:
         model = _Spy()
         optimizer = SGD(model.parameters(), lr=0.2, momentum=0.9)
-        args = (model, optimizer, StepLR(optimizer, step_size=2, gamma=0.7),
-                lambda epoch: DataLoader(data, batch_size=16, shuffle=True, seed=epoch), val_loader,
-                nn.CrossEntropyLoss(), 4, start_epoch)
-        return _call(fn, f"fit(..., epochs=4, start_epoch={start_epoch})", *args)[0] if fn is fit else fn(*args)
+        return call_student(fn, model, optimizer, StepLR(optimizer, step_size=2, gamma=0.7),
+                            lambda epoch: DataLoader(data, batch_size=16, shuffle=True, seed=epoch), val_loader,
+                            nn.CrossEntropyLoss(), 4, start_epoch, where=where)
 
     for start_epoch in (0, 2):
-        got, expected = run(fit, start_epoch), run(_reference_fit, start_epoch)
         where = f"fit(..., epochs=4, start_epoch={start_epoch})"
-        if not isinstance(got, dict) or set(got) != set(expected):
-            fail(f"{where} returned {format_value(got)}, not a dict with the keys {sorted(expected)}.",
-                 hint="return the history dict, one list per key.")
+        got, expected = run(fit, where, start_epoch), run(training.fit, where, start_epoch)
+        require([(not isinstance(got, dict) or set(got) != set(expected), f"{where} returned {format_value(got)}, "
+                  f"not a dict with the keys {sorted(expected)}.", "return the history dict, one list per key.")])
         for key, hint in [
             ("lr", "record optimizer.param_groups[0]['lr'] at the start of each epoch, before training it."),
             ("train_loss", "use train_loader_for(epoch) for each epoch, and your train_one_epoch with the scheduler."),
-            ("val_loss", "evaluate on val_loader after each epoch's training."),
-            ("val_acc", "evaluate on val_loader after each epoch's training."),
+            *[(key, "evaluate on val_loader after each epoch's training.") for key in ("val_loss", "val_acc")],
         ]:
             compare(np.array(got[key], dtype=float), np.array(expected[key]), f"{where}: {key!r}", hint=(
-                    "train epochs range(start_epoch, epochs), one entry per epoch." if len(got[key]) != len(expected[key])
-                    else hint), rtol=1e-6, atol=1e-7)
+                    "train epochs range(start_epoch, epochs), one entry per epoch."
+                    if len(got[key]) != len(expected[key]) else hint), rtol=1e-6, atol=1e-7)
     report_success("fit", 2, what="runs")

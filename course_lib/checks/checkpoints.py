@@ -15,8 +15,7 @@ from ..optim.lr_scheduler import OneCycleLR
 from ..random import manual_seed
 from ..serialization import load
 from ..tensor import Tensor
-from ..training import CHECKPOINT_KEYS as KEYS
-from ..training import save_checkpoint
+from ..training import CHECKPOINT_KEYS as KEYS, save_checkpoint
 from ._core import call_student, compare, describe_difference, fail, format_value, report_success, require
 
 __all__ = ["make_run", "train_epoch", "check_save_checkpoint", "check_load_checkpoint", "check_resume_training",
@@ -24,10 +23,8 @@ __all__ = ["make_run", "train_epoch", "check_save_checkpoint", "check_load_check
 
 
 # ---------------------------------------------------------------------------- the test run
-def _data() -> tuple[Tensor, Tensor]:
-    rng = np.random.default_rng(9)
-    X = rng.normal(size=(32, 3)).astype(np.float32)
-    return Tensor(X), Tensor(np.sin(X.sum(axis=1, keepdims=True)).astype(np.float32))
+_X = np.random.default_rng(9).normal(size=(32, 3)).astype(np.float32)
+_INPUTS, _TARGETS = Tensor(_X), Tensor(np.sin(_X.sum(axis=1, keepdims=True)))  # every run's one full batch
 
 
 def make_run(seed: int = 0, total_steps: int = 12) -> tuple:
@@ -40,69 +37,59 @@ def make_run(seed: int = 0, total_steps: int = 12) -> tuple:
 
 def train_epoch(model: nn.Module, optimizer: Any, scheduler: Any) -> float:
     """One full-batch epoch: zero_grad, loss, backward, optimizer.step, scheduler.step."""
-    X, y = _data()
     optimizer.zero_grad()
-    loss = ((model(X) - y) ** 2).mean()
+    loss = ((model(_INPUTS) - _TARGETS) ** 2).mean()
     loss.backward()
     optimizer.step()
     scheduler.step()
     return loss.item()
 
 
-def _trained(epochs: int, seed: int = 0) -> tuple:
-    run = make_run(seed)
-    for _ in range(epochs):
-        train_epoch(*run)
-    return run
+def _trained(epochs: int, checkpoint: dict | None = None, keys: tuple = ()) -> tuple[tuple, list[float]]:
+    """``make_run()`` with ``keys`` of ``checkpoint`` loaded, after ``epochs`` more epochs, and their losses."""
+    run = make_run()
+    for part, key in zip(run, KEYS):
+        if key in keys:
+            part.load_state_dict(checkpoint[key])
+    return run, [train_epoch(*run) for _ in range(epochs)]
 
 
 # ---------------------------------------------------------------------------- checkers
-_SAVE_HINTS = {
-    "model": "the model's weights are missing: save model.state_dict() under 'model'.",
-    "optimizer": "the optimizer state is missing: without optimizer.state_dict() Adam's moments and step counts "
-                 "restart at zero when you resume.",
-    "scheduler": "the scheduler state is missing: without scheduler.state_dict() the schedule restarts from its "
-                 "first learning rate.",
-    "epoch": "the epoch is missing: save it so the resumed run knows where to continue.",
-}
-
-
 def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
     """Check ``save_checkpoint(path, model, optimizer, scheduler, epoch)`` on two runs."""
     cases = [3, 7]
     for steps in cases:
-        model, optimizer, scheduler = _trained(steps)
-        expected = {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(), "epoch": steps}
+        run, _ = _trained(steps)
         where = f"save_checkpoint(path, model, optimizer, scheduler, {steps})"
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
-            call_student(save_checkpoint, path, model, optimizer, scheduler, steps, where=where, crashes=[
+            call_student(save_checkpoint, path, *run, steps, where=where, crashes=[
                 (Exception, "", "save the state_dict()s (dicts of numbers and tensors), not the objects: "
                                 "course_lib.save refuses anything else.")])
-            if not os.path.exists(path):
-                fail(f"{where} wrote nothing at the path it was given.",
-                     hint="call course_lib.save(checkpoint, path) with that exact path.")
-            try:
-                got = load(path)
-            except RuntimeError as error:
-                fail(f"the file {where} wrote cannot be read by course_lib.load: {error}",
-                     hint="write it with course_lib.save (never pickle).")
+            require([(not os.path.exists(path), f"{where} wrote nothing at the path it was given.",
+                      "call course_lib.save(checkpoint, path) with that exact path.")])
+            got = call_student(load, path, where=f"course_lib.load(path) after {where}", crashes=[
+                (RuntimeError, "", "write it with course_lib.save (never pickle).")])
         where = f"the checkpoint saved after {steps} epochs"
-        if not isinstance(got, dict) or set(got) != set(KEYS):
-            keys = sorted(got) if isinstance(got, dict) else type(got).__name__
-            missing = [k for k in KEYS if not isinstance(got, dict) or k not in got]
-            tutorial = isinstance(got, dict) and any(str(k).endswith("_state_dict") for k in got)
-            fail(f"{where} does not have this exercise's keys.", got=keys, expected=list(KEYS), hint=(
-                 f"the tutorial names its keys 'model_state_dict', 'optimizer_state_dict', ...; this exercise "
-                 f"(and load_checkpoint) expects exactly {list(KEYS)}: save one dict under those names."
-                 if tutorial else _SAVE_HINTS[missing[0]] if missing else
-                 f"save exactly the keys {list(KEYS)}, nothing else."))
+        keys = sorted(got) if isinstance(got, dict) else type(got).__name__
+        compare(keys, sorted(KEYS), f"{where} does not have this exercise's keys.", mistakes=[
+            ("the tutorial names its keys 'model_state_dict', 'optimizer_state_dict', ...; this exercise (and "
+             f"load_checkpoint) expects exactly {list(KEYS)}: save one dict under those names.",
+             lambda k: any(str(x).endswith("_state_dict") for x in k)),
+            ("the model's weights are missing: save model.state_dict() under 'model'.", lambda k: "model" not in k),
+            ("the optimizer state is missing: without optimizer.state_dict() Adam's moments and step counts restart "
+             "at zero when you resume.", lambda k: "optimizer" not in k),
+            ("the scheduler state is missing: without scheduler.state_dict() the schedule restarts from its first "
+             "learning rate.", lambda k: "scheduler" not in k),
+            ("the epoch is missing: save it so the resumed run knows where to continue.", lambda k: "epoch" not in k),
+            (f"save exactly the keys {list(KEYS)}, nothing else.", lambda k: True)])
+        expected = {**{key: part.state_dict() for key, part in zip(KEYS, run)}, "epoch": steps}
         for key in KEYS:
             problem = describe_difference(got[key], expected[key], rtol=0, atol=0)
             if problem:
-                fail(f"{where}: checkpoint[{key!r}] is wrong.", difference=problem, hint=f"save epoch exactly as given ({steps} here): it counts the epochs "
-                     "already done." if key == "epoch" else f"save {key}.state_dict() taken at the moment of saving.")
+                fail(f"{where}: checkpoint[{key!r}] is wrong.", difference=problem, hint=(
+                     f"save epoch exactly as given ({steps} here): it counts the epochs already done."
+                     if key == "epoch" else f"save {key}.state_dict() taken at the moment of saving."))
     report_success("save_checkpoint", len(cases))
 
 
@@ -110,23 +97,21 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
     """Check ``load_checkpoint(path, model, optimizer, scheduler) -> epoch``."""
     cases = [4, 9]
     for steps in cases:
-        source, target = _trained(steps), make_run(seed=1)
+        source, target = _trained(steps)[0], make_run(seed=1)
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
             save_checkpoint(path, *source, steps)
-            returned = call_student(load_checkpoint, path, *target, where="load_checkpoint(path, model, optimizer, scheduler)")
+            returned = call_student(load_checkpoint, path, *target,
+                                    where="load_checkpoint(path, model, optimizer, scheduler)")
         where = f"after loading a checkpoint saved after {steps} epochs"
-        for name, what, hint in [
-            ("model", "weights", "call model.load_state_dict(checkpoint['model'])."),
-            ("optimizer", "optimizer", "call optimizer.load_state_dict(checkpoint['optimizer']); otherwise Adam's "
-                                       "moments restart from zero."),
-            ("scheduler", "scheduler", "call scheduler.load_state_dict(checkpoint['scheduler']); otherwise the "
-                                       "schedule restarts (last_epoch goes back to 0)."),
-        ]:
-            k = ("model", "optimizer", "scheduler").index(name)
-            problem = describe_difference(target[k].state_dict(), source[k].state_dict(), rtol=0, atol=0)
+        for key, got, expected, otherwise in zip(KEYS, target, source, [
+                "the model keeps its own random weights", "Adam's moments restart from zero",
+                "the schedule restarts (last_epoch goes back to 0)"]):
+            problem = describe_difference(got.state_dict(), expected.state_dict(), rtol=0, atol=0)
             if problem:
-                fail(f"{where}: {name}.state_dict() differs from the saved one.", difference=problem, hint=f"the {what} {'were' if what == 'weights' else 'was'} not restored: {hint}")
+                fail(f"{where}: {key}.state_dict() differs from the saved one.", difference=problem, hint=(
+                     f"the {key} was not restored: call {key}.load_state_dict(checkpoint[{key!r}]); otherwise "
+                     f"{otherwise}."))
         compare(returned, steps, f"{where}, the epoch load_checkpoint returned",
                 hint="return checkpoint['epoch'], the number of epochs already done.")
         # the proof: both runs continue identically
@@ -137,97 +122,74 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
     report_success("load_checkpoint", len(cases))
 
 
-def _resume_variants(path: str, done: int, num_epochs: int) -> list[tuple[str, list[float]]]:
-    """Losses of the usual broken resumes, to recognise the student's."""
-    checkpoint, out = load(path), []
-    for hint, parts in [("the checkpoint was not loaded: the run started from scratch.", ()),
-                        ("the optimizer state was not restored: Adam's moments restarted from zero.", (0, 2)),
-                        ("the scheduler state was not restored: the schedule restarted.", (0, 1))]:
-        run = make_run()
-        for k in parts:
-            run[k].load_state_dict(checkpoint[("model", "optimizer", "scheduler")[k]])
-        out.append((hint, [train_epoch(*run) for _ in range(done, num_epochs)]))
-    return out
-
-
 def check_resume_training(resume_training: Callable[..., Any]) -> None:
     """Check ``resume_training(path, make_run, train_epoch, num_epochs)`` against a straight run."""
     num_epochs, cases = 10, [3, 6]
-    straight_run = make_run()
-    straight = [train_epoch(*straight_run) for _ in range(num_epochs)]
+    straight = _trained(num_epochs)[1]
     for done in cases:
         where = f"resume_training from a checkpoint after {done} of {num_epochs} epochs"
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
-            save_checkpoint(path, *_trained(done), done)
+            save_checkpoint(path, *_trained(done)[0], done)
             got = call_student(resume_training, path, make_run, train_epoch, num_epochs, where=where, crashes=[
                 (ValueError, "Tried to step", "too many epochs were trained; after loading, train only the epochs "
                  "that remain, range(epoch, num_epochs) (OneCycleLR refuses to step past total_steps).")])
-            variants = _resume_variants(path, done, num_epochs)
+            checkpoint = load(path)
         expected = straight[done:]
-        if got is not None and not isinstance(got, (list, tuple)):
-            fail(f"{where} returned {format_value(got)}, not a list of {len(expected)} losses.", hint=(
-                 "collect the loss of every remaining epoch in a list and return the whole list, not only the last loss."))
-        compare(None if got is None else np.array(got, dtype=float), np.array(expected),
+        require([(not isinstance(got, (list, tuple)), f"{where} returned {format_value(got)}, not a list of "
+                  f"{len(expected)} losses.", "collect the loss of every remaining epoch in a list and return the "
+                  "whole list, not only the last loss.")])
+        resumes = [(hint, _trained(num_epochs - done, checkpoint, keys)[1]) for hint, keys in [
+            ("the checkpoint was not loaded: the run started from scratch.", ()),
+            ("the optimizer state was not restored: Adam's moments restarted from zero.", ("model", "scheduler")),
+            ("the scheduler state was not restored: the schedule restarted.", ("model", "optimizer"))]]
+        compare(np.array(got, dtype=float), np.array(expected),
                 f"{where}: your losses differ from the straight run's.", mistakes=[
                     ("you trained all num_epochs again: train only range(epoch, num_epochs) after loading.",
                      lambda g: len(g) == num_epochs),
                     ("off by one epoch: the checkpoint's epoch counts the epochs already done, so continue with "
                      "range(epoch, num_epochs).", lambda g: abs(len(g) - len(expected)) == 1),
-                    *variants,
+                    *resumes,
                     ("rebuild with make_run(), load the checkpoint into those objects, then train.", lambda g: True)],
                 rtol=0, atol=0)
     report_success("resume_training", len(cases), what="resumed runs")
 
 
 def check_freeze(freeze: Callable[..., Any]) -> None:
-    """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains. The run uses
-    ``zero_grad(set_to_none=False)`` after freezing: gradients become zero tensors, the case in which Adam's
-    momentum alone would still move a layer that was only marked ``requires_grad_(False)``."""
-    X, y = _data()
+    """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains. After freezing,
+    ``zero_grad(set_to_none=False)`` leaves zero gradients, and with them Adam still moves a layer that was only
+    marked ``requires_grad_(False)``."""
     cases = {"first layer": 0, "last layer": 2}
     for label, index in cases.items():
-        manual_seed(0)
-        model = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+        model = make_run()[0]
         optimizer = Adam(model.parameters(), lr=0.05, weight_decay=0.01)
-        for set_to_none in (True,) * 3 + (None,) + (False,) * 3:
-            if set_to_none is None:  # freeze between the third and the fourth step
-                frozen, others = model[index], model[2 - index]
-                before = [p._data.copy() for p in frozen.parameters()]
-                others_before = [p._data.copy() for p in others.parameters()]
-                call_student(freeze, optimizer, frozen, where=f"freeze(optimizer, model[{index}])")
-                continue
-            optimizer.zero_grad(set_to_none=set_to_none)
-            ((model(X) - y) ** 2).mean().backward()
+        frozen, others = list(model[index].parameters()), list(model[2 - index].parameters())
+        for step in range(6):
+            if step == 3:  # freeze between the third and the fourth step
+                before, others_before = [p._data.copy() for p in frozen], [p._data.copy() for p in others]
+                call_student(freeze, optimizer, model[index], where=f"freeze(optimizer, model[{index}])")
+            optimizer.zero_grad(set_to_none=step < 3)
+            ((model(_INPUTS) - _TARGETS) ** 2).mean().backward()
             optimizer.step()
         where = f"after freeze(optimizer, model[{index}]) ({label}) and 3 more steps"
-        moved = max(float(np.abs(p._data - b).max()) for p, b in zip(frozen.parameters(), before))
-        still_in = any(p is q for g in optimizer.param_groups for q in g["params"] for p in frozen.parameters())
-        checks = [
-            (moved > 0, f"the frozen weights moved by up to {moved:.3g}.",
-             "the parameters are still in the optimizer's param groups: with zero gradients (zero_grad(set_to_none="
-             "False)) Adam's momentum and weight decay still move them. Remove them from every group['params']."
-             if still_in else "set the parameters' requires_grad to False so backward stops filling their .grad."),
-            (any(p.requires_grad for p in frozen.parameters()), "its parameters still require grad.",
-             "call p.requires_grad_(False) (or module.requires_grad_(False)) so backward stops computing gradients "
-             "nobody uses."),
-            (all(np.array_equal(p._data, b) for p, b in zip(others.parameters(), others_before)),
-             "the other layer stopped training too.", "remove only the module's parameters from the param groups."),
-            (not _state_dict_works(optimizer), "optimizer.state_dict() fails with a KeyError.",
-             "also delete the frozen parameters' optimizer.state entries: state_dict() numbers the state by the "
-             "parameters in the groups."),
-            (any(p.grad is not None and np.any(p.grad._data) for p in frozen.parameters()),
-             "its parameters still hold a nonzero .grad from before the freeze.",
-             "set p.grad = None for each frozen parameter: the optimizer no longer clears it, so the stale gradient "
-             "would stay."),
-        ]
-        require([(wrong, f"{where}, {what}", hint) for wrong, what, hint in checks])
+        moved = max(float(np.abs(p._data - b).max()) for p, b in zip(frozen, before))
+        still_in = any(p is q for g in optimizer.param_groups for q in g["params"] for p in frozen)
+        require([(moved > 0, f"{where}, the frozen weights moved by up to {moved:.3g}.",
+                  "the parameters are still in the optimizer's param groups: with zero gradients (zero_grad("
+                  "set_to_none=False)) Adam's momentum and weight decay still move them. Remove them from every "
+                  "group['params']." if still_in else
+                  "set the parameters' requires_grad to False so backward stops filling their .grad."),
+                 (any(p.requires_grad for p in frozen), f"{where}, its parameters still require grad.",
+                  "call module.requires_grad_(False) so backward stops computing gradients nobody uses."),
+                 (all(np.array_equal(p._data, b) for p, b in zip(others, others_before)),
+                  f"{where}, the other layer stopped training too.",
+                  "remove only the module's parameters from the param groups.")])
+        try:
+            optimizer.state_dict()
+        except KeyError:
+            fail(f"{where}, optimizer.state_dict() fails with a KeyError.", hint="also delete the frozen parameters' "
+                 "optimizer.state entries: state_dict() numbers the state by the parameters in the groups.")
+        require([(any(p.grad is not None and np.any(p.grad._data) for p in frozen),
+                  f"{where}, its parameters still hold a nonzero .grad from before the freeze.",
+                  "set p.grad = None for each frozen parameter: the optimizer no longer clears the stale gradient.")])
     report_success("freeze", len(cases))
-
-
-def _state_dict_works(optimizer: Any) -> bool:
-    try:
-        optimizer.state_dict()
-    except KeyError:
-        return False
-    return True
