@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..optim._line_search import armijo as _armijo
+from ..optim._line_search import armijo as _armijo_reference
 from ..optim.lbfgs import lbfgs_direction
 from ..optim.rprop import rprop_update
 from ..optim.swa_utils import ema_average, swa_average
@@ -78,32 +78,28 @@ def _two_loop_reference(flat_grad, old_dirs, old_stps, ro, H_diag) -> np.ndarray
 
 
 def _two_loop_variant(mistake: str) -> Callable:
-    """The two-loop recursion with one likely ``mistake``."""
+    """The two-loop recursion with a loop in the wrong order, or (be - al) instead of (al - be)."""
     def direction(flat_grad, old_dirs, old_stps, ro, H_diag):
-        if mistake == "s and y swapped":
-            old_dirs, old_stps = old_stps, old_dirs
-        k = len(old_dirs)
-        first = range(k) if mistake == "first loop oldest first" else range(k - 1, -1, -1)
-        second = range(k - 1, -1, -1) if mistake == "second loop newest first" else range(k)
-        al = [0.0] * k
-        q = -flat_grad
-        for i in first:
+        k, al, q = len(old_dirs), {}, -flat_grad
+        for i in range(k) if mistake == "first loop oldest first" else reversed(range(k)):
             al[i] = ro[i] * (old_stps[i] @ q)
             q = q - al[i] * old_dirs[i]
-        r = q if mistake == "no H_diag" else H_diag * q
-        for i in second:
+        r = H_diag * q
+        for i in reversed(range(k)) if mistake == "second loop newest first" else range(k):
             be = ro[i] * (old_dirs[i] @ r)
             r = r + ((be - al[i]) if mistake == "be - al" else (al[i] - be)) * old_stps[i]
-        return -r if mistake == "sign" else r
+        return r
     return direction
 
 
 TWO_LOOP_MISTAKES = [
-    ("the direction points uphill: start from q = -flat_grad, so that d ~ -H^-1 grad", _two_loop_variant("sign")),
+    ("the direction points uphill: start from q = -flat_grad, so that d ~ -H^-1 grad",
+     lambda *args: -_two_loop_reference(*args)),
     ("the initial inverse Hessian is H_diag * I: scale r = H_diag * q between the two loops",
-     _two_loop_variant("no H_diag")),
+     lambda flat_grad, old_dirs, old_stps, ro, H_diag: _two_loop_reference(flat_grad, old_dirs, old_stps, ro, 1.0)),
     ("old_dirs holds the gradient changes y and old_stps the parameter changes s; "
-     "the first loop uses s . q and subtracts al * y", _two_loop_variant("s and y swapped")),
+     "the first loop uses s . q and subtracts al * y",
+     lambda flat_grad, old_dirs, old_stps, ro, H_diag: _two_loop_reference(flat_grad, old_stps, old_dirs, ro, H_diag)),
     ("the first loop runs from the newest pair to the oldest (i = k-1, ..., 0)",
      _two_loop_variant("first loop oldest first")),
     ("the second loop runs from the oldest pair to the newest (i = 0, ..., k-1)",
@@ -112,31 +108,22 @@ TWO_LOOP_MISTAKES = [
 ]
 
 
-def _curvature_pairs(rng: np.random.Generator, n: int, k: int) -> tuple[list, list, list, float]:
-    """``k`` pairs ``(s, y = A s)`` of a positive definite ``A``: ``(old_dirs, old_stps, ro, H_diag)``."""
-    m = rng.normal(size=(n, n))
-    stps = [rng.normal(size=n) for _ in range(k)]
-    dirs = [(m @ m.T + n * np.eye(n)) @ s for s in stps]
-    return dirs, stps, [1.0 / (y @ s) for y, s in zip(dirs, stps)], (dirs[-1] @ stps[-1]) / (dirs[-1] @ dirs[-1]) if k else 1.0
-
-
 def check_two_loop_recursion(two_loop_recursion: Callable) -> None:
     """Check ``two_loop_recursion(flat_grad, old_dirs, old_stps, ro, H_diag) -> d``."""
     rng = np.random.default_rng(15)
     cases = {}
     for label, n, k in [("no pairs yet (d = -H_diag * grad)", 3, 0), ("one pair", 3, 1),
                         ("three pairs", 4, 3), ("five pairs in 6 dimensions", 6, 5)]:
-        dirs, stps, ro, h_diag = _curvature_pairs(rng, n, k)
-        cases[label] = (rng.normal(size=n), dirs, stps, ro, h_diag if k else 1.0)
+        m = rng.normal(size=(n, n))  # k pairs (s, y = A s) of a positive definite A
+        stps = [rng.normal(size=n) for _ in range(k)]
+        dirs = [(m @ m.T + n * np.eye(n)) @ s for s in stps]
+        h_diag = (dirs[-1] @ stps[-1]) / (dirs[-1] @ dirs[-1]) if k else 1.0
+        cases[label] = (rng.normal(size=n), dirs, stps, [1.0 / (y @ s) for y, s in zip(dirs, stps)], h_diag)
     run_cases("two_loop_recursion", two_loop_recursion, _two_loop_reference, cases,
               mistakes=TWO_LOOP_MISTAKES, **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 13.4
-def _armijo_reference(f_new, f, t, gtd, c1=1e-4) -> bool:
-    return _armijo(f_new, f, t, gtd, c1)
-
-
 # The answers are True or False, so on a case every wrong row that disagrees with the reference
 # matches: the rows go from the most specific (wrong on fewest cases) to the least.
 ARMIJO_MISTAKES = [
@@ -175,16 +162,15 @@ def _rprop_reference(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(
 
 
 def _rprop_variant(mistake: str) -> Callable:
-    """One Rprop step with one likely ``mistake``."""
+    """One Rprop step with one likely ``mistake``: the reference on other inputs, or its results recombined."""
     def step(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
-        etaminus, etaplus = etas[::-1] if mistake == "etas swapped" else etas
-        sign = np.sign(grad) if mistake == "sign of grad" else np.sign(grad * prev)
-        step_size = step_size * np.where(sign > 0, etaplus, np.where(sign < 0, etaminus, 1.0))
-        if mistake != "no clamp":
-            step_size = np.clip(step_size, *step_sizes)
-        kept = grad if mistake == "no zeroing" else np.where(sign < 0, 0.0, grad)
-        moved = param - (kept * step_size if mistake == "gradient size" else np.sign(kept) * step_size)
-        return moved, (grad if mistake == "raw prev" else kept), step_size
+        etas = etas[::-1] if mistake == "etas swapped" else etas
+        step_sizes = (0.0, np.inf) if mistake == "no clamp" else step_sizes
+        prev = 1.0 if mistake == "sign of grad" else prev  # sign(grad * 1) = sign(grad)
+        new_param, kept, new_size = _rprop_reference(param, grad, prev, step_size, etas, step_sizes)
+        return {"gradient size": (param - kept * new_size, kept, new_size),
+                "no zeroing": (param - np.sign(grad) * new_size, grad, new_size),
+                "raw prev": (new_param, grad, new_size)}.get(mistake, (new_param, kept, new_size))
     return step
 
 
