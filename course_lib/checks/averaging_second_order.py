@@ -1,6 +1,5 @@
-"""Checkers for lesson 13 (averaging and second-order methods): pure functions checked with ``run_cases``
-against ``course_lib.optim``: ``swa_average`` and ``ema_average`` (``AveragedModel``'s rules),
-``lbfgs_direction`` (L-BFGS), ``_line_search.armijo`` and ``rprop_update`` (one step of ``Rprop``)."""
+"""Checkers for lesson 13 (averaging and second-order methods) against ``course_lib.optim``: ``swa_average``,
+``ema_average``, ``lbfgs_direction``, ``_line_search.armijo`` and ``rprop_update`` (one step of ``Rprop``)."""
 from __future__ import annotations
 
 from functools import partial
@@ -153,8 +152,8 @@ def _rprop_variant(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e
 
 
 def check_rprop_step(rprop_step: Callable) -> None:
-    """Exercise 13.5: check ``rprop_step(param, grad, prev, step_size, etas, step_sizes)``, which returns
-    ``(param, prev, step_size)``."""
+    """Exercise 13.5: check ``rprop_step(param, grad, prev, step_size, etas, step_sizes) -> (param, prev,
+    step_size)``."""
     param, grad = np.array([0.5, -1.0, 2.0, 0.25]), np.array([0.3, -0.2, 1.5, 0.0])
     run_cases("rprop_step", rprop_step, _rprop_reference, {
         "the first step (prev is zero)": (param, grad, np.zeros(4), np.full(4, 0.01)),
