@@ -97,9 +97,8 @@ def check_two_loop_recursion(two_loop_recursion: Callable) -> None:
          lambda *args: -_two_loop_reference(*args)),
         ("the initial inverse Hessian is H_diag * I: scale r = H_diag * q between the two loops",
          lambda g, dirs, stps, ro, H_diag: _two_loop_reference(g, dirs, stps, ro, 1.0)),
-        ("old_dirs holds the gradient changes y and old_stps the parameter changes s; "
-         "the first loop uses s . q and subtracts al * y",
-         lambda g, dirs, stps, ro, H_diag: _two_loop_reference(g, stps, dirs, ro, H_diag)),
+        ("old_dirs holds the gradient changes y and old_stps the parameter changes s; the first loop uses s . q and "
+         "subtracts al * y", lambda g, dirs, stps, ro, H_diag: _two_loop_reference(g, stps, dirs, ro, H_diag)),
         ("the first loop runs from the newest pair to the oldest (i = k-1, ..., 0)",
          partial(_two_loop_variant, mistake="first loop oldest first")),
         ("the second loop runs from the oldest pair to the newest (i = 0, ..., k-1)",
