@@ -2,8 +2,8 @@
 gradients come from course_lib's own autograd; a topological order is checked by its defining property."""
 from __future__ import annotations
 
-import operator
 from collections import Counter
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -24,11 +24,6 @@ def _grads(op: Callable, grad: Tensor, *inputs: Tensor) -> tuple[Tensor, ...]:
     return tuple(leaf.grad for leaf in leaves)
 
 
-def _t(values) -> Tensor:
-    """A float32 tensor of ``values``."""
-    return tensor(np.asarray(values, dtype=np.float32))
-
-
 def _arr(x: Any) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, Tensor) else x, dtype=np.float64)
 
@@ -39,23 +34,15 @@ def _pair(got: Any) -> bool:
 
 
 def _part(i: int, formula: Callable) -> Callable:
-    """A likely mistake in element ``i`` of a ``(grad_a, grad_b)`` answer: ``formula`` of the arrays (when it
-    raises, e.g. on shapes that do not multiply, it is not this mistake)."""
+    """A likely mistake in element ``i`` of a ``(grad_a, grad_b)`` answer: ``formula`` of the arrays."""
     def row(*args):
         value = formula(*map(_arr, args))
         return lambda got: _pair(got) and allclose(got[i], value)
     return row
 
 
+_t = partial(tensor, dtype=np.float32)  # case data
 _PAIR = ("return a tuple of the two gradients: `return grad_a, grad_b`.", lambda *args: lambda got: not _pair(got))
-
-
-# ------------------------------------------------------------------------------ mul
-def reference_mul_backward(a: Tensor, b: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
-    """``(dL/da, dL/db)`` for ``out = a * b`` given ``grad = dL/dout``, from course_lib autograd."""
-    return _grads(operator.mul, grad, a, b)
-
-
 _A = "the gradient of `a * b` with respect to `a` should be `b * grad`; yours looks like "
 _B = "the gradient of `a * b` with respect to `b` should be `a * grad`; yours looks like "
 _CONSTANT = " The derivative of a * b with respect to a is b (a is the variable, b the constant)."
@@ -74,21 +61,24 @@ MUL_MISTAKES = [
 ]
 
 
+def reference_mul_backward(a: Tensor, b: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
+    """``(dL/da, dL/db)`` for ``out = a * b`` given ``grad = dL/dout``, from course_lib autograd."""
+    return _grads(lambda a, b: a * b, grad, a, b)
+
+
 def check_mul_backward(mul_backward: Callable) -> None:
     """Check ``mul_backward(a, b, grad) -> (grad_a, grad_b)`` against course_lib autograd. Cases: numbers (0-d
     tensors), vectors and a matrix, with ``grad`` different from 1 so that forgetting to multiply by it shows."""
-    cases = {
+    run_cases("mul_backward", mul_backward, reference_mul_backward, {
         "numbers": (_t(2.0), _t(-3.0), _t(0.5)),
         "vectors": (_t([1.0, 2.0, 3.0]), _t([4.0, -1.0, 0.5]), _t([1.0, 2.0, -1.0])),
         "matrices": (_t([[1.0, -2.0], [0.5, 3.0]]), _t([[2.0, 1.0], [-1.0, 4.0]]), _t([[0.5, 1.0], [2.0, -3.0]])),
-    }
-    run_cases("mul_backward", mul_backward, reference_mul_backward, cases, mistakes=MUL_MISTAKES)
+    }, mistakes=MUL_MISTAKES)
 
 
-# ------------------------------------------------------------------------------ matmul
 def reference_matmul_backward(A: Tensor, B: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
     """``(dL/dA, dL/dB)`` for ``out = A @ B`` (2-D) given ``grad = dL/dout``, from course_lib autograd."""
-    return _grads(operator.matmul, grad, A, B)
+    return _grads(lambda A, B: A @ B, grad, A, B)
 
 
 def _wrong_shape(i: int) -> tuple[Callable, Callable]:
@@ -122,16 +112,14 @@ MATMUL_MISTAKES = [
 
 
 def check_matmul_backward(matmul_backward: Callable) -> None:
-    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``. Cases: a square product
-    first (a missing transpose gives the right shape and wrong numbers, which the diagnosis can name), then
-    rectangular ones and a row times a column."""
+    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``: a square product first (a
+    missing transpose keeps the shape, and the table names it), then rectangular ones and a row times a column."""
     gen = np.random.default_rng(3)
     cases = {f"({n}, {k}) @ ({k}, {m})": tuple(_t(gen.integers(-3, 4, size=s)) for s in ((n, k), (k, m), (n, m)))
              for n, k, m in [(3, 3, 3), (2, 3, 4), (1, 3, 1), (4, 2, 3)]}
     run_cases("matmul_backward", matmul_backward, reference_matmul_backward, cases, mistakes=MATMUL_MISTAKES)
 
 
-# ------------------------------------------------------------------------------ sum
 def reference_sum_backward(x: Tensor, grad: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """``dL/dx`` for ``out = x.sum(dim, keepdim)`` given ``grad = dL/dout``, from course_lib autograd."""
     return _grads(lambda x: x.sum(dim=dim, keepdim=keepdim), grad, x)[0]
@@ -159,9 +147,8 @@ def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
 
 
 def check_sum_backward(sum_backward: Callable) -> None:
-    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``. Cases:
-    the sum of everything, over each dimension of a matrix, a square matrix (where a missing ``unsqueeze`` gives
-    the right shape and wrong numbers), ``keepdim=True``, a negative ``dim``."""
+    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``: all of x,
+    each dim of a matrix (a square one: a missing ``unsqueeze`` keeps the shape), ``keepdim=True``, a negative dim."""
     x23, x33 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), _t(np.arange(9).reshape(3, 3))
     run_cases("sum_backward", sum_backward, reference_sum_backward, {
         "x.sum()": (x23, _t(2.0), None, False),
@@ -172,7 +159,6 @@ def check_sum_backward(sum_backward: Callable) -> None:
     }, diagnose=_diagnose_sum)
 
 
-# ------------------------------------------------------------------------------ unbroadcast
 def reference_unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """The gradient of an input of ``shape`` that was broadcast to ``grad.shape``: course_lib autograd's
     ``a.grad`` after ``(a + zeros(grad.shape)).backward(grad)`` with ``a`` a leaf of ``shape``."""
@@ -210,12 +196,10 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
     }, diagnose=_diagnose_unbroadcast)
 
 
-# ------------------------------------------------------------------------------ topological order
 def reference_topological_order(root: Tensor) -> list:
     """The nodes of ``root``'s graph as torch shows it (``root.grad_fn`` and every node reached through
-    ``next_functions``, a leaf's ``AccumulateGrad`` included), each after all of its inputs. Built from
-    the engine's own walk (``course_lib.autograd._topological_order``): the leaves' nodes first, then the
-    others inputs-first. A leaf root has no graph: ``[]``."""
+    ``next_functions``, leaves' ``AccumulateGrad`` included), each after its inputs: the leaves' nodes first, then
+    the engine's own walk (``course_lib.autograd._topological_order``) reversed. A leaf root has no graph: ``[]``."""
     if root.grad_fn is None:
         return []
     nodes = [t.grad_fn for t in reversed(_engine._topological_order(root))]  # the engine lists users first
@@ -223,32 +207,24 @@ def reference_topological_order(root: Tensor) -> list:
     return [*leaves.values(), *nodes]
 
 
-def _graphs() -> dict[str, tuple[Tensor, dict[int, str]]]:
-    """Graphs to sort, each with names for the messages: ``{id(node): name}`` for a node, named after the tensor
-    whose ``grad_fn`` it is, and ``{id(leaf): name}`` for a leaf, the ``variable`` of its AccumulateGrad."""
+def _graphs() -> tuple[dict[str, Tensor], Callable[[Any], str]]:
+    """The graphs to sort, and a node's name for the messages: that of the tensor whose ``grad_fn`` it is, or of
+    the leaf that is its ``variable`` (an AccumulateGrad); else its repr."""
     p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
-    m = p * q
-    s = m + p
-    loss, b = s.sum(), a + a
-    c, y = b * b, x
+    m, b = p * q, a + a
+    s, c, y = m + p, b * b, x
+    loss = s.sum()
     for _ in range(20_000):
         y = y + 1.0
-    graphs = {
-        "loss = (p * q + p).sum()": (loss, {"p": p, "q": q, "p * q": m, "p * q + p": s, "loss": loss}),
-        "c = b * b with b = a + a": (c, {"a": a, "b": b, "c": c}),
-        "a single leaf": (leaf, {"the leaf": leaf}),
-        "a chain of 20,000 additions (y = x + 1 + 1 + ...)": (y, {"x": x, "the root": y}),
-    }
-    return {label: (root, {id(t if t.grad_fn is None else t.grad_fn): name for name, t in tensors.items()})
-            for label, (root, tensors) in graphs.items()}
+    names = {id(t.grad_fn or t): name for name, t in [("p", p), ("q", q), ("p * q", m), ("p * q + p", s),
+                                                      ("loss", loss), ("a", a), ("b", b), ("c", c),
+                                                      ("the leaf", leaf), ("x", x), ("the root", y)]}
+    graphs = {"loss = (p * q + p).sum()": loss, "c = b * b with b = a + a": c, "a single leaf": leaf,
+              "a chain of 20,000 additions (y = x + 1 + 1 + ...)": y}
+    return graphs, lambda node: names.get(id(getattr(node, "variable", node)), repr(node))
 
 
-def _name(node: Any, names: dict[int, str], default: str) -> str:
-    """A node's name from ``_graphs``: a leaf's AccumulateGrad is named by its ``variable``."""
-    return names.get(id(getattr(node, "variable", node)), default)
-
-
-def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str | None:
+def _problem_with_order(order: Any, root: Tensor, name: Callable[[Any], str]) -> str | None:
     """What is wrong with ``order`` as a topological order of ``root``'s graph (None if nothing)."""
     if not isinstance(order, (list, tuple)):
         return "return a list of the graph's nodes."
@@ -257,7 +233,6 @@ def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str 
     if any(isinstance(node, Tensor) for node in order):
         return ("return the graph's NODES (root.grad_fn and the nodes found through next_functions), not the "
                 "tensors: torch's graph links nodes, and a node does not know the tensor it made.")
-    name = lambda node: _name(node, names, "a node from outside the graph")  # noqa: E731
     expected, counts = reference_topological_order(root), Counter(id(node) for node in order)
     twice = next((node for node in order if counts[id(node)] > 1), None)
     if twice is not None:
@@ -281,19 +256,18 @@ def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str 
 
 
 def check_topological_order(topological_order: Callable) -> None:
-    """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph (``root.grad_fn`` and every
-    node reached through ``next_functions``), inputs first. Cases: a graph where a leaf feeds two ops, a tensor
-    used twice by one op, a lone leaf (no graph: ``[]``), and a chain of 20,000 additions, which a recursive
-    walk cannot handle (RecursionError)."""
+    """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph, inputs first. Cases: a leaf that
+    feeds two ops, a tensor used twice by one op, a lone leaf (no graph: ``[]``), and a chain of 20,000 additions,
+    which a recursive walk cannot handle (RecursionError)."""
     crashes = [(RecursionError, "", "a recursive walk nests one call per node and hits Python's recursion limit (about "
                                     "1,000 calls deep): use an explicit stack (a list you push to and pop from)."),
                (AttributeError, "'NoneType' object has no attribute 'next_functions'",
                 "a leaf's grad_fn is None: a root that is a leaf has no graph, so return [].")]
-    graphs = _graphs()
-    for label, (root, names) in graphs.items():
+    graphs, name = _graphs()
+    for label, root in graphs.items():
         order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=crashes)
-        problem = _problem_with_order(order, root, names)
+        problem = _problem_with_order(order, root, name)
         if problem:
-            shown = [_name(node, names, repr(node)) for node in order] if isinstance(order, (list, tuple)) else order
-            fail(f"topological_order gives a wrong answer on {label}.", got=shown, hint=problem)
+            fail(f"topological_order gives a wrong answer on {label}.", hint=problem,
+                 got=list(map(name, order)) if isinstance(order, (list, tuple)) else order)
     report_success("topological_order", len(graphs), what="graphs")

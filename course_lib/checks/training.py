@@ -54,7 +54,6 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
                         ("you forgot the learning rate: subtract lr * p.grad, not p.grad.",
                          None if grad is None else old._data - grad),
                     ], rtol=1e-6, atol=1e-7)
-        for name, p, old in zip(_NAMES, params, before):
             if not identical(p.grad, old.grad):
                 fail(f"{where} changed the gradient of parameter {name}.", got=p.grad, expected=old.grad,
                      hint="a step only updates the parameters; zeroing the gradients is a separate job "
@@ -120,11 +119,9 @@ def check_train_linear(train_linear: Callable) -> None:
         got = np.array([float(v) for v in losses])
     except (TypeError, ValueError):
         fail(f"{where}: the losses are not a list of numbers.", got=losses, hint="append loss.item() at each step.")
-    if len(got) != steps:
-        fail(f"{where} returned {len(got)} losses, expected {steps}, one per step.", got=got, expected=expected,
-             hint="record one loss per step, before the update.")
     stale = isinstance(w, Tensor) and (w.grad is None or not np.any(w.grad._data))
     compare(got, np.array(expected), f"{where}: the losses are wrong.", mistakes=[
+        ("record one loss per step, before the update.", lambda g: len(g) != steps),
         ("your losses match a loop that never zeroes the gradients: backward() ADDS into .grad, so each "
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
