@@ -81,28 +81,23 @@ def reference_matmul_backward(A: Tensor, B: Tensor, grad: Tensor) -> tuple[Tenso
     return _grads(lambda A, B: A @ B, grad, A, B)
 
 
-def _wrong_shape(i: int) -> tuple[Callable, Callable]:
-    """The likely mistake "grad_A (``i`` = 0) or grad_B (1) lacks its input's shape", its hint naming the shapes."""
-    name, other, formula = (("A", "B", "grad @ B.T"), ("B", "A", "A.T @ grad"))[i]
-    return (lambda A, B, grad: f"grad_{name} must have {name}'s shape {tuple((A, B)[i].shape)}: with grad of shape "
-                               f"{tuple(grad.shape)} and {other} of shape {tuple((B, A)[i].shape)}, the product with "
-                               f"that shape is {formula}.",
-            lambda A, B, grad: lambda got: _pair(got) and np.shape(_arr(got[i])) != tuple((A, B)[i].shape))
-
-
 _SHOULD = ("grad_A should be `grad @ B.T`", "grad_B should be `A.T @ grad`")
 MATMUL_MISTAKES = [
     _PAIR,
     ("you returned the two gradients swapped: return (grad_A, grad_B) in that order.", lambda A, B, grad: lambda got:
      _pair(got) and allclose(got[0], _arr(A).T @ _arr(grad)) and allclose(got[1], _arr(grad) @ _arr(B).T)),
-    _wrong_shape(0),
+    (lambda A, B, grad: f"grad_A must have A's shape {tuple(A.shape)}: with grad of shape {tuple(grad.shape)} and B "
+                        f"of shape {tuple(B.shape)}, the product with that shape is grad @ B.T.",
+     lambda A, B, grad: lambda got: _pair(got) and np.shape(_arr(got[0])) != tuple(A.shape)),
     (_SHOULD[0] + "; yours looks like `grad @ B` (a missing transpose).", _part(0, lambda A, B, g: g @ B)),
     (_SHOULD[0] + "; yours looks like `B @ grad` (a missing transpose).", _part(0, lambda A, B, g: B @ g)),
     (_SHOULD[0] + "; yours looks like `B @ grad.T`, its transpose: the order of the factors "
      "matters, (grad @ B.T).T = B @ grad.T.", _part(0, lambda A, B, g: B @ g.T)),
     (_SHOULD[0] + " (shapes: (n, m) @ (m, k) = (n, k), like A).",
      lambda A, B, grad: lambda got: not allclose(got[0], _arr(grad) @ _arr(B).T)),
-    _wrong_shape(1),
+    (lambda A, B, grad: f"grad_B must have B's shape {tuple(B.shape)}: with grad of shape {tuple(grad.shape)} and A "
+                        f"of shape {tuple(A.shape)}, the product with that shape is A.T @ grad.",
+     lambda A, B, grad: lambda got: _pair(got) and np.shape(_arr(got[1])) != tuple(B.shape)),
     (_SHOULD[1] + "; yours looks like `A @ grad` (a missing transpose).", _part(1, lambda A, B, g: A @ g)),
     (_SHOULD[1] + "; yours looks like `grad @ A` (a missing transpose).", _part(1, lambda A, B, g: g @ A)),
     (_SHOULD[1] + "; yours looks like `grad.T @ A`, its transpose: the order of the factors "
@@ -151,8 +146,7 @@ def check_sum_backward(sum_backward: Callable) -> None:
     each dim of a matrix (a square one: a missing ``unsqueeze`` keeps the shape), ``keepdim=True``, a negative dim."""
     x23, x33 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), _t(np.arange(9).reshape(3, 3))
     run_cases("sum_backward", sum_backward, reference_sum_backward, {
-        "x.sum()": (x23, _t(2.0), None, False),
-        "x.sum(dim=0)": (x23, _t([1.0, -1.0, 0.5]), 0, False),
+        "x.sum()": (x23, _t(2.0), None, False), "x.sum(dim=0)": (x23, _t([1.0, -1.0, 0.5]), 0, False),
         "x.sum(dim=1) on a square x": (x33, _t([1.0, 2.0, 3.0]), 1, False),
         "x.sum(dim=1, keepdim=True)": (x23, _t([[3.0], [-2.0]]), 1, True),
         "x.sum(dim=-2) on a 3-d x": (_t(np.arange(24).reshape(2, 3, 4)), _t(np.arange(8).reshape(2, 4)), -2, False),
@@ -168,7 +162,7 @@ def reference_unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
 def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
     grad, shape, g = _arr(inputs["grad"]), tuple(inputs["shape"]), _arr(got)
     extra = grad.ndim - len(shape)
-    leading = grad.sum(axis=tuple(range(extra)))  # the extra leading dimensions summed (none: grad itself)
+    leading, trailing = grad.sum(axis=tuple(range(extra))), grad.sum(axis=tuple(range(len(shape), grad.ndim)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and leading.shape[i] != 1)
     return first_match(got, [
         ("you summed over the extra leading dimensions but not over the dimensions where `shape` has size 1 "
@@ -177,8 +171,7 @@ def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
         (f"you summed the stretched dimensions without keepdim=True, so they disappeared: the result must have "
          f"shape {shape}.", lambda _: stretched and g.shape == leading.sum(axis=stretched).shape),
         ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading dimensions "
-         "(dim=0), not the last ones.",
-         lambda _: extra and g.shape == grad.sum(axis=tuple(range(grad.ndim - extra, grad.ndim))).shape != shape),
+         "(dim=0), not the last ones.", lambda _: extra and g.shape == trailing.shape != shape),
         (f"first sum over the leading dimensions that broadcasting added ({extra} of them), then over the dims where "
          "`shape` has size 1.", lambda _: g.shape == grad.shape != shape),
         ("you averaged the copies; every copy of an input element receives its own gradient, so the input's "

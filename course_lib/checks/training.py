@@ -1,6 +1,5 @@
-"""Checks for lesson 03 (gradient descent by hand): ``manual_sgd_step`` must do what
-``SGD(params, lr).step()`` does, ``zero_grads`` what ``zero_grad()`` does (``p.grad = None``), and
-``train_linear`` give the losses of the same loop written with course_lib's ``SGD``."""
+"""Checks for lesson 03 (gradient descent by hand): ``manual_sgd_step`` does what ``SGD(params, lr).step()`` does,
+``zero_grads`` what ``zero_grad()`` does (``p.grad = None``), ``train_linear`` what the loop with ``SGD`` does."""
 from __future__ import annotations
 
 from typing import Callable
@@ -30,9 +29,8 @@ def _params_with_grads() -> list[Tensor]:
 
 
 def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
-    """Check ``manual_sgd_step(params, lr)``: ``p <- p - lr * p.grad`` in place for each p with a grad, as
-    ``SGD(params, lr).step()`` does, for two learning rates; one parameter has no gradient, the gradients
-    stay as they were and the parameters stay the same leaves (models hold references to them)."""
+    """Check ``manual_sgd_step(params, lr)`` (``p <- p - lr * p.grad`` in place) against ``SGD(params, lr).step()``
+    for two learning rates; one parameter has no gradient, and the gradients and the leaves must stay as they were."""
     for lr in (0.1, 0.5):
         params, reference, before = _params_with_grads(), _params_with_grads(), _params_with_grads()
         SGD(reference, lr=lr).step()
@@ -62,9 +60,8 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
 
 
 def check_zero_grads(zero_grads: Callable) -> None:
-    """Check ``zero_grads(params)``: afterwards every ``p.grad`` is None, as ``zero_grad()`` leaves it. One
-    parameter starts with no gradient at all, and the parameters' values must not change. Zero tensors are not
-    None: the exercise asks for ``p.grad = None``."""
+    """Check ``zero_grads(params)``: afterwards every ``p.grad`` is None (not zeros), as ``zero_grad()`` leaves it;
+    one parameter starts with no gradient, and the parameters' values must not change."""
     params, before = _params_with_grads(), _params_with_grads()
     call_student(zero_grads, params, where="zero_grads(params)", crashes=[_ASSIGN_NONE])
     for index, (name, p, old) in enumerate(zip(_NAMES, params, before)):
@@ -86,9 +83,9 @@ def check_zero_grads(zero_grads: Callable) -> None:
 
 def reference_train_linear(X: Tensor, y: Tensor, lr: float, steps: int,
                            zero_grad: bool = True) -> tuple[Tensor, Tensor, list[float]]:
-    """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) by
-    full-batch gradient descent with course_lib's SGD; returns ``(w, b, losses)``, each loss measured
-    before its update. ``zero_grad=False`` is the classic bug: gradients never zeroed."""
+    """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) by full-batch
+    gradient descent with course_lib's SGD: ``(w, b, losses)``, each loss before its update. ``zero_grad=False`` is
+    the classic bug: gradients never zeroed."""
     w, b = zeros(X.shape[1], 1, requires_grad=True), zeros(1, requires_grad=True)
     optimizer, losses = SGD([w, b], lr=lr), []
     for _ in range(steps):
@@ -102,9 +99,8 @@ def reference_train_linear(X: Tensor, y: Tensor, lr: float, steps: int,
 
 
 def check_train_linear(train_linear: Callable) -> None:
-    """Check ``train_linear(X, y, lr, steps) -> (w, b, losses)`` against the loop with ``SGD``. The losses must
-    agree step by step (float32 tolerance), and so must the final ``w`` and ``b``. Known wrong loops are run
-    too, to name the mistake."""
+    """Check ``train_linear(X, y, lr, steps) -> (w, b, losses)`` against the loop with ``SGD``: the losses step by
+    step (float32 tolerance), then the final ``w`` and ``b``; known wrong loops name the mistake."""
     X = tensor(np.random.default_rng(4).normal(size=(8, 2)).round(2).astype(np.float32))  # 8 points, 2 features
     y = tensor((X._data @ np.array([[2.0], [-1.0]], dtype=np.float32) + 0.5).round(2).astype(np.float32))
     lr, steps = 0.1, 12
@@ -125,10 +121,9 @@ def check_train_linear(train_linear: Callable) -> None:
         ("your losses match a loop that never zeroes the gradients: backward() ADDS into .grad, so each "
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
-        ("the loss never changes, and your gradients are empty at the end: zero_grads runs between "
-         "loss.backward() and the step, so the step finds no gradient to use. Zero the gradients "
-         "BEFORE loss.backward().", (lambda g: np.allclose(g, g[0])) if stale else None),
-        ("the loss never changes: the parameters are not being updated (check manual_sgd_step).",
+        ("the loss never changes, and your gradients are empty at the end: zero_grads runs between loss.backward() "
+         "and the step, so the step finds no gradient to use. Zero the gradients BEFORE loss.backward()." if stale
+         else "the loss never changes: the parameters are not being updated (check manual_sgd_step).",
          lambda g: np.allclose(g, g[0])),
         ("your losses are one step ahead: record the loss BEFORE the update, as loss.item() right "
          "after computing it.", lambda g: np.allclose(g[:-1], expected[1:], rtol=1e-4, atol=1e-6)),
