@@ -200,23 +200,6 @@ def reference_topological_order(root: Tensor) -> list:
     return [*leaves.values(), *nodes]
 
 
-def _graphs() -> tuple[dict[str, Tensor], Callable[[Any], str]]:
-    """The graphs to sort, and a node's name for the messages: that of the tensor whose ``grad_fn`` it is, or of
-    the leaf that is its ``variable`` (an AccumulateGrad); else its repr."""
-    p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
-    m, b = p * q, a + a
-    s, c, y = m + p, b * b, x
-    loss = s.sum()
-    for _ in range(20_000):
-        y = y + 1.0
-    names = {id(t.grad_fn or t): name for name, t in [("p", p), ("q", q), ("p * q", m), ("p * q + p", s),
-                                                      ("loss", loss), ("a", a), ("b", b), ("c", c),
-                                                      ("the leaf", leaf), ("x", x), ("the root", y)]}
-    graphs = {"loss = (p * q + p).sum()": loss, "c = b * b with b = a + a": c, "a single leaf": leaf,
-              "a chain of 20,000 additions (y = x + 1 + 1 + ...)": y}
-    return graphs, lambda node: names.get(id(getattr(node, "variable", node)), repr(node))
-
-
 def _problem_with_order(order: Any, root: Tensor, name: Callable[[Any], str]) -> str | None:
     """What is wrong with ``order`` as a topological order of ``root``'s graph (None if nothing)."""
     if not isinstance(order, (list, tuple)):
@@ -252,11 +235,23 @@ def check_topological_order(topological_order: Callable) -> None:
     """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph, inputs first. Cases: a leaf that
     feeds two ops, a tensor used twice by one op, a lone leaf (no graph: ``[]``), and a chain of 20,000 additions,
     which a recursive walk cannot handle (RecursionError)."""
+    p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
+    m, b = p * q, a + a
+    s, c, y = m + p, b * b, x
+    loss = s.sum()
+    for _ in range(20_000):
+        y = y + 1.0
+    graphs = {"loss = (p * q + p).sum()": loss, "c = b * b with b = a + a": c, "a single leaf": leaf,
+              "a chain of 20,000 additions (y = x + 1 + 1 + ...)": y}
+    # The messages name a node after the tensor whose grad_fn it is, an AccumulateGrad after its leaf (variable).
+    names = {id(t.grad_fn or t): name for name, t in [("p", p), ("q", q), ("p * q", m), ("p * q + p", s),
+                                                      ("loss", loss), ("a", a), ("b", b), ("c", c),
+                                                      ("the leaf", leaf), ("x", x), ("the root", y)]}
+    name = lambda node: names.get(id(getattr(node, "variable", node)), repr(node))  # noqa: E731
     crashes = [(RecursionError, "", "a recursive walk nests one call per node and hits Python's recursion limit (about "
                                     "1,000 calls deep): use an explicit stack (a list you push to and pop from)."),
                (AttributeError, "'NoneType' object has no attribute 'next_functions'",
                 "a leaf's grad_fn is None: a root that is a leaf has no graph, so return [].")]
-    graphs, name = _graphs()
     for label, root in graphs.items():
         order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=crashes)
         problem = _problem_with_order(order, root, name)

@@ -65,9 +65,8 @@ def check_zero_grads(zero_grads: Callable) -> None:
     params, before = _params_with_grads(), _params_with_grads()
     call_student(zero_grads, params, where="zero_grads(params)", crashes=[_ASSIGN_NONE])
     for index, (name, p, old) in enumerate(zip(_NAMES, params, before)):
-        if not np.array_equal(p._data, old._data):
-            fail(f"zero_grads changed the VALUE of parameter {name}; it should only reset p.grad.", got=p._data,
-                 expected=old._data, hint="`p.zero_()` zeroes the parameter itself; use `p.grad = None`.")
+        compare(p._data, old._data, f"zero_grads changed the VALUE of parameter {name}; it should only reset p.grad.",
+                hint="`p.zero_()` zeroes the parameter itself; use `p.grad = None`.", rtol=0, atol=0)
         if p.grad is not None:
             hint = next((hint for hint, wrong in [
                 ("zero tensors are what zero_grad(set_to_none=False) leaves; the exercise (and optimizer.zero_grad() "
