@@ -190,9 +190,8 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
 
 
 def reference_topological_order(root: Tensor) -> list:
-    """The nodes of ``root``'s graph as torch shows it (``root.grad_fn`` and every node reached through
-    ``next_functions``, leaves' ``AccumulateGrad`` included), each after its inputs: the leaves' nodes first, then
-    the engine's own walk (``course_lib.autograd._topological_order``) reversed. A leaf root has no graph: ``[]``."""
+    """The nodes of ``root``'s graph as torch shows it (``root.grad_fn``, every node reached through ``next_functions``,
+    leaves' ``AccumulateGrad``), inputs first: the leaves' nodes, then the engine's walk reversed; ``[]`` for a leaf."""
     if root.grad_fn is None:
         return []
     nodes = [t.grad_fn for t in reversed(_engine._topological_order(root))]  # the engine lists users first
@@ -232,9 +231,8 @@ def _problem_with_order(order: Any, root: Tensor, name: Callable[[Any], str]) ->
 
 
 def check_topological_order(topological_order: Callable) -> None:
-    """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph, inputs first. Cases: a leaf that
-    feeds two ops, a tensor used twice by one op, a lone leaf (no graph: ``[]``), and a chain of 20,000 additions,
-    which a recursive walk cannot handle (RecursionError)."""
+    """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph, inputs first: a leaf feeding two ops,
+    a tensor used twice by one op, a lone leaf (``[]``), and 20,000 additions in a chain (too deep for recursion)."""
     p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
     m, b = p * q, a + a
     s, c, y = m + p, b * b, x

@@ -41,16 +41,15 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
                 fail(f"after {where}, parameter {name} is no longer a leaf that requires grad.",
                      hint="do the update inside `with torch.no_grad():` and in place (p.sub_(lr * p.grad)), "
                           "so the parameter stays the same leaf.")
-            grad = None if old.grad is None else old.grad._data
+            grad = np.zeros_like(old._data) if old.grad is None else old.grad._data  # no gradient: no step
             compare(p._data, ref._data, f"{where}: parameter {name} (p - lr * p.grad)",
-                    f"{name} = {format_value(old._data)} with grad {format_value(grad)}", mistakes=[
+                    f"{name} = {format_value(old)} with grad {format_value(old.grad)}", mistakes=[
                         ("your update did not change the parameter object. `p = p - lr * p.grad` makes a NEW "
                          "tensor and only rebinds the name p; change the existing tensor in place with "
                          "p.sub_(lr * p.grad).", old._data),
                         ("you added the gradient: that climbs the loss. Gradient DEscent subtracts lr * grad.",
-                         None if grad is None else old._data + lr * grad),
-                        ("you forgot the learning rate: subtract lr * p.grad, not p.grad.",
-                         None if grad is None else old._data - grad),
+                         old._data + lr * grad),
+                        ("you forgot the learning rate: subtract lr * p.grad, not p.grad.", old._data - grad),
                     ], rtol=1e-6, atol=1e-7)
             if not identical(p.grad, old.grad):
                 fail(f"{where} changed the gradient of parameter {name}.", got=p.grad, expected=old.grad,
@@ -82,9 +81,8 @@ def check_zero_grads(zero_grads: Callable) -> None:
 
 def reference_train_linear(X: Tensor, y: Tensor, lr: float, steps: int,
                            zero_grad: bool = True) -> tuple[Tensor, Tensor, list[float]]:
-    """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) by full-batch
-    gradient descent with course_lib's SGD: ``(w, b, losses)``, each loss before its update. ``zero_grad=False`` is
-    the classic bug: gradients never zeroed."""
+    """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) with course_lib's
+    SGD: ``(w, b, losses)``, each loss before its update; ``zero_grad=False`` is the classic bug (never zeroed)."""
     w, b = zeros(X.shape[1], 1, requires_grad=True), zeros(1, requires_grad=True)
     optimizer, losses = SGD([w, b], lr=lr), []
     for _ in range(steps):
