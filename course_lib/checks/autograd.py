@@ -242,9 +242,8 @@ def check_topological_order(topological_order: Callable) -> None:
     graphs = {"loss = (p * q + p).sum()": loss, "c = b * b with b = a + a": c, "a single leaf": leaf,
               "a chain of 20,000 additions (y = x + 1 + 1 + ...)": y}
     # The messages name a node after the tensor whose grad_fn it is, an AccumulateGrad after its leaf (variable).
-    names = {id(t.grad_fn or t): name for name, t in [("p", p), ("q", q), ("p * q", m), ("p * q + p", s),
-                                                      ("loss", loss), ("a", a), ("b", b), ("c", c),
-                                                      ("the leaf", leaf), ("x", x), ("the root", y)]}
+    names = {id(t.grad_fn or t): n for n, t in {"p": p, "q": q, "p * q": m, "p * q + p": s, "loss": loss, "a": a,
+                                                "b": b, "c": c, "the leaf": leaf, "x": x, "the root": y}.items()}
     name = lambda node: names.get(id(getattr(node, "variable", node)), repr(node))  # noqa: E731
     crashes = [(RecursionError, "", "a recursive walk nests one call per node and hits Python's recursion limit (about "
                                     "1,000 calls deep): use an explicit stack (a list you push to and pop from)."),
