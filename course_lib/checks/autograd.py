@@ -52,8 +52,7 @@ MUL_MISTAKES = [
     (_A + "`b`. You forgot to multiply by `grad`: the chain rule multiplies the local derivative (b) by the "
      "gradient arriving from above.", _part(0, lambda a, b, grad: b)),
     (_A + "`a`." + _CONSTANT, _part(0, lambda a, b, grad: a)),
-    (_A + "`grad`. Passing `grad` through unchanged is the backward of `a + b`, not `a * b`.",
-     _part(0, lambda a, b, grad: grad)),
+    (_A + "`grad`. Passing `grad` through unchanged is the backward of `a + b`.", _part(0, lambda a, b, grad: grad)),
     (_B + "`b * grad`.", _part(1, lambda a, b, grad: b * grad)),
     (_B + "`a`.", _part(1, lambda a, b, grad: a)),
     (_B + "`b`.", _part(1, lambda a, b, grad: b)),
@@ -128,8 +127,7 @@ def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
     return first_match(got, [
         (f"you returned grad unchanged (shape {grad.shape}); the gradient must have x's shape {x.shape}: sum adds up "
          "elements, so each of them receives the whole grad.", lambda g: shape == grad.shape != x.shape),
-        (f"with keepdim=True the summed dimension is still in grad (size 1, shape {grad.shape}): unsqueeze only when "
-         "keepdim=False.",
+        ("with keepdim=True the summed dimension is still in grad (with size 1): unsqueeze only when keepdim=False.",
          lambda g: keepdim and dim is not None and shape == (np.expand_dims(grad, dim) * np.ones_like(x)).shape),
         (f"the gradient with respect to x must have x's shape {x.shape}.", lambda g: shape != x.shape),
         (f"grad was broadcast along the wrong dimension: sum(dim={dim}) removed that dimension (keepdim=False), so "
