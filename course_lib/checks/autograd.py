@@ -1,11 +1,9 @@
-"""Checks for lesson 02 (autograd): backward of mul, matmul and sum, ``unbroadcast``, the graph walk.
-
-The expected gradients come from course_lib's own autograd (``backward(grad)`` on fresh leaves);
-a topological order is checked by its defining property, against the engine's own walk.
-"""
+"""Checks for lesson 02 (autograd): backward of mul, matmul and sum, ``unbroadcast``, the graph walk. The expected
+gradients come from course_lib's own autograd; a topological order is checked by its defining property."""
 from __future__ import annotations
 
 from collections import Counter
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -19,44 +17,32 @@ __all__ = ["check_mul_backward", "check_matmul_backward", "check_sum_backward", 
            "check_topological_order", "reference_topological_order"]
 
 
-def _leaf(t: Tensor) -> Tensor:
-    """A fresh leaf with ``t``'s values that records operations."""
-    return t.detach().clone().requires_grad_()
-
-
-def _t(values) -> Tensor:
-    """A float32 tensor of ``values``."""
-    return tensor(np.asarray(values, dtype=np.float32))
+def _grads(op: Callable, grad: Tensor, *inputs: Tensor) -> tuple[Tensor, ...]:
+    """The gradients of ``op(*inputs)`` given ``grad = dL/dout``, from course_lib autograd on fresh leaves."""
+    leaves = [t.detach().clone().requires_grad_() for t in inputs]
+    op(*leaves).backward(grad)
+    return tuple(leaf.grad for leaf in leaves)
 
 
 def _arr(x: Any) -> np.ndarray:
     return np.asarray(x._data if isinstance(x, Tensor) else x, dtype=np.float64)
 
 
+def _pair(got: Any) -> bool:
+    """Whether ``got`` has the form of a ``(grad_a, grad_b)`` answer."""
+    return isinstance(got, (tuple, list)) and len(got) == 2
+
+
 def _part(i: int, formula: Callable) -> Callable:
     """A likely mistake in element ``i`` of a ``(grad_a, grad_b)`` answer: ``formula`` of the arrays."""
     def row(*args):
-        try:
-            value = formula(*(_arr(a) for a in args))
-        except ValueError:  # shapes that do not multiply: not this mistake
-            return None
-        return lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and np.shape(_arr(got[i])) == value.shape \
-            and allclose(got[i], value)
+        value = formula(*map(_arr, args))
+        return lambda got: _pair(got) and allclose(got[i], value)
     return row
 
 
-_PAIR = ("return a tuple of the two gradients: `return grad_a, grad_b`.",
-         lambda *args: lambda got: not (isinstance(got, (tuple, list)) and len(got) == 2))
-
-
-# ------------------------------------------------------------------------------ mul
-def reference_mul_backward(a: Tensor, b: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
-    """``(dL/da, dL/db)`` for ``out = a * b`` given ``grad = dL/dout``, from course_lib autograd."""
-    a_, b_ = _leaf(a), _leaf(b)
-    (a_ * b_).backward(grad)
-    return a_.grad, b_.grad
-
-
+_t = partial(tensor, dtype=np.float32)  # case data
+_PAIR = ("return a tuple of the two gradients: `return grad_a, grad_b`.", lambda *args: lambda got: not _pair(got))
 _A = "the gradient of `a * b` with respect to `a` should be `b * grad`; yours looks like "
 _B = "the gradient of `a * b` with respect to `b` should be `a * grad`; yours looks like "
 _CONSTANT = " The derivative of a * b with respect to a is b (a is the variable, b the constant)."
@@ -66,8 +52,7 @@ MUL_MISTAKES = [
     (_A + "`b`. You forgot to multiply by `grad`: the chain rule multiplies the local derivative (b) by the "
      "gradient arriving from above.", _part(0, lambda a, b, grad: b)),
     (_A + "`a`." + _CONSTANT, _part(0, lambda a, b, grad: a)),
-    (_A + "`grad`. Passing `grad` through unchanged is the backward of `a + b`, not `a * b`.",
-     _part(0, lambda a, b, grad: grad)),
+    (_A + "`grad`. Passing `grad` through unchanged is the backward of `a + b`.", _part(0, lambda a, b, grad: grad)),
     (_B + "`b * grad`.", _part(1, lambda a, b, grad: b * grad)),
     (_B + "`a`.", _part(1, lambda a, b, grad: a)),
     (_B + "`b`.", _part(1, lambda a, b, grad: b)),
@@ -75,150 +60,121 @@ MUL_MISTAKES = [
 ]
 
 
+def reference_mul_backward(a: Tensor, b: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
+    """``(dL/da, dL/db)`` for ``out = a * b`` given ``grad = dL/dout``, from course_lib autograd."""
+    return _grads(lambda a, b: a * b, grad, a, b)
+
+
 def check_mul_backward(mul_backward: Callable) -> None:
     """Check ``mul_backward(a, b, grad) -> (grad_a, grad_b)`` against course_lib autograd. Cases: numbers (0-d
     tensors), vectors and a matrix, with ``grad`` different from 1 so that forgetting to multiply by it shows."""
-    cases = {
+    run_cases("mul_backward", mul_backward, reference_mul_backward, {
         "numbers": (_t(2.0), _t(-3.0), _t(0.5)),
         "vectors": (_t([1.0, 2.0, 3.0]), _t([4.0, -1.0, 0.5]), _t([1.0, 2.0, -1.0])),
         "matrices": (_t([[1.0, -2.0], [0.5, 3.0]]), _t([[2.0, 1.0], [-1.0, 4.0]]), _t([[0.5, 1.0], [2.0, -3.0]])),
-    }
-    run_cases("mul_backward", mul_backward, reference_mul_backward, cases, mistakes=MUL_MISTAKES)
+    }, mistakes=MUL_MISTAKES)
 
 
-# ------------------------------------------------------------------------------ matmul
 def reference_matmul_backward(A: Tensor, B: Tensor, grad: Tensor) -> tuple[Tensor, Tensor]:
     """``(dL/dA, dL/dB)`` for ``out = A @ B`` (2-D) given ``grad = dL/dout``, from course_lib autograd."""
-    A_, B_ = _leaf(A), _leaf(B)
-    (A_ @ B_).backward(grad)
-    return A_.grad, B_.grad
+    return _grads(lambda A, B: A @ B, grad, A, B)
 
 
-def _shape_hint(i: int) -> Callable:
-    name, other, formula = (("A", "B", "grad @ B.T"), ("B", "A", "A.T @ grad"))[i]
-
-    def hint(A, B, grad):
-        return (f"grad_{name} must have {name}'s shape {tuple(A.shape if i == 0 else B.shape)}: with grad of shape "
-                f"{tuple(grad.shape)} and {other} of shape {tuple(B.shape if i == 0 else A.shape)}, the product with "
-                f"that shape is {formula}.")
-    return hint
-
-
-def _wrong_shape(i: int) -> Callable:
-    return lambda A, B, grad: lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and \
-        np.shape(_arr(got[i])) != tuple((A, B)[i].shape)
-
-
+_SHOULD = ("grad_A should be `grad @ B.T`", "grad_B should be `A.T @ grad`")
 MATMUL_MISTAKES = [
     _PAIR,
-    ("you returned the two gradients swapped: return (grad_A, grad_B) in that order.",
-     lambda A, B, grad: lambda got: isinstance(got, (tuple, list)) and len(got) == 2
-     and allclose(got[0], _arr(A).T @ _arr(grad)) and allclose(got[1], _arr(grad) @ _arr(B).T)),
-    (_shape_hint(0), _wrong_shape(0)),
-    ("grad_A should be `grad @ B.T`; yours looks like `grad @ B` (a missing transpose).", _part(0, lambda A, B, g: g @ B)),
-    ("grad_A should be `grad @ B.T`; yours looks like `B @ grad` (a missing transpose).", _part(0, lambda A, B, g: B @ g)),
-    ("grad_A should be `grad @ B.T`; yours looks like `B @ grad.T`, its transpose: the order of the factors "
+    ("you returned the two gradients swapped: return (grad_A, grad_B) in that order.", lambda A, B, grad: lambda got:
+     _pair(got) and allclose(got[0], _arr(A).T @ _arr(grad)) and allclose(got[1], _arr(grad) @ _arr(B).T)),
+    (lambda A, B, grad: f"grad_A must have A's shape {tuple(A.shape)}: with grad of shape {tuple(grad.shape)} and B "
+                        f"of shape {tuple(B.shape)}, the product with that shape is grad @ B.T.",
+     lambda A, B, grad: lambda got: _pair(got) and np.shape(_arr(got[0])) != tuple(A.shape)),
+    (_SHOULD[0] + "; yours looks like `grad @ B` (a missing transpose).", _part(0, lambda A, B, g: g @ B)),
+    (_SHOULD[0] + "; yours looks like `B @ grad` (a missing transpose).", _part(0, lambda A, B, g: B @ g)),
+    (_SHOULD[0] + "; yours looks like `B @ grad.T`, its transpose: the order of the factors "
      "matters, (grad @ B.T).T = B @ grad.T.", _part(0, lambda A, B, g: B @ g.T)),
-    ("grad_A should be `grad @ B.T` (shapes: (n, m) @ (m, k) = (n, k), like A).",
+    (_SHOULD[0] + " (shapes: (n, m) @ (m, k) = (n, k), like A).",
      lambda A, B, grad: lambda got: not allclose(got[0], _arr(grad) @ _arr(B).T)),
-    (_shape_hint(1), _wrong_shape(1)),
-    ("grad_B should be `A.T @ grad`; yours looks like `A @ grad` (a missing transpose).", _part(1, lambda A, B, g: A @ g)),
-    ("grad_B should be `A.T @ grad`; yours looks like `grad @ A` (a missing transpose).", _part(1, lambda A, B, g: g @ A)),
-    ("grad_B should be `A.T @ grad`; yours looks like `grad.T @ A`, its transpose: the order of the factors "
+    (lambda A, B, grad: f"grad_B must have B's shape {tuple(B.shape)}: with grad of shape {tuple(grad.shape)} and A "
+                        f"of shape {tuple(A.shape)}, the product with that shape is A.T @ grad.",
+     lambda A, B, grad: lambda got: _pair(got) and np.shape(_arr(got[1])) != tuple(B.shape)),
+    (_SHOULD[1] + "; yours looks like `A @ grad` (a missing transpose).", _part(1, lambda A, B, g: A @ g)),
+    (_SHOULD[1] + "; yours looks like `grad @ A` (a missing transpose).", _part(1, lambda A, B, g: g @ A)),
+    (_SHOULD[1] + "; yours looks like `grad.T @ A`, its transpose: the order of the factors "
      "matters, (A.T @ grad).T = grad.T @ A.", _part(1, lambda A, B, g: g.T @ A)),
-    ("grad_B should be `A.T @ grad` (shapes: (k, n) @ (n, m) = (k, m), like B).", lambda *args: lambda got: True),
+    (_SHOULD[1] + " (shapes: (k, n) @ (n, m) = (k, m), like B).", lambda *args: lambda got: True),
 ]
 
 
 def check_matmul_backward(matmul_backward: Callable) -> None:
-    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``. Cases: a square product
-    first (a missing transpose gives the right shape and wrong numbers, which the diagnosis can name), then
-    rectangular ones and a row times a column."""
+    """Check ``matmul_backward(A, B, grad) -> (grad_A, grad_B)`` for 2-D ``A @ B``: a square product first (a
+    missing transpose keeps the shape, and the table names it), then rectangular ones and a row times a column."""
     gen = np.random.default_rng(3)
-
-    def r(*shape):
-        return _t(gen.integers(-3, 4, size=shape).astype(np.float32))
-
-    cases = {
-        "(3, 3) @ (3, 3)": (r(3, 3), r(3, 3), r(3, 3)),
-        "(2, 3) @ (3, 4)": (r(2, 3), r(3, 4), r(2, 4)),
-        "(1, 3) @ (3, 1)": (r(1, 3), r(3, 1), r(1, 1)),
-        "(4, 2) @ (2, 3)": (r(4, 2), r(2, 3), r(4, 3)),
-    }
+    cases = {f"({n}, {k}) @ ({k}, {m})": tuple(_t(gen.integers(-3, 4, size=s)) for s in ((n, k), (k, m), (n, m)))
+             for n, k, m in [(3, 3, 3), (2, 3, 4), (1, 3, 1), (4, 2, 3)]}
     run_cases("matmul_backward", matmul_backward, reference_matmul_backward, cases, mistakes=MATMUL_MISTAKES)
 
 
-# ------------------------------------------------------------------------------ sum
 def reference_sum_backward(x: Tensor, grad: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """``dL/dx`` for ``out = x.sum(dim, keepdim)`` given ``grad = dL/dout``, from course_lib autograd."""
-    x_ = _leaf(x)
-    x_.sum(dim=dim, keepdim=keepdim).backward(grad)
-    return x_.grad
+    return _grads(lambda x: x.sum(dim=dim, keepdim=keepdim), grad, x)[0]
 
 
 def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
     x, grad, dim, keepdim = _arr(inputs["x"]), _arr(inputs["grad"]), inputs["dim"], inputs["keepdim"]
     shape = np.shape(_arr(got)) if got is not None else None
-    if shape == grad.shape and shape != x.shape:
-        return (f"you returned grad unchanged (shape {grad.shape}); the gradient must have x's shape {x.shape}: sum "
-                "adds up elements, so each of them receives the whole grad.")
-    if keepdim and dim is not None and shape == (np.expand_dims(grad, dim) * np.ones_like(x)).shape:
-        return (f"with keepdim=True the summed dimension is still in grad (size 1, shape {grad.shape}): unsqueeze "
-                "only when keepdim=False.")
-    if shape != x.shape:
-        return f"the gradient with respect to x must have x's shape {x.shape}."
-    expanded = grad if dim is None or keepdim else np.expand_dims(grad, dim)
+    expanded = np.broadcast_to(grad if dim is None or keepdim else np.expand_dims(grad, dim), x.shape)
     count = x.size if dim is None else x.shape[dim]
-    if dim is not None and not keepdim and grad.ndim and x.shape[-1] == grad.shape[-1] and \
-            allclose(got, np.broadcast_to(grad, x.shape)) and not allclose(got, np.broadcast_to(expanded, x.shape)):
-        return (f"grad was broadcast along the wrong dimension: sum(dim={dim}) removed that dimension (keepdim=False), "
-                f"so put it back with grad.unsqueeze({dim}) before broadcasting to x's shape.")
     return first_match(got, [
+        (f"you returned grad unchanged (shape {grad.shape}); the gradient must have x's shape {x.shape}: sum adds up "
+         "elements, so each of them receives the whole grad.", lambda g: shape == grad.shape != x.shape),
+        ("with keepdim=True the summed dimension is still in grad (with size 1): unsqueeze only when keepdim=False.",
+         lambda g: keepdim and dim is not None and shape == (np.expand_dims(grad, dim) * np.ones_like(x)).shape),
+        (f"the gradient with respect to x must have x's shape {x.shape}.", lambda g: shape != x.shape),
+        (f"grad was broadcast along the wrong dimension: sum(dim={dim}) removed that dimension (keepdim=False), so "
+         f"put it back with grad.unsqueeze({dim}) before broadcasting to x's shape.",
+         lambda g: dim is not None and not keepdim and grad.ndim and x.shape[-1] == grad.shape[-1]
+         and allclose(g, np.broadcast_to(grad, x.shape)) and not allclose(g, expanded)),
         ("you forgot to multiply by grad: the local derivative is 1, times the gradient from above.", np.ones_like(x)),
-        (f"you divided by {count}: that is the backward of mean; sum has no 1/N.", np.broadcast_to(expanded, x.shape) / count)])
+        (f"you divided by {count}: that is the backward of mean; sum has no 1/N.", expanded / count),
+    ])
 
 
 def check_sum_backward(sum_backward: Callable) -> None:
-    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``. Cases:
-    the sum of everything, over each dimension of a matrix, a square matrix (where a missing ``unsqueeze`` gives
-    the right shape and wrong numbers), ``keepdim=True``, a negative ``dim``."""
+    """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``: all of x,
+    each dim of a matrix (a square one: a missing ``unsqueeze`` keeps the shape), ``keepdim=True``, a negative dim."""
     x23, x33 = _t([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]), _t(np.arange(9).reshape(3, 3))
     run_cases("sum_backward", sum_backward, reference_sum_backward, {
-        "x.sum()": (x23, _t(2.0), None, False),
-        "x.sum(dim=0)": (x23, _t([1.0, -1.0, 0.5]), 0, False),
+        "x.sum()": (x23, _t(2.0), None, False), "x.sum(dim=0)": (x23, _t([1.0, -1.0, 0.5]), 0, False),
         "x.sum(dim=1) on a square x": (x33, _t([1.0, 2.0, 3.0]), 1, False),
         "x.sum(dim=1, keepdim=True)": (x23, _t([[3.0], [-2.0]]), 1, True),
         "x.sum(dim=-2) on a 3-d x": (_t(np.arange(24).reshape(2, 3, 4)), _t(np.arange(8).reshape(2, 4)), -2, False),
     }, diagnose=_diagnose_sum)
 
 
-# ------------------------------------------------------------------------------ unbroadcast
 def reference_unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
     """The gradient of an input of ``shape`` that was broadcast to ``grad.shape``: course_lib autograd's
     ``a.grad`` after ``(a + zeros(grad.shape)).backward(grad)`` with ``a`` a leaf of ``shape``."""
-    a = zeros(*shape, requires_grad=True)
-    (a + zeros(*grad.shape)).backward(grad)
-    return a.grad
+    return _grads(lambda a: a + zeros(*grad.shape), grad, zeros(*shape))[0]
 
 
 def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
     grad, shape, g = _arr(inputs["grad"]), tuple(inputs["shape"]), _arr(got)
     extra = grad.ndim - len(shape)
-    leading = grad.sum(axis=tuple(range(extra))) if extra else grad
+    leading, trailing = grad.sum(axis=tuple(range(extra))), grad.sum(axis=tuple(range(len(shape), grad.ndim)))
     stretched = tuple(i for i, n in enumerate(shape) if n == 1 and leading.shape[i] != 1)
-    if g.shape == leading.shape != shape:
-        return ("you summed over the extra leading dimensions but not over the dimensions where `shape` has size 1 "
-                f"(dims {stretched}): broadcasting copied the input along those too, so sum them with keepdim=True.")
-    if stretched and g.shape == leading.sum(axis=stretched).shape:
-        return f"you summed the stretched dimensions without keepdim=True, so they disappeared: the result must have shape {shape}."
-    if extra and g.shape == grad.sum(axis=tuple(range(grad.ndim - extra, grad.ndim))).shape != shape:
-        return ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading dimensions "
-                "(dim=0), not the last ones.")
-    if g.shape == grad.shape != shape:
-        return f"first sum over the leading dimensions that broadcasting added ({extra} of them), then over the dims where `shape` has size 1."
-    if g.shape == shape and allclose(got, _arr(expected) / (grad.size // max(int(np.prod(shape)), 1))):
-        return "you averaged the copies; every copy of an input element receives its own gradient, so the input's gradient is their SUM."
-    return None
+    return first_match(got, [
+        ("you summed over the extra leading dimensions but not over the dimensions where `shape` has size 1 "
+         f"(dims {stretched}): broadcasting copied the input along those too, so sum them with keepdim=True.",
+         lambda _: g.shape == leading.shape != shape),
+        (f"you summed the stretched dimensions without keepdim=True, so they disappeared: the result must have "
+         f"shape {shape}.", lambda _: stretched and g.shape == leading.sum(axis=stretched).shape),
+        ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading dimensions "
+         "(dim=0), not the last ones.", lambda _: extra and g.shape == trailing.shape != shape),
+        (f"first sum over the leading dimensions that broadcasting added ({extra} of them), then over the dims where "
+         "`shape` has size 1.", lambda _: g.shape == grad.shape != shape),
+        ("you averaged the copies; every copy of an input element receives its own gradient, so the input's "
+         "gradient is their SUM.", _arr(expected) / (grad.size // max(int(np.prod(shape)), 1))),
+    ])
 
 
 def check_unbroadcast(unbroadcast: Callable) -> None:
@@ -231,53 +187,17 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
     }, diagnose=_diagnose_unbroadcast)
 
 
-# ------------------------------------------------------------------------------ topological order
 def reference_topological_order(root: Tensor) -> list:
-    """The nodes of ``root``'s graph as torch shows it (``root.grad_fn`` and every node reached through
-    ``next_functions``, a leaf's ``AccumulateGrad`` included), each after all of its inputs. Built from
-    the engine's own walk (``course_lib.autograd._topological_order``): the leaves' nodes first, then the
-    others inputs-first. A leaf root has no graph: ``[]``."""
+    """The nodes of ``root``'s graph as torch shows it (``root.grad_fn``, every node reached through ``next_functions``,
+    leaves' ``AccumulateGrad``), inputs first: the leaves' nodes, then the engine's walk reversed; ``[]`` for a leaf."""
     if root.grad_fn is None:
         return []
     nodes = [t.grad_fn for t in reversed(_engine._topological_order(root))]  # the engine lists users first
-    leaves: dict[int, Any] = {}
-    for node in nodes:
-        for next_node, _ in node.next_functions:
-            if isinstance(next_node, _engine.AccumulateGrad):
-                leaves.setdefault(id(next_node), next_node)
+    leaves = {id(n): n for node in nodes for n, _ in node.next_functions if isinstance(n, _engine.AccumulateGrad)}
     return [*leaves.values(), *nodes]
 
 
-def _graphs() -> dict[str, tuple[Tensor, dict[int, str]]]:
-    """Graphs to sort, each with names for their nodes (for the messages), by the tensors they belong to."""
-    p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
-    m = p * q
-    s = m + p
-    loss, b = s.sum(), a + a
-    c, y = b * b, x
-    for _ in range(20_000):
-        y = y + 1.0
-    graphs = {
-        "loss = (p * q + p).sum()": (loss, {id(p): "p", id(q): "q", id(m): "p * q", id(s): "p * q + p", id(loss): "loss"}),
-        "c = b * b with b = a + a": (c, {id(a): "a", id(b): "b", id(c): "c"}),
-        "a single leaf": (leaf, {id(leaf): "the leaf"}),
-        "a chain of 20,000 additions (y = x + 1 + 1 + ...)": (y, {id(x): "x", id(y): "the root"}),
-    }
-    return {label: (root, _node_names(root, names)) for label, (root, names) in graphs.items()}
-
-
-def _node_names(root: Tensor, tensor_names: dict[int, str]) -> dict[int, str]:
-    """``{id(node): name}``: a leaf's AccumulateGrad is named after its ``variable``, another node after the
-    tensor whose ``grad_fn`` it is."""
-    tensors = _engine._topological_order(root) if root.grad_fn is not None else []
-    names = {id(t.grad_fn): tensor_names[id(t)] for t in tensors if id(t) in tensor_names}
-    for node in reference_topological_order(root):
-        if isinstance(node, _engine.AccumulateGrad):
-            names[id(node)] = tensor_names.get(id(node.variable), "a leaf")
-    return names
-
-
-def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str | None:
+def _problem_with_order(order: Any, root: Tensor, name: Callable[[Any], str]) -> str | None:
     """What is wrong with ``order`` as a topological order of ``root``'s graph (None if nothing)."""
     if not isinstance(order, (list, tuple)):
         return "return a list of the graph's nodes."
@@ -286,7 +206,6 @@ def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str 
     if any(isinstance(node, Tensor) for node in order):
         return ("return the graph's NODES (root.grad_fn and the nodes found through next_functions), not the "
                 "tensors: torch's graph links nodes, and a node does not know the tensor it made.")
-    name = lambda node: names.get(id(node), "a node from outside the graph")  # noqa: E731
     expected, counts = reference_topological_order(root), Counter(id(node) for node in order)
     twice = next((node for node in order if counts[id(node)] > 1), None)
     if twice is not None:
@@ -310,21 +229,28 @@ def _problem_with_order(order: Any, root: Tensor, names: dict[int, str]) -> str 
 
 
 def check_topological_order(topological_order: Callable) -> None:
-    """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph (``root.grad_fn`` and every
-    node reached through ``next_functions``), inputs first. Cases: a graph where a leaf feeds two ops, a tensor
-    used twice by one op, a lone leaf (no graph: ``[]``), and a chain of 20,000 additions, which a recursive
-    walk cannot handle (RecursionError)."""
-    recursion = (RecursionError, "", "a recursive walk nests one call per node and hits Python's recursion limit "
-                                     "(about 1,000 calls deep): use an explicit stack (a list you push to and pop from).")
-    leaf_root = (AttributeError, "'NoneType' object has no attribute 'next_functions'",
-                 "a leaf's grad_fn is None: a root that is a leaf has no graph, so return [].")
-    graphs = _graphs()
-    for label, (root, names) in graphs.items():
-        order = call_student(topological_order, root, where=f"topological_order on {label}",
-                             crashes=[recursion, leaf_root])
-        problem = _problem_with_order(order, root, names)
+    """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph, inputs first: a leaf feeding two ops,
+    a tensor used twice by one op, a lone leaf (``[]``), and 20,000 additions in a chain (too deep for recursion)."""
+    p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
+    m, b = p * q, a + a
+    s, c, y = m + p, b * b, x
+    loss = s.sum()
+    for _ in range(20_000):
+        y = y + 1.0
+    graphs = {"loss = (p * q + p).sum()": loss, "c = b * b with b = a + a": c, "a single leaf": leaf,
+              "a chain of 20,000 additions (y = x + 1 + 1 + ...)": y}
+    # The messages name a node after the tensor whose grad_fn it is, an AccumulateGrad after its leaf (variable).
+    names = {id(t.grad_fn or t): n for n, t in {"p": p, "q": q, "p * q": m, "p * q + p": s, "loss": loss, "a": a,
+                                                "b": b, "c": c, "the leaf": leaf, "x": x, "the root": y}.items()}
+    name = lambda node: names.get(id(getattr(node, "variable", node)), repr(node))  # noqa: E731
+    crashes = [(RecursionError, "", "a recursive walk nests one call per node and hits Python's recursion limit (about "
+                                    "1,000 calls deep): use an explicit stack (a list you push to and pop from)."),
+               (AttributeError, "'NoneType' object has no attribute 'next_functions'",
+                "a leaf's grad_fn is None: a root that is a leaf has no graph, so return [].")]
+    for label, root in graphs.items():
+        order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=crashes)
+        problem = _problem_with_order(order, root, name)
         if problem:
-            shown = [names.get(id(node), repr(node)) for node in order] if isinstance(order, (list, tuple)) else order
             fail(f"topological_order gives a wrong answer on {label}.", hint=problem,
-                 **({"got": shown} if len(names) < 10 else {}))
+                 got=list(map(name, order)) if isinstance(order, (list, tuple)) else order)
     report_success("topological_order", len(graphs), what="graphs")

@@ -1,6 +1,5 @@
-"""Checks for lesson 03 (gradient descent by hand): ``manual_sgd_step`` must do what
-``SGD(params, lr).step()`` does, ``zero_grads`` what ``zero_grad()`` does (``p.grad = None``), and
-``train_linear`` give the losses of the same loop written with course_lib's ``SGD``."""
+"""Checks for lesson 03 (gradient descent by hand): ``manual_sgd_step`` does what ``SGD(params, lr).step()`` does,
+``zero_grads`` what ``zero_grad()`` does (``p.grad = None``), ``train_linear`` what the loop with ``SGD`` does."""
 from __future__ import annotations
 
 from typing import Callable
@@ -10,7 +9,7 @@ import numpy as np
 from ..creation import tensor, zeros
 from ..optim import SGD
 from ..tensor import Tensor
-from ._core import call_student, compare, fail, format_value, report_success
+from ._core import call_student, compare, fail, format_value, identical, report_success
 
 __all__ = ["check_manual_sgd_step", "check_zero_grads", "check_train_linear", "reference_train_linear"]
 
@@ -24,97 +23,68 @@ _ASSIGN_NONE = (Exception, "NoneType", "a parameter that took no part in the los
 
 def _params_with_grads() -> list[Tensor]:
     """Three parameters: two with gradients, one whose ``.grad`` is None (unused in the loss)."""
-    w = tensor([[0.5], [-1.0], [2.0]], requires_grad=True)
-    b = tensor([0.25], requires_grad=True)
-    unused = tensor([1.0, 1.0], requires_grad=True)
-    w.grad = tensor([[1.0], [-2.0], [0.5]])
-    b.grad = tensor([4.0])
+    w, b, unused = (tensor(v, requires_grad=True) for v in ([[0.5], [-1.0], [2.0]], [0.25], [1.0, 1.0]))
+    w.grad, b.grad = tensor([[1.0], [-2.0], [0.5]]), tensor([4.0])
     return [w, b, unused]
 
 
-def _snapshot(params: list[Tensor]) -> list[tuple[np.ndarray, np.ndarray | None]]:
-    return [(p._data.copy(), None if p.grad is None else p.grad._data.copy()) for p in params]
-
-
 def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
-    """Check ``manual_sgd_step(params, lr)``: ``p <- p - lr * p.grad`` in place for each p with a grad, as
-    ``SGD(params, lr).step()`` does, for two learning rates; one parameter has no gradient, the gradients
-    stay as they were and the parameters stay the same leaves (models hold references to them)."""
+    """Check ``manual_sgd_step(params, lr)`` (``p <- p - lr * p.grad`` in place) against ``SGD(params, lr).step()``
+    for two learning rates; one parameter has no gradient, and the gradients and the leaves must stay as they were."""
     for lr in (0.1, 0.5):
-        params, reference = _params_with_grads(), _params_with_grads()
-        before = _snapshot(params)
+        params, reference, before = _params_with_grads(), _params_with_grads(), _params_with_grads()
         SGD(reference, lr=lr).step()
         where = f"manual_sgd_step(params, lr={lr})"
         call_student(manual_sgd_step, params, lr, where=where, crashes=[_SKIP_NONE])
-        for name, p, ref, (old, grad) in zip(_NAMES, params, reference, before):
+        for name, p, ref, old in zip(_NAMES, params, reference, before):
             if not p.is_leaf or not p.requires_grad:
                 fail(f"after {where}, parameter {name} is no longer a leaf that requires grad.",
                      hint="do the update inside `with torch.no_grad():` and in place (p.sub_(lr * p.grad)), "
                           "so the parameter stays the same leaf.")
-            step = None if grad is None else lr * grad
+            grad = np.zeros_like(old._data) if old.grad is None else old.grad._data  # no gradient: no step
             compare(p._data, ref._data, f"{where}: parameter {name} (p - lr * p.grad)",
-                    f"{name} = {format_value(old)} with grad {format_value(grad)}", mistakes=[
+                    f"{name} = {format_value(old)} with grad {format_value(old.grad)}", mistakes=[
                         ("your update did not change the parameter object. `p = p - lr * p.grad` makes a NEW "
                          "tensor and only rebinds the name p; change the existing tensor in place with "
-                         "p.sub_(lr * p.grad).", old),
+                         "p.sub_(lr * p.grad).", old._data),
                         ("you added the gradient: that climbs the loss. Gradient DEscent subtracts lr * grad.",
-                         None if grad is None else old + step),
-                        ("you forgot the learning rate: subtract lr * p.grad, not p.grad.",
-                         None if grad is None else old - grad),
+                         old._data + lr * grad),
+                        ("you forgot the learning rate: subtract lr * p.grad, not p.grad.", old._data - grad),
                     ], rtol=1e-6, atol=1e-7)
-        for name, p, (_, grad) in zip(_NAMES, params, before):
-            now = None if p.grad is None else p.grad._data
-            if (grad is None) != (now is None) or (grad is not None and not np.array_equal(now, grad)):
-                fail(f"{where} changed the gradient of parameter {name}.", got=now, expected=grad,
+            if not identical(p.grad, old.grad):
+                fail(f"{where} changed the gradient of parameter {name}.", got=p.grad, expected=old.grad,
                      hint="a step only updates the parameters; zeroing the gradients is a separate job "
                           "(zero_grads below, optimizer.zero_grad() in torch).")
     report_success("manual_sgd_step", 2, what="learning rates")
 
 
 def check_zero_grads(zero_grads: Callable) -> None:
-    """Check ``zero_grads(params)``: afterwards every ``p.grad`` is None, as ``zero_grad()`` leaves it. One
-    parameter starts with no gradient at all, and the parameters' values must not change. Zero tensors are not
-    None: the exercise asks for ``p.grad = None``."""
-    params = _params_with_grads()
-    before = _snapshot(params)
+    """Check ``zero_grads(params)``: afterwards every ``p.grad`` is None (not zeros), as ``zero_grad()`` leaves it;
+    one parameter starts with no gradient, and the parameters' values must not change."""
+    params, before = _params_with_grads(), _params_with_grads()
     call_student(zero_grads, params, where="zero_grads(params)", crashes=[_ASSIGN_NONE])
-    for index, (name, p, (value, grad)) in enumerate(zip(_NAMES, params, before)):
-        if not np.array_equal(p._data, value):
-            fail(f"zero_grads changed the VALUE of parameter {name}; it should only reset p.grad.",
-                 got=p._data, expected=value, hint="`p.zero_()` zeroes the parameter itself; use `p.grad = None`.")
-        if p.grad is None:
-            continue
-        if not np.any(p.grad._data):
-            hint = ("zero tensors are what zero_grad(set_to_none=False) leaves; the exercise (and "
-                    "optimizer.zero_grad() by default) sets `p.grad = None`: it frees the memory and "
-                    "needs no test for parameters without a gradient.")
-        elif index > 0 and params[0].grad is None:
-            hint = "only the first parameter was reset: is there a `return` inside your loop?"
-        else:
-            hint = "assign to the attribute, `p.grad = None`; `g = p.grad; g = None` only rebinds a local name."
-        fail(f"after zero_grads, parameter {name} still has a gradient.", f"{name}.grad = {format_value(grad)}",
-             got=p.grad, expected=None, hint=hint)
+    for index, (name, p, old) in enumerate(zip(_NAMES, params, before)):
+        compare(p._data, old._data, f"zero_grads changed the VALUE of parameter {name}; it should only reset p.grad.",
+                hint="`p.zero_()` zeroes the parameter itself; use `p.grad = None`.", rtol=0, atol=0)
+        if p.grad is not None:
+            hint = next((hint for hint, wrong in [
+                ("zero tensors are what zero_grad(set_to_none=False) leaves; the exercise (and optimizer.zero_grad() "
+                 "by default) sets `p.grad = None`: it frees the memory and needs no test for parameters without a "
+                 "gradient.", not np.any(p.grad._data)),
+                ("only the first parameter was reset: is there a `return` inside your loop?",
+                 index > 0 and params[0].grad is None),
+            ] if wrong), "assign to the attribute, `p.grad = None`; `g = p.grad; g = None` only rebinds a local name.")
+            fail(f"after zero_grads, parameter {name} still has a gradient.", f"{name}.grad = {format_value(old.grad)}",
+                 got=p.grad, expected=None, hint=hint)
     report_success("zero_grads", len(params), what="parameters")
 
 
-def _regression_data() -> tuple[Tensor, Tensor]:
-    """A tiny regression set: 8 points, 2 features, targets of shape (8, 1)."""
-    gen = np.random.default_rng(4)
-    X = gen.normal(size=(8, 2)).round(2).astype(np.float32)
-    y = (X @ np.array([[2.0], [-1.0]], dtype=np.float32) + 0.5).round(2).astype(np.float32)
-    return tensor(X), tensor(y)
-
-
-def reference_train_linear(
-    X: Tensor, y: Tensor, lr: float, steps: int, zero_grad: bool = True
-) -> tuple[Tensor, Tensor, list[float]]:
-    """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) by
-    full-batch gradient descent with course_lib's SGD; returns ``(w, b, losses)``, each loss measured
-    before its update. ``zero_grad=False`` is the classic bug: gradients never zeroed."""
-    w = zeros(X.shape[1], 1, requires_grad=True)
-    b = zeros(1, requires_grad=True)
-    optimizer = SGD([w, b], lr=lr)
-    losses = []
+def reference_train_linear(X: Tensor, y: Tensor, lr: float, steps: int,
+                           zero_grad: bool = True) -> tuple[Tensor, Tensor, list[float]]:
+    """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) with course_lib's
+    SGD: ``(w, b, losses)``, each loss before its update; ``zero_grad=False`` is the classic bug (never zeroed)."""
+    w, b = zeros(X.shape[1], 1, requires_grad=True), zeros(1, requires_grad=True)
+    optimizer, losses = SGD([w, b], lr=lr), []
     for _ in range(steps):
         loss = ((X @ w + b - y) ** 2).mean()
         losses.append(float(loss.item()))
@@ -126,10 +96,10 @@ def reference_train_linear(
 
 
 def check_train_linear(train_linear: Callable) -> None:
-    """Check ``train_linear(X, y, lr, steps) -> (w, b, losses)`` against the loop with ``SGD``. The losses must
-    agree step by step (float32 tolerance), and so must the final ``w`` and ``b``. Known wrong loops are run
-    too, to name the mistake."""
-    X, y = _regression_data()
+    """Check ``train_linear(X, y, lr, steps) -> (w, b, losses)`` against the loop with ``SGD``: the losses step by
+    step (float32 tolerance), then the final ``w`` and ``b``; known wrong loops name the mistake."""
+    X = tensor(np.random.default_rng(4).normal(size=(8, 2)).round(2).astype(np.float32))  # 8 points, 2 features
+    y = tensor((X._data @ np.array([[2.0], [-1.0]], dtype=np.float32) + 0.5).round(2).astype(np.float32))
     lr, steps = 0.1, 12
     where = f"train_linear(X, y, lr={lr}, steps={steps})"
     w_ref, b_ref, expected = reference_train_linear(X, y, lr, steps)
@@ -142,18 +112,15 @@ def check_train_linear(train_linear: Callable) -> None:
         got = np.array([float(v) for v in losses])
     except (TypeError, ValueError):
         fail(f"{where}: the losses are not a list of numbers.", got=losses, hint="append loss.item() at each step.")
-    if len(got) != steps:
-        fail(f"{where} returned {len(got)} losses, expected {steps}, one per step.", got=got, expected=expected,
-             hint="record one loss per step, before the update.")
-    stale = w.grad is None or not np.any(w.grad._data) if isinstance(w, Tensor) else False
+    stale = isinstance(w, Tensor) and (w.grad is None or not np.any(w.grad._data))
     compare(got, np.array(expected), f"{where}: the losses are wrong.", mistakes=[
+        ("record one loss per step, before the update.", lambda g: len(g) != steps),
         ("your losses match a loop that never zeroes the gradients: backward() ADDS into .grad, so each "
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
-        ("the loss never changes, and your gradients are empty at the end: zero_grads runs between "
-         "loss.backward() and the step, so the step finds no gradient to use. Zero the gradients "
-         "BEFORE loss.backward().", (lambda g: np.allclose(g, g[0])) if stale else None),
-        ("the loss never changes: the parameters are not being updated (check manual_sgd_step).",
+        ("the loss never changes, and your gradients are empty at the end: zero_grads runs between loss.backward() "
+         "and the step, so the step finds no gradient to use. Zero the gradients BEFORE loss.backward()." if stale
+         else "the loss never changes: the parameters are not being updated (check manual_sgd_step).",
          lambda g: np.allclose(g, g[0])),
         ("your losses are one step ahead: record the loss BEFORE the update, as loss.item() right "
          "after computing it.", lambda g: np.allclose(g[:-1], expected[1:], rtol=1e-4, atol=1e-6)),
