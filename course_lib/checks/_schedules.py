@@ -5,7 +5,7 @@ its likely mistakes are wrong schedule functions with the same signature."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..creation import zeros
 from ..optim import SGD
@@ -19,14 +19,17 @@ def one_param_optimizer(lrs: Sequence[float]) -> SGD:
     return SGD([{"params": [zeros(1, requires_grad=True)], "lr": lr} for lr in lrs], lr=lrs[0])
 
 
-def lr_trajectory(optimizer: Any, scheduler: Any, n_steps: int) -> list[float]:
-    """``optimizer.param_groups[0]["lr"]`` at steps ``0 .. n_steps - 1``: right after construction, then
-    after each ``optimizer.step()`` + ``scheduler.step()`` (any optimizer with torch's interface)."""
-    lrs = [optimizer.param_groups[0]["lr"]]
+def lr_trajectory(optimizer: Any, scheduler: Any, n_steps: int, groups: bool = False) -> list:
+    """``optimizer.param_groups[0]["lr"]`` (with ``groups``, every group's lr) at steps ``0 .. n_steps - 1``: right
+    after construction, then after each ``optimizer.step()`` + ``scheduler.step()`` (torch's interface)."""
+    def lr() -> Any:
+        return [group["lr"] for group in optimizer.param_groups] if groups else optimizer.param_groups[0]["lr"]
+
+    lrs = [lr()]
     for _ in range(n_steps - 1):
         optimizer.step()
         scheduler.step()
-        lrs.append(optimizer.param_groups[0]["lr"])
+        lrs.append(lr())
     return lrs
 
 
@@ -36,16 +39,12 @@ def reference_lrs(make_scheduler: Callable[[SGD], Any], base_lr: float, n_steps:
     return lr_trajectory(optimizer, make_scheduler(optimizer), n_steps)
 
 
-def first_difference(got: Sequence[float], expected: Sequence[float]) -> int | None:
-    """The first step where two schedules differ, or None."""
-    return next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
+class When(NamedTuple):
+    """A likely mistake known by where the schedule first goes wrong: ``test(first_wrong_step, *args)``."""
+    test: Callable[..., bool]
 
 
-def short(values: Sequence[float]) -> str:
-    return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
-
-
-def table(fn: Callable[[int], Any], n_steps: int) -> list[float]:
+def _table(fn: Callable[[int], Any], n_steps: int) -> list[float]:
     """``[fn(0), ..., fn(n_steps - 1)]``, NaN where a wrong formula is not even defined."""
     out = []
     for step in range(n_steps):
@@ -56,32 +55,26 @@ def table(fn: Callable[[int], Any], n_steps: int) -> list[float]:
     return out
 
 
-class When:
-    """A likely mistake known by where the schedule first goes wrong: ``test(first_wrong_step, *args)``."""
-
-    def __init__(self, test: Callable[..., bool]) -> None:
-        self.test = test
-
-
-def schedule_hint(got: list[float], step: int, mistakes: Sequence[tuple[str, Any]]) -> str | None:
-    """The first likely mistake whose schedule is the student's everywhere, else at the first wrong ``step``.
-
-    A row's value is a wrong schedule (a list) or a predicate ``value(got) -> bool``.
-    """
-    return (first_match(got, [(h, w if callable(w) else (lambda g, w=w: first_difference(g, w) is None))
-                              for h, w in mistakes])
-            or first_match(got[step], [(h, None if callable(w) else w[step]) for h, w in mistakes], RTOL, ATOL))
-
-
-def fail_schedule(headline: str, inputs: str, step: int, got: list[float], expected: list[float], hint: str | None,
-                  described: str = "the reference") -> None:
-    """The message for a wrong schedule: the first wrong step, then both schedules."""
-    fail(f"{headline}, first at step {step}.", inputs, got[step], expected[step], hint,
-         f"at step {step} of {described}\n  {'steps 0-' + str(len(got) - 1) + ':':<16}your schedule     {short(got)}"
-         f"\n  {'':<16}expected schedule {short(expected)}")
+def check_schedule(headline: str, inputs: Callable[[int], str], got: list[float], expected: list[float], args: tuple,
+                   mistakes: Sequence[tuple[str, Any]], described: str, fallback: str | None = None) -> None:
+    """Fail at the first step where ``got`` differs from ``expected`` (the schedule ``described``). The hint is the
+    first likely mistake (``(hint, wrong_fn(step, *args))`` or :class:`When` rows) that gives the student's whole
+    schedule, else their value at that step, else ``fallback``; ``inputs(step)`` names the step's inputs."""
+    step = next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
+    if step is None:
+        return
+    wrong = [(hint, (lambda _, fn=fn: fn.test(step, *args)) if isinstance(fn, When)
+              else _table(lambda t, fn=fn: fn(t, *args), len(got))) for hint, fn in mistakes]
+    at_step = [(hint, None if callable(w) else w[step]) for hint, w in wrong]
+    hint = first_match(got, wrong, RTOL, ATOL) or first_match(got[step], at_step, RTOL, ATOL) or fallback
+    ours, theirs = ("[" + ", ".join(f"{v:.4g}" for v in values) + "]" for values in (got, expected))
+    fail(f"{headline}, first at step {step}.", inputs(step), got[step], expected[step], hint,
+         f"at step {step} of {described}\n  {'steps 0-' + str(len(got) - 1) + ':':<16}your schedule     {ours}"
+         f"\n  {'':<16}expected schedule {theirs}")
 
 
 def _as_float(value: Any, name: str, inputs: str) -> float:
+    """``float(value)``, or a message for a complex number or a value that is not one number."""
     if isinstance(value, complex):
         fail(f"{name} returned the complex number {value:.4g}: a negative number raised to a fractional power.",
              inputs, hint="keep the base of the power >= 0, e.g. with min(step, total_iters).")
@@ -94,11 +87,11 @@ def _as_float(value: Any, name: str, inputs: str) -> float:
 
 def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence[str], scheduler: Callable[..., Any],
                             described: Callable[..., str], cases: dict[str, tuple[tuple, int]],
-                            mistakes: Sequence[tuple[str, Callable]], expected: Callable | None = None) -> None:
+                            mistakes: Sequence[tuple[str, Any]], expected: Callable | None = None) -> None:
     """Compare ``student_fn(step, *args)`` with ``scheduler(optimizer, *args)`` (``args[0]`` is base_lr, the
     optimizer's lr; ``described(*args)`` names it) on every step of every case (``{label: (args, n_steps)}``;
     ``arg_names`` name ``step`` and the arguments; ``expected(args, n_steps)`` replaces the reference's lrs).
-    ``mistakes`` are ``(hint, wrong_fn(step, *args))`` rows or :class:`When` rows."""
+    ``mistakes``: see :func:`check_schedule`."""
     for number, (label, (args, n_steps)) in enumerate(cases.items(), start=1):
         def inputs(step: int) -> str:
             return ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
@@ -107,10 +100,6 @@ def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence
                reference_lrs(lambda optimizer: scheduler(optimizer, *args), args[0], n_steps))
         got = [_as_float(call_student(student_fn, step, *args, where=name, inputs=inputs(step)), name, inputs(step))
                for step in range(n_steps)]
-        step = first_difference(got, lrs)
-        if step is not None:
-            wrong = [(hint, (lambda g, fn=fn: fn.test(step, *args)) if isinstance(fn, When)
-                      else table(lambda t, fn=fn: fn(t, *args), n_steps)) for hint, fn in mistakes]
-            fail_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', inputs(step),
-                          step, got, lrs, schedule_hint(got, step, wrong), described(*args))
+        check_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', inputs, got, lrs,
+                       args, mistakes, described(*args))
     report_success(name, len(cases), "schedules")
