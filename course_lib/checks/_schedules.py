@@ -44,37 +44,37 @@ class When(NamedTuple):
     test: Callable[..., bool]
 
 
-def _table(fn: Callable[[int], Any], n_steps: int) -> list[float]:
-    """``[fn(0), ..., fn(n_steps - 1)]``, NaN where a wrong formula is not even defined."""
-    out = []
-    for step in range(n_steps):
-        try:
-            out.append(float(fn(step)))
-        except (ArithmeticError, ValueError, TypeError):
-            out.append(float("nan"))
-    return out
+def _try_float(fn: Callable, *args: Any) -> float:
+    """``float(fn(*args))``, NaN where a wrong formula is not even defined."""
+    try:
+        return float(fn(*args))
+    except (ArithmeticError, ValueError, TypeError):
+        return float("nan")
 
 
-def check_schedule(headline: str, inputs: Callable[[int], str], got: list[float], expected: list[float], args: tuple,
+def check_schedule(headline: str, arg_names: Sequence[str], args: tuple, got: list[float], expected: list[float],
                    mistakes: Sequence[tuple[str, Any]], described: str, fallback: str | None = None) -> None:
-    """Fail at the first step where ``got`` differs from ``expected`` (the schedule ``described``). The hint is the
-    first likely mistake (``(hint, wrong_fn(step, *args))`` or :class:`When` rows) that gives the student's whole
-    schedule, else their value at that step, else ``fallback``; ``inputs(step)`` names the step's inputs."""
+    """Fail at the first step where ``got`` differs from ``expected`` (the schedule ``described``), with the hint of
+    the first likely mistake (``(hint, wrong_fn(step, *args))`` or :class:`When` rows) that gives the student's whole
+    schedule, else their value at that step, else ``fallback``. ``arg_names`` name ``(step, *args)``."""
     step = next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
     if step is None:
         return
     wrong = [(hint, (lambda _, fn=fn: fn.test(step, *args)) if isinstance(fn, When)
-              else _table(lambda t, fn=fn: fn(t, *args), len(got))) for hint, fn in mistakes]
+              else [_try_float(fn, t, *args) for t in range(len(got))]) for hint, fn in mistakes]
     at_step = [(hint, None if callable(w) else w[step]) for hint, w in wrong]
     hint = first_match(got, wrong, RTOL, ATOL) or first_match(got[step], at_step, RTOL, ATOL) or fallback
+    inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
     ours, theirs = ("[" + ", ".join(f"{v:.4g}" for v in values) + "]" for values in (got, expected))
-    fail(f"{headline}, first at step {step}.", inputs(step), got[step], expected[step], hint,
+    fail(f"{headline}, first at step {step}.", inputs, got[step], expected[step], hint,
          f"at step {step} of {described}\n  {'steps 0-' + str(len(got) - 1) + ':':<16}your schedule     {ours}"
          f"\n  {'':<16}expected schedule {theirs}")
 
 
-def _as_float(value: Any, name: str, inputs: str) -> float:
-    """``float(value)``, or a message for a complex number or a value that is not one number."""
+def _student_lr(name: str, student_fn: Callable, arg_names: Sequence[str], args: tuple) -> float:
+    """``float(student_fn(*args))``, or a message for a crash, a complex number or a value that is not one number."""
+    inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, args))
+    value = call_student(student_fn, *args, where=name, inputs=inputs)
     if isinstance(value, complex):
         fail(f"{name} returned the complex number {value:.4g}: a negative number raised to a fractional power.",
              inputs, hint="keep the base of the power >= 0, e.g. with min(step, total_iters).")
@@ -86,20 +86,18 @@ def _as_float(value: Any, name: str, inputs: str) -> float:
 
 
 def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence[str], scheduler: Callable[..., Any],
-                            described: Callable[..., str], cases: dict[str, tuple[tuple, int]],
-                            mistakes: Sequence[tuple[str, Any]], expected: Callable | None = None) -> None:
-    """Compare ``student_fn(step, *args)`` with ``scheduler(optimizer, *args)`` (``args[0]`` is base_lr, the
-    optimizer's lr; ``described(*args)`` names it) on every step of every case (``{label: (args, n_steps)}``;
-    ``arg_names`` name ``step`` and the arguments; ``expected(args, n_steps)`` replaces the reference's lrs).
-    ``mistakes``: see :func:`check_schedule`."""
+                            cases: dict[str, tuple[tuple, int]], mistakes: Sequence[tuple[str, Any]],
+                            hold: str | None = None) -> None:
+    """Compare ``student_fn(step, base_lr, *rest)`` with ``scheduler(optimizer, **dict(zip(arg_names[2:], rest)))``
+    (an SGD at base_lr) on every step of every case ``{label: ((base_lr, *rest), n_steps)}``; from step
+    ``kwargs[hold]`` on, the lr holds its value there. ``mistakes``: see :func:`check_schedule`."""
     for number, (label, (args, n_steps)) in enumerate(cases.items(), start=1):
-        def inputs(step: int) -> str:
-            return ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
-
-        lrs = (expected(args, n_steps) if expected else
-               reference_lrs(lambda optimizer: scheduler(optimizer, *args), args[0], n_steps))
-        got = [_as_float(call_student(student_fn, step, *args, where=name, inputs=inputs(step)), name, inputs(step))
-               for step in range(n_steps)]
-        check_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', inputs, got, lrs,
-                       args, mistakes, described(*args))
+        kwargs = dict(zip(arg_names[2:], args[1:]))
+        lrs = reference_lrs(lambda optimizer: scheduler(optimizer, **kwargs), args[0], n_steps)
+        if hold:
+            lrs = lrs[:kwargs[hold]] + [lrs[kwargs[hold]]] * (n_steps - kwargs[hold])
+        got = [_student_lr(name, student_fn, arg_names, (step, *args)) for step in range(n_steps)]
+        described = f"{scheduler.__name__}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+        check_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', arg_names, args,
+                       got, lrs, mistakes, described + (f", held after step {kwargs[hold]}" if hold else ""))
     report_success(name, len(cases), "schedules")

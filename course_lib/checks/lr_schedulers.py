@@ -20,55 +20,46 @@ from ._schedules import ATOL, RTOL, check_schedule, check_schedule_function, lr_
 
 __all__ = ["check_step_lr", "check_multistep_lr", "check_lr_scheduler_base", "check_step_lr_class", "check_train"]
 
-STEP_LR_MISTAKES = [
-    ("the decay comes one epoch early: the lr changes when epoch reaches a multiple of step_size, so use "
-     "epoch // step_size, not (epoch + 1) // step_size.", lambda e, b, s, g: b * g ** ((e + 1) // s)),
-    ("the decay comes one epoch late: epoch counts from 0 (the initial step), so use epoch // step_size, not "
-     "(epoch - 1) // step_size.", lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
-    ("you divided with /, which decays a little every epoch; StepLR decays in steps: use integer division, "
-     "epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
-    ("the lr decays every epoch: the exponent is the number of whole periods, epoch // step_size, not epoch.",
-     lambda e, b, s, g: b * g ** e),
-    ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), not "
-     "gamma * (epoch // step_size).", lambda e, b, s, g: b * g * (e // s)),
-    ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).", lambda e, b, s, g: b),
-    ("the schedule starts one decay too low: at epoch 0 the rate is base_lr itself (gamma ** 0), so the exponent "
-     "is epoch // step_size, without + 1.", lambda e, b, s, g: b * g ** (e // s + 1)),
-]
-
 
 def check_step_lr(step_lr: Callable) -> None:
     """Check ``step_lr(epoch, base_lr, step_size, gamma)`` against ``StepLR``, epoch by epoch."""
-    check_schedule_function("step_lr", step_lr, ("epoch", "base_lr", "step_size", "gamma"),
-                            lambda o, b, s, g: StepLR(o, step_size=s, gamma=g),
-                            lambda b, s, g: f"StepLR(step_size={s}, gamma={g})", {
+    check_schedule_function("step_lr", step_lr, ("epoch", "base_lr", "step_size", "gamma"), StepLR, {
         "the tutorial's StepLR(step_size=4, gamma=.10)": ((100.0, 4, 0.1), 25),
         "step_size=3, gamma=0.5": ((0.1, 3, 0.5), 13),
         "step_size=1 (decay every epoch)": ((1.0, 1, 0.9), 6),
-    }, STEP_LR_MISTAKES)
-
-
-MULTISTEP_MISTAKES = [
-    ("the decay comes one epoch late: at epoch == milestone the lr is already decayed, so count the milestones "
-     "<= epoch (bisect_right), not < epoch (bisect_left).", lambda e, b, m, g: b * g ** bisect_left(sorted(m), e)),
-    ("the milestones were not sorted: MultiStepLR sorts them, so count milestones <= epoch in sorted(milestones) "
-     "(or count them without relying on order).", lambda e, b, m, g: b * g ** bisect_right(list(m), e)),
-    ("a milestone listed twice decays twice in MultiStepLR (gamma ** 2): do not turn the milestones into a set.",
-     lambda e, b, m, g: b * g ** sum(1 for x in set(m) if x <= e)),
-    ("gamma multiplies once per milestone passed, so it is a power: gamma ** count, not gamma * count.",
-     lambda e, b, m, g: b * g * bisect_right(sorted(m), e)),
-]
+    }, [
+        ("the decay comes one epoch early: the lr changes when epoch reaches a multiple of step_size, so use "
+         "epoch // step_size, not (epoch + 1) // step_size.", lambda e, b, s, g: b * g ** ((e + 1) // s)),
+        ("the decay comes one epoch late: epoch counts from 0 (the initial step), so use epoch // step_size, not "
+         "(epoch - 1) // step_size.", lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
+        ("you divided with /, which decays a little every epoch; StepLR decays in steps: use integer division, "
+         "epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
+        ("the lr decays every epoch: the exponent is the number of whole periods, epoch // step_size, not epoch.",
+         lambda e, b, s, g: b * g ** e),
+        ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), not "
+         "gamma * (epoch // step_size).", lambda e, b, s, g: b * g * (e // s)),
+        ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).", lambda e, b, s, g: b),
+        ("the schedule starts one decay too low: at epoch 0 the rate is base_lr itself (gamma ** 0), so the exponent "
+         "is epoch // step_size, without + 1.", lambda e, b, s, g: b * g ** (e // s + 1)),
+    ])
 
 
 def check_multistep_lr(multistep_lr: Callable) -> None:
     """Check ``multistep_lr(epoch, base_lr, milestones, gamma)`` against ``MultiStepLR``."""
-    check_schedule_function("multistep_lr", multistep_lr, ("epoch", "base_lr", "milestones", "gamma"),
-                            lambda o, b, m, g: MultiStepLR(o, milestones=list(m), gamma=g),
-                            lambda b, m, g: f"MultiStepLR(milestones={m}, gamma={g})", {
+    check_schedule_function("multistep_lr", multistep_lr, ("epoch", "base_lr", "milestones", "gamma"), MultiStepLR, {
         "milestones=[3, 7]": ((0.1, [3, 7], 0.5), 10),
         "unsorted milestones=[8, 2, 5]": ((1.0, [8, 2, 5], 0.1), 10),
         "a repeated milestone [4, 4] decays twice": ((0.5, [4, 4], 0.5), 7),
-    }, MULTISTEP_MISTAKES)
+    }, [
+        ("the decay comes one epoch late: at epoch == milestone the lr is already decayed, so count the milestones "
+         "<= epoch (bisect_right), not < epoch (bisect_left).", lambda e, b, m, g: b * g ** bisect_left(sorted(m), e)),
+        ("the milestones were not sorted: MultiStepLR sorts them, so count milestones <= epoch in sorted(milestones) "
+         "(or count them without relying on order).", lambda e, b, m, g: b * g ** bisect_right(list(m), e)),
+        ("a milestone listed twice decays twice in MultiStepLR (gamma ** 2): do not turn the milestones into a set.",
+         lambda e, b, m, g: b * g ** sum(1 for x in set(m) if x <= e)),
+        ("gamma multiplies once per milestone passed, so it is a power: gamma ** count, not gamma * count.",
+         lambda e, b, m, g: b * g * bisect_right(sorted(m), e)),
+    ])
 
 
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
@@ -159,9 +150,9 @@ def check_step_lr_class(step_lr_cls: type) -> None:
                                     "relies on it."),
         (1, [], "group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed "
                 "from that group's own base_lr.")]:
-        check_schedule(f"{name} gives a wrong lr (group {group} shown)", lambda step: f"{where}, param groups with lr "
-                       f"{lrs}", [g[group] for g in got], [e[group] for e in expected], (lrs[group], step_size, gamma),
-                       mistakes, f"StepLR(step_size={step_size}, gamma={gamma})", fallback)
+        check_schedule(f"{name} gives a wrong lr (group {group} shown)", ("last_epoch", "base_lr", "step_size", "gamma"),
+                       (lrs[group], step_size, gamma), [g[group] for g in got], [e[group] for e in expected], mistakes,
+                       f"StepLR(step_size={step_size}, gamma={gamma})", fallback)
     report_success(name, 1, f"schedule ({n} steps, 2 param groups)")
 
 
