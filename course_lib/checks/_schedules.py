@@ -22,14 +22,12 @@ def one_param_optimizer(lrs: Sequence[float]) -> SGD:
 def lr_trajectory(optimizer: Any, scheduler: Any, n_steps: int, groups: bool = False) -> list:
     """``optimizer.param_groups[0]["lr"]`` (with ``groups``, every group's lr) at steps ``0 .. n_steps - 1``: right
     after construction, then after each ``optimizer.step()`` + ``scheduler.step()`` (torch's interface)."""
-    def lr() -> Any:
-        return [group["lr"] for group in optimizer.param_groups] if groups else optimizer.param_groups[0]["lr"]
-
-    lrs = [lr()]
-    for _ in range(n_steps - 1):
-        optimizer.step()
-        scheduler.step()
-        lrs.append(lr())
+    lrs = []
+    for step in range(n_steps):
+        if step:
+            optimizer.step()
+            scheduler.step()
+        lrs.append([group["lr"] for group in optimizer.param_groups] if groups else optimizer.param_groups[0]["lr"])
     return lrs
 
 
@@ -75,14 +73,13 @@ def _student_lr(name: str, student_fn: Callable, arg_names: Sequence[str], args:
     """``float(student_fn(*args))``, or a message for a crash, a complex number or a value that is not one number."""
     inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, args))
     value = call_student(student_fn, *args, where=name, inputs=inputs)
-    if isinstance(value, complex):
-        fail(f"{name} returned the complex number {value:.4g}: a negative number raised to a fractional power.",
-             inputs, hint="keep the base of the power >= 0, e.g. with min(step, total_iters).")
     try:
         return float(value)
     except (TypeError, ValueError):
-        fail(f"{name} returned {format_value(value)} ({type(value).__name__}), expected one number.", inputs,
-             hint="return a float such as base_lr * factor.")
+        shown = f"{value:.4g}" if isinstance(value, complex) else format_value(value)
+        fail(f"{name} returned {shown} ({type(value).__name__}), expected one number.", inputs, hint=(
+            "a negative number raised to a fractional power is complex: keep the base of the power >= 0, e.g. with "
+            "min(step, total_iters)." if isinstance(value, complex) else "return a float such as base_lr * factor."))
 
 
 def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence[str], scheduler: Callable[..., Any],

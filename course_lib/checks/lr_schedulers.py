@@ -76,10 +76,10 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
     reference = lr_trajectory(reference_optimizer, LambdaLR(reference_optimizer, lambda t: 0.5 ** t), 6, groups=True)
     scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)")
-    setdefault = ("set group.setdefault('initial_lr', group['lr']) in every param group when last_epoch == -1: "
-                  "it records the lr the schedule starts from.")
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
-            f"{name}.__init__: param_groups[i]['initial_lr'] after construction", hint=setdefault)
+            f"{name}.__init__: param_groups[i]['initial_lr'] after construction", hint="set group.setdefault("
+            "'initial_lr', group['lr']) in every param group when last_epoch == -1: it records the lr the schedule "
+            "starts from.")
     compare(getattr(scheduler, "base_lrs", None), lrs, f"{name}.__init__: self.base_lrs",
             hint="base_lrs = [group['initial_lr'] for group in optimizer.param_groups].")
     compare(getattr(scheduler, "last_epoch", None), 0, f"{name}.__init__: last_epoch after construction", mistakes=[
@@ -93,13 +93,13 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
         where = "after construction" if step == 0 else f"after {step} call{'s' if step > 1 else ''} of step()"
         compare([g["lr"] for g in optimizer.param_groups], expected, f"{name}: the param groups' lr {where} are wrong.",
                 mistakes=[("step() must write each new rate into its param group: group['lr'] = lr.",
-                           lambda got: allclose(list(getattr(scheduler, "_last_lr", None) or []), expected, RTOL, ATOL)),
+                           lambda got: allclose(getattr(scheduler, "_last_lr", None), expected, RTOL, ATOL)),
                           ("step() must add 1 to last_epoch BEFORE calling get_lr(); yours lags one step behind.",
                            [lr * 0.5 ** (step - 1) for lr in lrs]),
                           ("step(): last_epoch += 1, then lrs = self.get_lr(), then set group['lr'] for each group.",
                            lambda got: True)], rtol=RTOL, atol=ATOL)
         last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()")
-        compare(list(last) if isinstance(last, (list, tuple)) else last, expected, f"{name}.get_last_lr() {where}",
+        compare(last, expected, f"{name}.get_last_lr() {where}",
                 mistakes=[("get_last_lr() returns the base_lrs; it should return the rates set by the last step().",
                            lrs if step else None),
                           ("step() should save the rates it sets (self._last_lr = [group['lr'] ...]) and get_last_lr() "
@@ -108,51 +108,46 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
     current = [g["lr"] for g in optimizer.param_groups]
     second = call_student(Probe, optimizer, where=f"a second {name}(optimizer)")
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
-            f"{name}.__init__ overwrote initial_lr when it was already set.", hint=setdefault.replace(
-                "when last_epoch == -1: it records the lr the schedule starts from.",
-                ": a second scheduler (or one built after lr changed) must keep the original initial_lr."))
+            f"{name}.__init__ overwrote initial_lr when it was already set.", hint="set group.setdefault("
+            "'initial_lr', group['lr']) in every param group: a second scheduler (or one built after lr changed) "
+            "must keep the original initial_lr.")
     compare(list(second.base_lrs), lrs, f"{name}.__init__: a second scheduler on the same optimizer (whose lrs are now "
             f"{current}) has the wrong base_lrs.", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
             "(which a schedule changes).")
     report_success(name, 3, "checks (construction, 5 steps, a second scheduler)")
 
 
-STEP_LR_CLASS_MISTAKES = [
-    ("you multiplied the CURRENT lr (group['lr']) by gamma ** (last_epoch // step_size), so the decays compound; "
-     "the closed form starts from base_lr: base_lr * gamma ** (last_epoch // step_size).",
-     lambda e, b, s, g: b * g ** sum(t // s for t in range(e + 1))),
-    ("the decay comes one step early: use last_epoch // step_size, not (last_epoch + 1) // step_size.",
-     lambda e, b, s, g: b * g ** ((e + 1) // s)),
-    ("the decay comes one step late: use last_epoch // step_size, not (last_epoch - 1) // step_size.",
-     lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
-    ("the lr decays every step: the exponent is last_epoch // step_size.", lambda e, b, s, g: b * g ** e),
-    ("the lr never changes: get_lr() should return [base_lr * self.gamma ** (self.last_epoch // self.step_size) "
-     "for base_lr in self.base_lrs].", lambda e, b, s, g: b),
-    ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial step included; "
-     "return base_lr * gamma ** (last_epoch // step_size) instead.", lambda e, b, s, g: b * g ** (e + 1)),
-    ("the schedule starts one decay too low: the constructor's initial step (last_epoch = 0) must leave the rate "
-     "at base_lr; 0 % step_size == 0 is true, so do not decay on it.", lambda e, b, s, g: b * g ** (e // s + 1)),
-]
-
-
 def check_step_lr_class(step_lr_cls: type) -> None:
     """Check ``MyStepLR(optimizer, step_size, gamma)`` against ``StepLR`` on two param groups."""
     name, lrs, step_size, gamma, n = step_lr_cls.__name__, [0.1, 1.0], 3, 0.5, 13
-    where = f"{name}(optimizer, step_size={step_size}, gamma={gamma})"
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
-    scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma, where=where, crashes=[
+    scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma, crashes=[
         (TypeError, "iterable", "get_lr() must return a LIST, one rate per param group ([... for base_lr in "
-                                "self.base_lrs]), not a single number.")])
+                                "self.base_lrs]), not a single number.")],
+        where=f"{name}(optimizer, step_size={step_size}, gamma={gamma})")
     got = call_student(lr_trajectory, optimizer, scheduler, n, groups=True, where=f"{name}.step()")
-    expected = lr_trajectory(reference_optimizer, StepLR(reference_optimizer, step_size=step_size, gamma=gamma), n, True)
-    for group, mistakes, fallback in [
-        (0, STEP_LR_CLASS_MISTAKES, "if check_lr_scheduler_base did not pass, fix MyLRScheduler first: MyStepLR "
-                                    "relies on it."),
-        (1, [], "group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed "
-                "from that group's own base_lr.")]:
-        check_schedule(f"{name} gives a wrong lr (group {group} shown)", ("last_epoch", "base_lr", "step_size", "gamma"),
-                       (lrs[group], step_size, gamma), [g[group] for g in got], [e[group] for e in expected], mistakes,
-                       f"StepLR(step_size={step_size}, gamma={gamma})", fallback)
+    expected = lr_trajectory(reference_optimizer, StepLR(reference_optimizer, step_size, gamma), n, groups=True)
+    check_schedule(f"{name} gives a wrong lr (group 0 shown)", ("last_epoch", "base_lr", "step_size", "gamma"),
+                   (lrs[0], step_size, gamma), [g[0] for g in got], [e[0] for e in expected], [
+        ("you multiplied the CURRENT lr (group['lr']) by gamma ** (last_epoch // step_size), so the decays compound; "
+         "the closed form starts from base_lr: base_lr * gamma ** (last_epoch // step_size).",
+         lambda e, b, s, g: b * g ** sum(t // s for t in range(e + 1))),
+        ("the decay comes one step early: use last_epoch // step_size, not (last_epoch + 1) // step_size.",
+         lambda e, b, s, g: b * g ** ((e + 1) // s)),
+        ("the decay comes one step late: use last_epoch // step_size, not (last_epoch - 1) // step_size.",
+         lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
+        ("the lr decays every step: the exponent is last_epoch // step_size.", lambda e, b, s, g: b * g ** e),
+        ("the lr never changes: get_lr() should return [base_lr * self.gamma ** (self.last_epoch // self.step_size) "
+         "for base_lr in self.base_lrs].", lambda e, b, s, g: b),
+        ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial step included; "
+         "return base_lr * gamma ** (last_epoch // step_size) instead.", lambda e, b, s, g: b * g ** (e + 1)),
+        ("the schedule starts one decay too low: the constructor's initial step (last_epoch = 0) must leave the rate "
+         "at base_lr; 0 % step_size == 0 is true, so do not decay on it.", lambda e, b, s, g: b * g ** (e // s + 1)),
+    ], f"StepLR(step_size={step_size}, gamma={gamma})",
+                   "if check_lr_scheduler_base did not pass, fix MyLRScheduler first: MyStepLR relies on it.")
+    compare([g[1] for g in got], [e[1] for e in expected], f"{name}: param group 1's lr at steps 0-{n - 1}",
+            hint="group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed from "
+            "that group's own base_lr.", rtol=RTOL, atol=ATOL)
     report_success(name, 1, f"schedule ({n} steps, 2 param groups)")
 
 
@@ -187,8 +182,7 @@ def check_train(train: Callable) -> None:
         train_one_epoch(ref_model, batches, ref_optimizer, mse_loss)
         ref_scheduler.step()
     start = [p.tolist() for p in model.parameters()]
-    setup = (f"model w*x+b, SGD(lr=0.1), StepLR(step_size=2, gamma=0.5), {len(batches)} batches per epoch, "
-             f"{epochs} epochs")
+    setup = "model w*x+b, SGD(lr=0.1), StepLR(step_size=2, gamma=0.5), 4 batches per epoch, 5 epochs"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         got = call_student(train, model, mse_loss, optimizer, scheduler, batches, epochs, where="train", inputs=setup)
@@ -196,16 +190,16 @@ def check_train(train: Callable) -> None:
               "train: scheduler.step() ran before optimizer.step().", "call optimizer.step() for the batches first and "
               "scheduler.step() after them; the other order skips the first value of the schedule (see the "
               "UserWarning).")], setup)
-    compare(scheduler.last_epoch, epochs, "train: the number of scheduler steps (scheduler.last_epoch)", setup, mistakes=[
-        ("scheduler.step() runs once per BATCH; StepLR counts epochs here: call it once per epoch, after the loop over "
-         "the batches.", epochs * len(batches)),
-        ("call scheduler.step() exactly once per epoch, after the loop over the batches.", lambda got: True)])
-    compare(list(got) if isinstance(got, (list, tuple)) else got, expected, "train: the returned list of learning "
-            "rates", setup, mistakes=[
-                ("you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start.",
-                 expected[1:] + ref_scheduler.get_last_lr()[:1]),
-                ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, "
-                 "before the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
+    compare(scheduler.last_epoch, epochs, "train: the number of scheduler steps (scheduler.last_epoch)", setup,
+            mistakes=[("scheduler.step() runs once per BATCH; StepLR counts epochs here: call it once per epoch, after "
+                       "the loop over the batches.", epochs * len(batches)),
+                      ("call scheduler.step() exactly once per epoch, after the loop over the batches.",
+                       lambda g: True)])
+    compare(got, expected, "train: the returned list of learning rates", setup, mistakes=[
+        ("you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start.",
+         expected[1:] + ref_scheduler.get_last_lr()[:1]),
+        ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, before "
+         "the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
     compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
             "train: the trained parameters [w, b] are wrong.", setup, mistakes=[
                 ("the parameters never changed: call optimizer.step() after loss.backward() for each batch.", start),
