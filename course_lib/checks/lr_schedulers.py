@@ -3,6 +3,7 @@
 the course_lib scheduler (see :mod:`course_lib.checks._schedules`)."""
 from __future__ import annotations
 
+import copy
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -63,10 +64,9 @@ def check_multistep_lr(multistep_lr: Callable) -> None:
 
 
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
-    """Check a student's ``LRScheduler`` base class (``__init__``, ``step``, ``get_last_lr``). The class is
-    subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]`` and run next to ``LambdaLR(optimizer,
-    lambda t: 0.5 ** t)`` on an optimizer with two param groups: ``initial_lr``, ``base_lrs``, ``last_epoch``,
-    every group's ``lr`` and ``get_last_lr()`` must agree after construction and after each ``step()``."""
+    """Check a student's ``LRScheduler`` base class, subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]``,
+    next to ``LambdaLR(optimizer, lambda t: 0.5 ** t)`` on two param groups: ``initial_lr``, ``base_lrs``,
+    ``last_epoch``, every group's ``lr`` and ``get_last_lr()`` after construction and each ``step()``."""
 
     class Probe(scheduler_cls):  # type: ignore[misc, valid-type]
         def get_lr(self):
@@ -162,20 +162,16 @@ class _Line(Module):
         return x * self.w + self.b
 
 
-def _training_setup() -> tuple[_Line, SGD, StepLR]:
-    """The model, optimizer and scheduler of the train-loop check."""
-    model = _Line()
-    optimizer = SGD(model.parameters(), lr=0.1)
-    return model, optimizer, StepLR(optimizer, step_size=2, gamma=0.5)
-
-
 def check_train(train: Callable) -> None:
     """Check ``train(model, loss_fn, optimizer, scheduler, batches, epochs) -> lrs``. ``lrs[e]`` is the learning
     rate epoch ``e`` trains with. The loop must do ``zero_grad``, forward, ``backward``, ``optimizer.step()``
     for each batch and ``scheduler.step()`` once per epoch, after the optimizer's steps."""
     x, epochs = np.random.default_rng(7).normal(size=(4, 3)).astype(np.float32), 5
     batches = [(tensor(row), tensor(2.0 * row - 1.0)) for row in x]
-    (model, optimizer, scheduler), (ref_model, ref_optimizer, ref_scheduler) = _training_setup(), _training_setup()
+    model = _Line()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    scheduler = StepLR(optimizer, step_size=2, gamma=0.5)
+    ref_model, ref_optimizer, ref_scheduler = copy.deepcopy((model, optimizer, scheduler))
     expected = []
     for _ in range(epochs):
         expected.append(ref_scheduler.get_last_lr()[0])
