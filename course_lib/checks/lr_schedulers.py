@@ -48,8 +48,7 @@ def check_step_lr(step_lr: Callable) -> None:
 def check_multistep_lr(multistep_lr: Callable) -> None:
     """Check ``multistep_lr(epoch, base_lr, milestones, gamma)`` against ``MultiStepLR``."""
     check_schedule_function("multistep_lr", multistep_lr, ("epoch", "base_lr", "milestones", "gamma"), MultiStepLR, {
-        "milestones=[3, 7]": ((0.1, [3, 7], 0.5), 10),
-        "unsorted milestones=[8, 2, 5]": ((1.0, [8, 2, 5], 0.1), 10),
+        "milestones=[3, 7]": ((0.1, [3, 7], 0.5), 10), "unsorted milestones=[8, 2, 5]": ((1.0, [8, 2, 5], 0.1), 10),
         "a repeated milestone [4, 4] decays twice": ((0.5, [4, 4], 0.5), 7),
     }, [
         ("the decay comes one epoch late: at epoch == milestone the lr is already decayed, so count the milestones "
