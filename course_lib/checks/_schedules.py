@@ -1,11 +1,10 @@
-"""Shared by the schedule checks of lessons 07 and 08: run a course_lib scheduler on a throw-away
-optimizer (``optimizer.step()`` then ``scheduler.step()``) and compare schedules step by step.
-A schedule exercise takes the step first, e.g. ``cosine_lr(step, base_lr, eta_min, T_max)``;
-its likely mistakes are wrong schedule functions with the same signature."""
+"""Shared by the schedule checks of lessons 07 and 08: run a course_lib scheduler on a throw-away optimizer and
+compare schedules step by step. A schedule exercise takes the step first, e.g. ``cosine_lr(step, base_lr, eta_min,
+T_max)``; its likely mistakes are wrong schedule functions with the same signature."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..creation import zeros
 from ..optim import SGD
@@ -37,15 +36,11 @@ def reference_lrs(make_scheduler: Callable[[SGD], Any], base_lr: float, n_steps:
     return lr_trajectory(optimizer, make_scheduler(optimizer), n_steps)
 
 
-class When(NamedTuple):
-    """A likely mistake known by where the schedule first goes wrong: ``test(first_wrong_step, *args)``."""
-    test: Callable[..., bool]
-
-
-def _try_float(fn: Callable, *args: Any) -> float:
-    """``float(fn(*args))``, NaN where a wrong formula is not even defined."""
+def _try_float(fn: Callable, *args: Any) -> float | None:
+    """``float(fn(*args))`` (None stays None), NaN where a wrong formula is not even defined."""
     try:
-        return float(fn(*args))
+        value = fn(*args)
+        return None if value is None else float(value)
     except (ArithmeticError, ValueError, TypeError):
         return float("nan")
 
@@ -53,14 +48,14 @@ def _try_float(fn: Callable, *args: Any) -> float:
 def check_schedule(headline: str, arg_names: Sequence[str], args: tuple, got: list[float], expected: list[float],
                    mistakes: Sequence[tuple[str, Any]], described: str, fallback: str | None = None) -> None:
     """Fail at the first step where ``got`` differs from ``expected`` (the schedule ``described``), with the hint of
-    the first likely mistake (``(hint, wrong_fn(step, *args))`` or :class:`When` rows) that gives the student's whole
-    schedule, else their value at that step, else ``fallback``. ``arg_names`` name ``(step, *args)``."""
+    the first likely mistake ``(hint, wrong_fn(step, *args))`` (None where any value fits) that gives the student's
+    whole schedule, else their value at that step, else ``fallback``. ``arg_names`` name ``(step, *args)``."""
     step = next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
     if step is None:
         return
-    wrong = [(hint, (lambda _, fn=fn: fn.test(step, *args)) if isinstance(fn, When)
-              else [_try_float(fn, t, *args) for t in range(len(got))]) for hint, fn in mistakes]
-    at_step = [(hint, None if callable(w) else w[step]) for hint, w in wrong]
+    wrong = [(hint, [g if w is None else w for g, w in zip(got, (_try_float(fn, t, *args) for t in range(len(got))))])
+             for hint, fn in mistakes]
+    at_step = [(hint, w[step]) for hint, w in wrong]
     hint = first_match(got, wrong, RTOL, ATOL) or first_match(got[step], at_step, RTOL, ATOL) or fallback
     inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
     ours, theirs = ("[" + ", ".join(f"{v:.4g}" for v in values) + "]" for values in (got, expected))

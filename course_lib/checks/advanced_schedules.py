@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ..optim import SGD
 from ..optim.lr_scheduler import CosineAnnealingLR, CosineAnnealingWarmRestarts, LinearLR, PolynomialLR, SequentialLR
-from ._schedules import When, check_schedule_function
+from ._schedules import check_schedule_function
 
 __all__ = ["check_cosine_lr", "warmup_cosine_scheduler", "check_warmup_cosine_lr", "check_warm_restarts_lr",
            "check_polynomial_lr"]
@@ -128,7 +128,7 @@ def check_polynomial_lr(polynomial_lr: Callable) -> None:
         "total_iters=4, power=0.5": ((0.5, 4, 0.5), 8),
     }, [
         ("after total_iters the lr must stay at 0: use min(step, total_iters) in the formula.",
-         When(lambda step, b, T, p: step > T)),
+         lambda t, b, T, p: b * (1 - t / T) ** p if t <= T else None),  # right up to total_iters, then anything
         ("the power applies to the whole factor: base_lr * (1 - step / total_iters) ** power, not "
          "base_lr * (1 - (step / total_iters) ** power).", lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p)),
         ("total_iters is off by one: the lr reaches 0 AT step total_iters.",
