@@ -53,10 +53,10 @@ def check_schedule(headline: str, arg_names: Sequence[str], args: tuple, got: li
     step = next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
     if step is None:
         return
-    wrong = [(hint, [g if w is None else w for g, w in zip(got, (_try_float(fn, t, *args) for t in range(len(got))))])
-             for hint, fn in mistakes]
-    at_step = [(hint, w[step]) for hint, w in wrong]
-    hint = first_match(got, wrong, RTOL, ATOL) or first_match(got[step], at_step, RTOL, ATOL) or fallback
+    wrong = [(hint, [_try_float(fn, t, *args) for t in range(len(got))]) for hint, fn in mistakes]
+    everywhere = [(hint, [g if w is None else w for g, w in zip(got, values)]) for hint, values in wrong]
+    at_step = [(hint, values[step]) for hint, values in wrong]
+    hint = first_match(got, everywhere, RTOL, ATOL) or first_match(got[step], at_step, RTOL, ATOL) or fallback
     inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
     ours, theirs = ("[" + ", ".join(f"{v:.4g}" for v in values) + "]" for values in (got, expected))
     fail(f"{headline}, first at step {step}.", inputs, got[step], expected[step], hint,
