@@ -53,21 +53,11 @@ def warmup_cosine_scheduler(optimizer: SGD, eta_min: float, warmup_steps: int, t
     return SequentialLR(optimizer, [warmup, cosine], milestones=[warmup_steps])
 
 
-def _warmup_variant(warm=None, cos=None, after=None) -> Callable:
-    """The right warm-up + cosine with one phase replaced (``warm(t, b, W)``, ``cos(t, b, m, W, T)``, ``after``)."""
-    def lr(t, b, m, W, T):
-        if t < W:
-            return warm(t, b, W) if warm else b * (t + 1) / (W + 1)
-        if t <= T:
-            return cos(t, b, m, W, T) if cos else _cosine(t - W, b, m, T - W)
-        return after(t, b, m, W, T) if after else m
-    return lr
-
-
 def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
     """Check ``warmup_cosine_lr(step, base_lr, eta_min, warmup_steps, total_steps)``. Steps ``0..total_steps``
     must match :func:`warmup_cosine_scheduler` (SequentialLR of LinearLR and CosineAnnealingLR); after
-    ``total_steps`` the lr stays at ``eta_min``, as in nanoGPT's ``get_lr`` (torch's cosine climbs back)."""
+    ``total_steps`` the lr stays at ``eta_min``, as in nanoGPT's ``get_lr`` (torch's cosine climbs back). Each
+    likely mistake gives the lr of the phase it is about (None elsewhere)."""
     check_schedule_function("warmup_cosine_lr", warmup_cosine_lr, ("step", "base_lr", "eta_min", "warmup_steps",
                                                                    "total_steps"), warmup_cosine_scheduler, {
         "5 warm-up steps, 20 in all": ((0.1, 0.01, 5, 20), 24),
@@ -75,20 +65,20 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
         "1 warm-up step": ((0.5, 0.05, 1, 6), 10),
     }, [
         ("the warm-up starts at 0: an lr of 0 wastes the first step; use base_lr * (step + 1) / (warmup_steps + 1), "
-         "as nanoGPT does.", _warmup_variant(warm=lambda t, b, W: b * t / W)),
+         "as nanoGPT does.", lambda t, b, m, W, T: b * t / W if t < W else None),
         ("the warm-up reaches base_lr one step early: divide by warmup_steps + 1, so step warmup_steps - 1 is still "
-         "below base_lr.", _warmup_variant(warm=lambda t, b, W: b * (t + 1) / W)),
+         "below base_lr.", lambda t, b, m, W, T: b * (t + 1) / W if t < W else None),
         ("the cosine must start at the end of the warm-up: use step - warmup_steps in the cosine.",
-         _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t, b, m, T - W))),
+         lambda t, b, m, W, T: _cosine(t, b, m, T - W) if W <= t <= T else None),
         ("the cosine phase lasts total_steps - warmup_steps steps: use that as T_max, not total_steps.",
-         _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t - W, b, m, T))),
+         lambda t, b, m, W, T: _cosine(t - W, b, m, T) if W <= t <= T else None),
         ("the cosine runs from step warmup_steps to total_steps: call cosine_lr(step - warmup_steps, base_lr, "
          "eta_min, total_steps - warmup_steps), not cosine_lr(step, ..., total_steps).",
-         _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t, b, m, T))),
+         lambda t, b, m, W, T: _cosine(t, b, m, T) if W <= t <= T else None),
         ("eta_min is missing from the cosine: eta_min + (base_lr - eta_min) * (1 + cos(...)) / 2.",
-         _warmup_variant(cos=lambda t, b, m, W, T: _cosine(t - W, b, 0.0, T - W))),
+         lambda t, b, m, W, T: _cosine(t - W, b, 0.0, T - W) if W <= t <= T else None),
         ("after total_steps the lr must stay at eta_min (nanoGPT's phase 3); the cosine formula alone climbs back up.",
-         _warmup_variant(after=lambda t, b, m, W, T: _cosine(t - W, b, m, T - W))),
+         lambda t, b, m, W, T: _cosine(t - W, b, m, T - W) if t > T else None),
     ], hold="total_steps")
 
 
