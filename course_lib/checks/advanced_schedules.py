@@ -44,20 +44,18 @@ def check_cosine_lr(cosine_lr: Callable) -> None:
 
 
 def warmup_cosine_scheduler(optimizer: SGD, eta_min: float, warmup_steps: int, total_steps: int) -> SequentialLR:
-    """The torch-built twin of the lesson's ``warmup_cosine_lr``. ``LinearLR(start_factor=1/(warmup_steps+1),
-    total_iters=warmup_steps)`` for the warm-up (lr = base_lr * (step+1) / (warmup_steps+1)), then
-    ``CosineAnnealingLR(T_max=total_steps - warmup_steps, eta_min)``, joined by
-    ``SequentialLR(milestones=[warmup_steps])``."""
+    """The torch-built twin of the lesson's ``warmup_cosine_lr`` (W = warmup_steps): ``LinearLR(start_factor=1/(W+1),
+    total_iters=W)`` for lr = base_lr * (step+1) / (W+1), then ``CosineAnnealingLR(T_max=total_steps - W, eta_min)``,
+    joined by ``SequentialLR(milestones=[W])``."""
     warmup = LinearLR(optimizer, start_factor=1 / (warmup_steps + 1), end_factor=1.0, total_iters=warmup_steps)
     cosine = CosineAnnealingLR(optimizer, T_max=total_steps - warmup_steps, eta_min=eta_min)
     return SequentialLR(optimizer, [warmup, cosine], milestones=[warmup_steps])
 
 
 def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
-    """Check ``warmup_cosine_lr(step, base_lr, eta_min, warmup_steps, total_steps)``. Steps ``0..total_steps``
-    must match :func:`warmup_cosine_scheduler` (SequentialLR of LinearLR and CosineAnnealingLR); after
-    ``total_steps`` the lr stays at ``eta_min``, as in nanoGPT's ``get_lr`` (torch's cosine climbs back). Each
-    likely mistake gives the lr of the phase it is about (None elsewhere)."""
+    """Check ``warmup_cosine_lr(step, base_lr, eta_min, warmup_steps, total_steps)`` against
+    :func:`warmup_cosine_scheduler` up to ``total_steps``, then ``eta_min`` as in nanoGPT's ``get_lr`` (torch's cosine
+    climbs back). Each likely mistake gives the lr of the phase it is about (None elsewhere)."""
     check_schedule_function("warmup_cosine_lr", warmup_cosine_lr, ("step", "base_lr", "eta_min", "warmup_steps",
                                                                    "total_steps"), warmup_cosine_scheduler, {
         "5 warm-up steps, 20 in all": ((0.1, 0.01, 5, 20), 24),
