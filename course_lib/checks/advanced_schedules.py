@@ -24,10 +24,8 @@ def check_cosine_lr(cosine_lr: Callable) -> None:
         "T_max=10, eta_min=0": ((0.1, 0.0, 10), 11), "T_max=7, eta_min=0.1": ((1.0, 0.1, 7), 8),
         "T_max=1": ((0.5, 0.05, 1), 2),
     }, [
-        ("T_max is off by one: the lr reaches eta_min AT step T_max, so divide by T_max, not T_max - 1.",
-         lambda t, b, m, T: _cosine(t, b, m, T - 1)),
-        ("T_max is off by one: the lr reaches eta_min AT step T_max, so divide by T_max, not T_max + 1.",
-         lambda t, b, m, T: _cosine(t, b, m, T + 1)),
+        *[(f"T_max is off by one: the lr reaches eta_min AT step T_max, so divide by T_max, not T_max {sign} 1.",
+           lambda t, b, m, T, d=d: _cosine(t, b, m, T + d)) for sign, d in (("-", -1), ("+", 1))],
         ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * step / T_max)) / 2.",
          lambda t, b, m, T: _cosine(t, b, 0.0, T)),
         ("eta_min is added but not subtracted from base_lr: the amplitude is (base_lr - eta_min).",
