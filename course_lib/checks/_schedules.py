@@ -1,7 +1,6 @@
-"""Shared by the schedule checks of lessons 07 and 08: run a course_lib scheduler on a throw-away
-optimizer (``optimizer.step()`` then ``scheduler.step()``) and compare schedules step by step.
-A schedule exercise takes the step first, e.g. ``cosine_lr(step, base_lr, eta_min, T_max)``;
-its likely mistakes are wrong schedule functions with the same signature."""
+"""Shared by the schedule checks of lessons 07 and 08: run a course_lib scheduler on a throw-away optimizer and
+compare schedules step by step. A schedule exercise takes the step first, e.g. ``cosine_lr(step, base_lr, eta_min,
+T_max)``; its likely mistakes are wrong schedule functions with the same signature."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
@@ -19,14 +18,15 @@ def one_param_optimizer(lrs: Sequence[float]) -> SGD:
     return SGD([{"params": [zeros(1, requires_grad=True)], "lr": lr} for lr in lrs], lr=lrs[0])
 
 
-def lr_trajectory(optimizer: Any, scheduler: Any, n_steps: int) -> list[float]:
-    """``optimizer.param_groups[0]["lr"]`` at steps ``0 .. n_steps - 1``: right after construction, then
-    after each ``optimizer.step()`` + ``scheduler.step()`` (any optimizer with torch's interface)."""
-    lrs = [optimizer.param_groups[0]["lr"]]
-    for _ in range(n_steps - 1):
-        optimizer.step()
-        scheduler.step()
-        lrs.append(optimizer.param_groups[0]["lr"])
+def lr_trajectory(optimizer: Any, scheduler: Any, n_steps: int, groups: bool = False) -> list:
+    """``optimizer.param_groups[0]["lr"]`` (with ``groups``, every group's lr) at steps ``0 .. n_steps - 1``: right
+    after construction, then after each ``optimizer.step()`` + ``scheduler.step()`` (torch's interface)."""
+    lrs = []
+    for step in range(n_steps):
+        if step:
+            optimizer.step()
+            scheduler.step()
+        lrs.append([group["lr"] for group in optimizer.param_groups] if groups else optimizer.param_groups[0]["lr"])
     return lrs
 
 
@@ -36,81 +36,60 @@ def reference_lrs(make_scheduler: Callable[[SGD], Any], base_lr: float, n_steps:
     return lr_trajectory(optimizer, make_scheduler(optimizer), n_steps)
 
 
-def first_difference(got: Sequence[float], expected: Sequence[float]) -> int | None:
-    """The first step where two schedules differ, or None."""
-    return next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
+def _try_float(fn: Callable, *args: Any) -> float | None:
+    """``float(fn(*args))`` (None stays None), NaN where a wrong formula is not even defined."""
+    try:
+        value = fn(*args)
+        return None if value is None else float(value)
+    except (ArithmeticError, ValueError, TypeError):
+        return float("nan")
 
 
-def short(values: Sequence[float]) -> str:
-    return "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
-
-
-def table(fn: Callable[[int], Any], n_steps: int) -> list[float]:
-    """``[fn(0), ..., fn(n_steps - 1)]``, NaN where a wrong formula is not even defined."""
-    out = []
-    for step in range(n_steps):
-        try:
-            out.append(float(fn(step)))
-        except (ArithmeticError, ValueError, TypeError):
-            out.append(float("nan"))
-    return out
-
-
-class When:
-    """A likely mistake known by where the schedule first goes wrong: ``test(first_wrong_step, *args)``."""
-
-    def __init__(self, test: Callable[..., bool]) -> None:
-        self.test = test
-
-
-def schedule_hint(got: list[float], step: int, mistakes: Sequence[tuple[str, Any]]) -> str | None:
-    """The first likely mistake whose schedule is the student's everywhere, else at the first wrong ``step``.
-
-    A row's value is a wrong schedule (a list) or a predicate ``value(got) -> bool``.
-    """
-    return (first_match(got, [(h, w if callable(w) else (lambda g, w=w: first_difference(g, w) is None))
-                              for h, w in mistakes])
-            or first_match(got[step], [(h, None if callable(w) else w[step]) for h, w in mistakes], RTOL, ATOL))
-
-
-def fail_schedule(headline: str, inputs: str, step: int, got: list[float], expected: list[float], hint: str | None,
-                  described: str = "the reference") -> None:
-    """The message for a wrong schedule: the first wrong step, then both schedules."""
+def check_schedule(headline: str, arg_names: Sequence[str], args: tuple, got: list[float], expected: list[float],
+                   mistakes: Sequence[tuple[str, Any]], described: str, fallback: str | None = None) -> None:
+    """Fail at the first step where ``got`` differs from ``expected`` (the schedule ``described``), with the hint of
+    the first likely mistake ``(hint, wrong_fn(step, *args))`` (None where any value fits) that gives the student's
+    whole schedule, else their value at that step, else ``fallback``. ``arg_names`` name ``(step, *args)``."""
+    step = next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
+    if step is None:
+        return
+    wrong = [(hint, [_try_float(fn, t, *args) for t in range(len(got))]) for hint, fn in mistakes]
+    everywhere = [(hint, [g if w is None else w for g, w in zip(got, values)]) for hint, values in wrong]
+    at_step = [(hint, values[step]) for hint, values in wrong]
+    hint = first_match(got, everywhere, RTOL, ATOL) or first_match(got[step], at_step, RTOL, ATOL) or fallback
+    inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
+    ours, theirs = ("[" + ", ".join(f"{v:.4g}" for v in values) + "]" for values in (got, expected))
     fail(f"{headline}, first at step {step}.", inputs, got[step], expected[step], hint,
-         f"at step {step} of {described}\n  {'steps 0-' + str(len(got) - 1) + ':':<16}your schedule     {short(got)}"
-         f"\n  {'':<16}expected schedule {short(expected)}")
+         f"at step {step} of {described}\n  {'steps 0-' + str(len(got) - 1) + ':':<16}your schedule     {ours}"
+         f"\n  {'':<16}expected schedule {theirs}")
 
 
-def _as_float(value: Any, name: str, inputs: str) -> float:
-    if isinstance(value, complex):
-        fail(f"{name} returned the complex number {value:.4g}: a negative number raised to a fractional power.",
-             inputs, hint="keep the base of the power >= 0, e.g. with min(step, total_iters).")
+def _student_lr(name: str, student_fn: Callable, arg_names: Sequence[str], args: tuple) -> float:
+    """``float(student_fn(*args))``, or a message for a crash, a complex number or a value that is not one number."""
+    inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, args))
+    value = call_student(student_fn, *args, where=name, inputs=inputs)
     try:
         return float(value)
     except (TypeError, ValueError):
-        fail(f"{name} returned {format_value(value)} ({type(value).__name__}), expected one number.", inputs,
-             hint="return a float such as base_lr * factor.")
+        shown = f"{value:.4g}" if isinstance(value, complex) else format_value(value)
+        fail(f"{name} returned {shown} ({type(value).__name__}), expected one number.", inputs, hint=(
+            "a negative number raised to a fractional power is complex: keep the base of the power >= 0, e.g. with "
+            "min(step, total_iters)." if isinstance(value, complex) else "return a float such as base_lr * factor."))
 
 
 def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence[str], scheduler: Callable[..., Any],
-                            described: Callable[..., str], cases: dict[str, tuple[tuple, int]],
-                            mistakes: Sequence[tuple[str, Callable]], expected: Callable | None = None) -> None:
-    """Compare ``student_fn(step, *args)`` with ``scheduler(optimizer, *args)`` (``args[0]`` is base_lr, the
-    optimizer's lr; ``described(*args)`` names it) on every step of every case (``{label: (args, n_steps)}``;
-    ``arg_names`` name ``step`` and the arguments; ``expected(args, n_steps)`` replaces the reference's lrs).
-    ``mistakes`` are ``(hint, wrong_fn(step, *args))`` rows or :class:`When` rows."""
+                            cases: dict[str, tuple[tuple, int]], mistakes: Sequence[tuple[str, Any]],
+                            hold: str | None = None) -> None:
+    """Compare ``student_fn(step, base_lr, *rest)`` with ``scheduler(optimizer, **dict(zip(arg_names[2:], rest)))``
+    (an SGD at base_lr) on every step of every case ``{label: ((base_lr, *rest), n_steps)}``; from step
+    ``kwargs[hold]`` on, the lr holds its value there. ``mistakes``: see :func:`check_schedule`."""
     for number, (label, (args, n_steps)) in enumerate(cases.items(), start=1):
-        def inputs(step: int) -> str:
-            return ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
-
-        lrs = (expected(args, n_steps) if expected else
-               reference_lrs(lambda optimizer: scheduler(optimizer, *args), args[0], n_steps))
-        got = [_as_float(call_student(student_fn, step, *args, where=name, inputs=inputs(step)), name, inputs(step))
-               for step in range(n_steps)]
-        step = first_difference(got, lrs)
-        if step is not None:
-            wrong = [(hint, (lambda g, fn=fn: fn.test(step, *args)) if isinstance(fn, When)
-                      else table(lambda t, fn=fn: fn(t, *args), n_steps)) for hint, fn in mistakes]
-            fail_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', inputs(step),
-                          step, got, lrs, schedule_hint(got, step, wrong), described(*args))
+        kwargs = dict(zip(arg_names[2:], args[1:]))
+        lrs = reference_lrs(lambda optimizer: scheduler(optimizer, **kwargs), args[0], n_steps)
+        if hold:
+            lrs = lrs[:kwargs[hold]] + [lrs[kwargs[hold]]] * (n_steps - kwargs[hold])
+        got = [_student_lr(name, student_fn, arg_names, (step, *args)) for step in range(n_steps)]
+        described = f"{scheduler.__name__}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
+        check_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', arg_names, args,
+                       got, lrs, mistakes, described + (f", held after step {kwargs[hold]}" if hold else ""))
     report_success(name, len(cases), "schedules")

@@ -3,6 +3,7 @@
 the course_lib scheduler (see :mod:`course_lib.checks._schedules`)."""
 from __future__ import annotations
 
+import copy
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -10,128 +11,105 @@ from collections.abc import Callable
 import numpy as np
 
 from ..creation import tensor
+from ..nn import Module, Parameter
 from ..nn.functional import mse_loss
 from ..optim import SGD
 from ..optim.lr_scheduler import LambdaLR, MultiStepLR, StepLR
-from ._core import allclose, call_student, compare, fail, report_success
-from ._schedules import ATOL, RTOL, check_schedule_function, fail_schedule, first_difference, one_param_optimizer, \
-    schedule_hint, table
+from ..training import train_one_epoch
+from ._core import allclose, call_student, compare, report_success, require
+from ._schedules import ATOL, RTOL, check_schedule, check_schedule_function, lr_trajectory, one_param_optimizer
 
 __all__ = ["check_step_lr", "check_multistep_lr", "check_lr_scheduler_base", "check_step_lr_class", "check_train"]
-
-STEP_LR_MISTAKES = [
-    ("the decay comes one epoch early: the lr changes when epoch reaches a multiple of step_size, so use "
-     "epoch // step_size, not (epoch + 1) // step_size.", lambda e, b, s, g: b * g ** ((e + 1) // s)),
-    ("the decay comes one epoch late: epoch counts from 0 (the initial step), so use epoch // step_size, not "
-     "(epoch - 1) // step_size.", lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
-    ("you divided with /, which decays a little every epoch; StepLR decays in steps: use integer division, "
-     "epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
-    ("the lr decays every epoch: the exponent is the number of whole periods, epoch // step_size, not epoch.",
-     lambda e, b, s, g: b * g ** e),
-    ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), not "
-     "gamma * (epoch // step_size).", lambda e, b, s, g: b * g * (e // s)),
-    ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).", lambda e, b, s, g: b),
-    ("the schedule starts one decay too low: at epoch 0 the rate is base_lr itself (gamma ** 0), so the exponent "
-     "is epoch // step_size, without + 1.", lambda e, b, s, g: b * g ** (e // s + 1)),
-]
 
 
 def check_step_lr(step_lr: Callable) -> None:
     """Check ``step_lr(epoch, base_lr, step_size, gamma)`` against ``StepLR``, epoch by epoch."""
-    check_schedule_function("step_lr", step_lr, ("epoch", "base_lr", "step_size", "gamma"),
-                            lambda o, b, s, g: StepLR(o, step_size=s, gamma=g),
-                            lambda b, s, g: f"StepLR(step_size={s}, gamma={g})", {
+    check_schedule_function("step_lr", step_lr, ("epoch", "base_lr", "step_size", "gamma"), StepLR, {
         "the tutorial's StepLR(step_size=4, gamma=.10)": ((100.0, 4, 0.1), 25),
         "step_size=3, gamma=0.5": ((0.1, 3, 0.5), 13),
         "step_size=1 (decay every epoch)": ((1.0, 1, 0.9), 6),
-    }, STEP_LR_MISTAKES)
-
-
-MULTISTEP_MISTAKES = [
-    ("the decay comes one epoch late: at epoch == milestone the lr is already decayed, so count the milestones "
-     "<= epoch (bisect_right), not < epoch (bisect_left).", lambda e, b, m, g: b * g ** bisect_left(sorted(m), e)),
-    ("the milestones were not sorted: MultiStepLR sorts them, so count milestones <= epoch in sorted(milestones) "
-     "(or count them without relying on order).", lambda e, b, m, g: b * g ** bisect_right(list(m), e)),
-    ("a milestone listed twice decays twice in MultiStepLR (gamma ** 2): do not turn the milestones into a set.",
-     lambda e, b, m, g: b * g ** sum(1 for x in set(m) if x <= e)),
-    ("gamma multiplies once per milestone passed, so it is a power: gamma ** count, not gamma * count.",
-     lambda e, b, m, g: b * g * bisect_right(sorted(m), e)),
-]
+    }, [
+        ("the decay comes one epoch early: the lr changes when epoch reaches a multiple of step_size, so use "
+         "epoch // step_size, not (epoch + 1) // step_size.", lambda e, b, s, g: b * g ** ((e + 1) // s)),
+        ("the decay comes one epoch late: epoch counts from 0 (the initial step), so use epoch // step_size, not "
+         "(epoch - 1) // step_size.", lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
+        ("you divided with /, which decays a little every epoch; StepLR decays in steps: use integer division, "
+         "epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
+        ("the lr decays every epoch: the exponent is the number of whole periods, epoch // step_size, not epoch.",
+         lambda e, b, s, g: b * g ** e),
+        ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), not "
+         "gamma * (epoch // step_size).", lambda e, b, s, g: b * g * (e // s)),
+        ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).", lambda e, b, s, g: b),
+        ("the schedule starts one decay too low: at epoch 0 the rate is base_lr itself (gamma ** 0), so the exponent "
+         "is epoch // step_size, without + 1.", lambda e, b, s, g: b * g ** (e // s + 1)),
+    ])
 
 
 def check_multistep_lr(multistep_lr: Callable) -> None:
     """Check ``multistep_lr(epoch, base_lr, milestones, gamma)`` against ``MultiStepLR``."""
-    check_schedule_function("multistep_lr", multistep_lr, ("epoch", "base_lr", "milestones", "gamma"),
-                            lambda o, b, m, g: MultiStepLR(o, milestones=list(m), gamma=g),
-                            lambda b, m, g: f"MultiStepLR(milestones={m}, gamma={g})", {
-        "milestones=[3, 7]": ((0.1, [3, 7], 0.5), 10),
-        "unsorted milestones=[8, 2, 5]": ((1.0, [8, 2, 5], 0.1), 10),
+    check_schedule_function("multistep_lr", multistep_lr, ("epoch", "base_lr", "milestones", "gamma"), MultiStepLR, {
+        "milestones=[3, 7]": ((0.1, [3, 7], 0.5), 10), "unsorted milestones=[8, 2, 5]": ((1.0, [8, 2, 5], 0.1), 10),
         "a repeated milestone [4, 4] decays twice": ((0.5, [4, 4], 0.5), 7),
-    }, MULTISTEP_MISTAKES)
-
-
-def _halving(epoch: int) -> float:
-    """The probe schedule for the base-class check: lr_t = base_lr * 0.5 ** t."""
-    return 0.5 ** epoch
-
-
-def _group_lrs(optimizer: SGD) -> list[float]:
-    return [group["lr"] for group in optimizer.param_groups]
+    }, [
+        ("the decay comes one epoch late: at epoch == milestone the lr is already decayed, so count the milestones "
+         "<= epoch (bisect_right), not < epoch (bisect_left).", lambda e, b, m, g: b * g ** bisect_left(sorted(m), e)),
+        ("the milestones were not sorted: MultiStepLR sorts them, so count milestones <= epoch in sorted(milestones) "
+         "(or count them without relying on order).", lambda e, b, m, g: b * g ** bisect_right(list(m), e)),
+        ("a milestone listed twice decays twice in MultiStepLR (gamma ** 2): do not turn the milestones into a set.",
+         lambda e, b, m, g: b * g ** sum(1 for x in set(m) if x <= e)),
+        ("gamma multiplies once per milestone passed, so it is a power: gamma ** count, not gamma * count.",
+         lambda e, b, m, g: b * g * bisect_right(sorted(m), e)),
+    ])
 
 
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
-    """Check a student's ``LRScheduler`` base class (``__init__``, ``step``, ``get_last_lr``). The class is
-    subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]`` and run next to ``LambdaLR(optimizer,
-    lambda t: 0.5 ** t)`` on an optimizer with two param groups: ``initial_lr``, ``base_lrs``, ``last_epoch``,
-    every group's ``lr`` and ``get_last_lr()`` must agree after construction and after each ``step()``."""
+    """Check a student's ``LRScheduler`` base class, subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]``,
+    next to ``LambdaLR(optimizer, lambda t: 0.5 ** t)`` on two param groups: ``initial_lr``, ``base_lrs``,
+    ``last_epoch``, every group's ``lr`` and ``get_last_lr()`` after construction and each ``step()``."""
 
     class Probe(scheduler_cls):  # type: ignore[misc, valid-type]
         def get_lr(self):
-            return [base_lr * _halving(self.last_epoch) for base_lr in self.base_lrs]
+            return [base_lr * 0.5 ** self.last_epoch for base_lr in self.base_lrs]
 
     name, lrs = scheduler_cls.__name__, [0.1, 0.03]
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
+    reference = lr_trajectory(reference_optimizer, LambdaLR(reference_optimizer, lambda t: 0.5 ** t), 6, groups=True)
     scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)")
-    reference = LambdaLR(reference_optimizer, _halving)
-    setdefault = ("set group.setdefault('initial_lr', group['lr']) in every param group when last_epoch == -1: "
-                  "it records the lr the schedule starts from.")
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
-            f"{name}.__init__: param_groups[i]['initial_lr'] after construction", hint=setdefault)
+            f"{name}.__init__: param_groups[i]['initial_lr'] after construction", hint="set group.setdefault("
+            "'initial_lr', group['lr']) in every param group when last_epoch == -1: it records the lr the schedule "
+            "starts from.")
     compare(getattr(scheduler, "base_lrs", None), lrs, f"{name}.__init__: self.base_lrs",
             hint="base_lrs = [group['initial_lr'] for group in optimizer.param_groups].")
-    last_epoch = getattr(scheduler, "last_epoch", None)
-    compare(last_epoch, 0, f"{name}.__init__: last_epoch after construction", hint={
-        -1: "__init__ must end with the initial step (self.step()), which moves last_epoch from -1 to 0.",
-        1: "last_epoch starts at -1 (the argument) and the initial step adds one: you counted one step too many.",
-    }.get(last_epoch, "store last_epoch (-1 for a new schedule), then call self.step() once."))
-    for step in range(6):
+    compare(getattr(scheduler, "last_epoch", None), 0, f"{name}.__init__: last_epoch after construction", mistakes=[
+        ("__init__ must end with the initial step (self.step()), which moves last_epoch from -1 to 0.", -1),
+        ("last_epoch starts at -1 (the argument) and the initial step adds one: you counted one step too many.", 1),
+        ("store last_epoch (-1 for a new schedule), then call self.step() once.", lambda got: True)])
+    for step, expected in enumerate(reference):
         if step:
             optimizer.step()
-            reference_optimizer.step()
             call_student(scheduler.step, where=f"{name}.step()")
-            reference.step()
-        expected = _group_lrs(reference_optimizer)
         where = "after construction" if step == 0 else f"after {step} call{'s' if step > 1 else ''} of step()"
-        compare(_group_lrs(optimizer), expected, f"{name}: the param groups' lr {where} are wrong.", mistakes=[
-            ("step() must write each new rate into its param group: group['lr'] = lr.",
-             lambda got: allclose(list(getattr(scheduler, "_last_lr", None) or []), expected, RTOL, ATOL)),
-            ("step() must add 1 to last_epoch BEFORE calling get_lr(); yours lags one step behind.",
-             [lr * _halving(step - 1) for lr in lrs]),
-            ("step(): last_epoch += 1, then lrs = self.get_lr(), then set group['lr'] for each group.", lambda got: True),
-        ], rtol=RTOL, atol=ATOL)
+        compare([g["lr"] for g in optimizer.param_groups], expected, f"{name}: the param groups' lr {where} are wrong.",
+                mistakes=[("step() must write each new rate into its param group: group['lr'] = lr.",
+                           lambda got: allclose(getattr(scheduler, "_last_lr", None), expected, RTOL, ATOL)),
+                          ("step() must add 1 to last_epoch BEFORE calling get_lr(); yours lags one step behind.",
+                           [lr * 0.5 ** (step - 1) for lr in lrs]),
+                          ("step(): last_epoch += 1, then lrs = self.get_lr(), then set group['lr'] for each group.",
+                           lambda got: True)], rtol=RTOL, atol=ATOL)
         last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()")
-        compare(list(last) if isinstance(last, (list, tuple)) else last, expected, f"{name}.get_last_lr() {where}",
+        compare(last, expected, f"{name}.get_last_lr() {where}",
                 mistakes=[("get_last_lr() returns the base_lrs; it should return the rates set by the last step().",
                            lrs if step else None),
                           ("step() should save the rates it sets (self._last_lr = [group['lr'] ...]) and get_last_lr() "
                            "return them (a list, one per group).", lambda got: True)], rtol=RTOL, atol=ATOL)
     # A second scheduler on the same optimizer must start from initial_lr, not from the current lr.
-    current = _group_lrs(optimizer)
+    current = [g["lr"] for g in optimizer.param_groups]
     second = call_student(Probe, optimizer, where=f"a second {name}(optimizer)")
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
-            f"{name}.__init__ overwrote initial_lr when it was already set.", hint=setdefault.replace(
-                "when last_epoch == -1: it records the lr the schedule starts from.",
-                ": a second scheduler (or one built after lr changed) must keep the original initial_lr."))
+            f"{name}.__init__ overwrote initial_lr when it was already set.", hint="set group.setdefault("
+            "'initial_lr', group['lr']) in every param group: a second scheduler (or one built after lr changed) "
+            "must keep the original initial_lr.")
     compare(list(second.base_lrs), lrs, f"{name}.__init__: a second scheduler on the same optimizer (whose lrs are now "
             f"{current}) has the wrong base_lrs.", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
             "(which a schedule changes).")
@@ -140,115 +118,83 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
 
 def check_step_lr_class(step_lr_cls: type) -> None:
     """Check ``MyStepLR(optimizer, step_size, gamma)`` against ``StepLR`` on two param groups."""
-    name = step_lr_cls.__name__
-    lrs, step_size, gamma, n = [0.1, 1.0], 3, 0.5, 13
-    where = f"{name}(optimizer, step_size={step_size}, gamma={gamma})"
+    name, lrs, step_size, gamma, n = step_lr_cls.__name__, [0.1, 1.0], 3, 0.5, 13
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
-    scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma, where=where, crashes=[
+    scheduler = call_student(step_lr_cls, optimizer, step_size=step_size, gamma=gamma, crashes=[
         (TypeError, "iterable", "get_lr() must return a LIST, one rate per param group ([... for base_lr in "
-                                "self.base_lrs]), not a single number.")])
-    reference = StepLR(reference_optimizer, step_size=step_size, gamma=gamma)
-    got, expected = [_group_lrs(optimizer)], [_group_lrs(reference_optimizer)]
-    for _ in range(n - 1):
-        optimizer.step()
-        reference_optimizer.step()
-        call_student(scheduler.step, where=f"{name}.step()")
-        reference.step()
-        got.append(_group_lrs(optimizer))
-        expected.append(_group_lrs(reference_optimizer))
-    step = first_difference([x for g in got for x in g], [x for e in expected for x in e])
-    if step is None:
-        report_success(name, 1, f"schedule ({n} steps, 2 param groups)")
-        return
-    b, ours, theirs = lrs[0], [g[0] for g in got], [e[0] for e in expected]
-    compounding = [b]
-    for t in range(1, n):
-        compounding.append(compounding[-1] * gamma ** (t // step_size))
-    mistakes = [(hint, table(lambda e, fn=fn: fn(e, b, step_size, gamma), n)) for hint, fn in [
+                                "self.base_lrs]), not a single number.")],
+        where=f"{name}(optimizer, step_size={step_size}, gamma={gamma})")
+    got = call_student(lr_trajectory, optimizer, scheduler, n, groups=True, where=f"{name}.step()")
+    expected = lr_trajectory(reference_optimizer, StepLR(reference_optimizer, step_size, gamma), n, groups=True)
+    check_schedule(f"{name} gives a wrong lr (group 0 shown)", ("last_epoch", "base_lr", "step_size", "gamma"),
+                   (lrs[0], step_size, gamma), [g[0] for g in got], [e[0] for e in expected], [
+        ("you multiplied the CURRENT lr (group['lr']) by gamma ** (last_epoch // step_size), so the decays compound; "
+         "the closed form starts from base_lr: base_lr * gamma ** (last_epoch // step_size).",
+         lambda e, b, s, g: b * g ** sum(t // s for t in range(e + 1))),
         ("the decay comes one step early: use last_epoch // step_size, not (last_epoch + 1) // step_size.",
-         STEP_LR_MISTAKES[0][1]),
+         lambda e, b, s, g: b * g ** ((e + 1) // s)),
         ("the decay comes one step late: use last_epoch // step_size, not (last_epoch - 1) // step_size.",
-         STEP_LR_MISTAKES[1][1]),
-        ("the lr decays every step: the exponent is last_epoch // step_size.", STEP_LR_MISTAKES[3][1]),
+         lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
+        ("the lr decays every step: the exponent is last_epoch // step_size.", lambda e, b, s, g: b * g ** e),
         ("the lr never changes: get_lr() should return [base_lr * self.gamma ** (self.last_epoch // self.step_size) "
-         "for base_lr in self.base_lrs].", STEP_LR_MISTAKES[5][1]),
+         "for base_lr in self.base_lrs].", lambda e, b, s, g: b),
         ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial step included; "
          "return base_lr * gamma ** (last_epoch // step_size) instead.", lambda e, b, s, g: b * g ** (e + 1)),
         ("the schedule starts one decay too low: the constructor's initial step (last_epoch = 0) must leave the rate "
-         "at base_lr; 0 % step_size == 0 is true, so do not decay on it.", STEP_LR_MISTAKES[6][1])]]
-    mistakes.insert(0, ("you multiplied the CURRENT lr (group['lr']) by gamma ** (last_epoch // step_size), so the "
-                        "decays compound; the closed form starts from base_lr: base_lr * gamma ** (last_epoch // "
-                        "step_size).", compounding))
-    step //= len(lrs)
-    hint = ("group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed from "
-            "that group's own base_lr." if first_difference(ours, theirs) is None else schedule_hint(ours, step, mistakes)
-            or "if check_lr_scheduler_base did not pass, fix MyLRScheduler first: MyStepLR relies on it.")
-    fail_schedule(f"{name} gives a wrong lr (group 0 shown)", f"{where}, param groups with lr {lrs}", step, ours,
-                  theirs, hint, f"StepLR(step_size={step_size}, gamma={gamma})")
+         "at base_lr; 0 % step_size == 0 is true, so do not decay on it.", lambda e, b, s, g: b * g ** (e // s + 1)),
+    ], f"StepLR(step_size={step_size}, gamma={gamma})",
+                   "if check_lr_scheduler_base did not pass, fix MyLRScheduler first: MyStepLR relies on it.")
+    compare([g[1] for g in got], [e[1] for e in expected], f"{name}: param group 1's lr at steps 0-{n - 1}",
+            hint="group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed from "
+            "that group's own base_lr.", rtol=RTOL, atol=ATOL)
+    report_success(name, 1, f"schedule ({n} steps, 2 param groups)")
 
 
-class _Line:
-    """A tiny model, ``w * x + b`` on column vectors, with its parameters in a list."""
+class _Line(Module):
+    """A tiny model, ``w * x + b``, with ``w`` and ``b`` of shape (1,)."""
 
     def __init__(self) -> None:
-        self.w, self.b = tensor([0.5], requires_grad=True), tensor([-0.2], requires_grad=True)
+        super().__init__()
+        self.w, self.b = Parameter(tensor([0.5])), Parameter(tensor([-0.2]))
 
-    def parameters(self) -> list:
-        return [self.w, self.b]
-
-    def __call__(self, x):
+    def forward(self, x):
         return x * self.w + self.b
-
-
-def _training_setup():
-    """The model, loss, optimizer, scheduler and 4 batches the train-loop check uses."""
-    rng = np.random.default_rng(7)
-    x = rng.normal(size=(4, 3)).astype(np.float32)
-    batches = [(tensor(x[i]), tensor(2.0 * x[i] - 1.0)) for i in range(4)]
-    model = _Line()
-    optimizer = SGD(model.parameters(), lr=0.1)
-    return model, mse_loss, optimizer, StepLR(optimizer, step_size=2, gamma=0.5), batches
-
-
-def _reference_train(model, loss_fn, optimizer, scheduler, batches, epochs):
-    lrs = []
-    for _ in range(epochs):
-        lrs.append(scheduler.get_last_lr()[0])
-        for x, y in batches:
-            optimizer.zero_grad()
-            loss_fn(model(x), y).backward()
-            optimizer.step()
-        scheduler.step()
-    return lrs
 
 
 def check_train(train: Callable) -> None:
     """Check ``train(model, loss_fn, optimizer, scheduler, batches, epochs) -> lrs``. ``lrs[e]`` is the learning
     rate epoch ``e`` trains with. The loop must do ``zero_grad``, forward, ``backward``, ``optimizer.step()``
     for each batch and ``scheduler.step()`` once per epoch, after the optimizer's steps."""
-    epochs = 5
-    model, loss_fn, optimizer, scheduler, batches = _training_setup()
-    ref_model, _, ref_optimizer, ref_scheduler, _ = _training_setup()
-    expected = _reference_train(ref_model, loss_fn, ref_optimizer, ref_scheduler, batches, epochs)
+    x, epochs = np.random.default_rng(7).normal(size=(4, 3)).astype(np.float32), 5
+    batches = [(tensor(row), tensor(2.0 * row - 1.0)) for row in x]
+    model = _Line()
+    optimizer = SGD(model.parameters(), lr=0.1)
+    scheduler = StepLR(optimizer, step_size=2, gamma=0.5)
+    ref_model, ref_optimizer, ref_scheduler = copy.deepcopy((model, optimizer, scheduler))
+    expected = []
+    for _ in range(epochs):
+        expected.append(ref_scheduler.get_last_lr()[0])
+        train_one_epoch(ref_model, batches, ref_optimizer, mse_loss)
+        ref_scheduler.step()
     start = [p.tolist() for p in model.parameters()]
-    setup = f"model w*x+b, SGD(lr=0.1), StepLR(step_size=2, gamma=0.5), {len(batches)} batches per epoch, {epochs} epochs"
+    setup = "model w*x+b, SGD(lr=0.1), StepLR(step_size=2, gamma=0.5), 4 batches per epoch, 5 epochs"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        got = call_student(train, model, loss_fn, optimizer, scheduler, batches, epochs, where="train", inputs=setup)
-    if any("before `optimizer.step()`" in str(w.message) for w in caught):
-        fail("train: scheduler.step() ran before optimizer.step().", setup, hint="call optimizer.step() for the "
-             "batches first and scheduler.step() after them; the other order skips the first value of the schedule "
-             "(see the UserWarning).")
-    compare(scheduler.last_epoch, epochs, "train: the number of scheduler steps (scheduler.last_epoch)", setup, hint=(
-            "scheduler.step() runs once per BATCH; StepLR counts epochs here: call it once per epoch, after the loop "
-            "over the batches." if scheduler.last_epoch == epochs * len(batches) else
-            "call scheduler.step() exactly once per epoch, after the loop over the batches."))
-    shifted = _reference_train(*_training_setup()[:4], batches, epochs + 1)[1:]
-    compare(list(got) if isinstance(got, (list, tuple)) else got, expected, "train: the returned list of learning "
-            "rates", setup, mistakes=[
-                ("you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start.", shifted),
-                ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, "
-                 "before the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
+        got = call_student(train, model, mse_loss, optimizer, scheduler, batches, epochs, where="train", inputs=setup)
+    require([(any("before `optimizer.step()`" in str(w.message) for w in caught),
+              "train: scheduler.step() ran before optimizer.step().", "call optimizer.step() for the batches first and "
+              "scheduler.step() after them; the other order skips the first value of the schedule (see the "
+              "UserWarning).")], setup)
+    compare(scheduler.last_epoch, epochs, "train: the number of scheduler steps (scheduler.last_epoch)", setup,
+            mistakes=[("scheduler.step() runs once per BATCH; StepLR counts epochs here: call it once per epoch, after "
+                       "the loop over the batches.", epochs * len(batches)),
+                      ("call scheduler.step() exactly once per epoch, after the loop over the batches.",
+                       lambda g: True)])
+    compare(got, expected, "train: the returned list of learning rates", setup, mistakes=[
+        ("you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start.",
+         expected[1:] + ref_scheduler.get_last_lr()[:1]),
+        ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, before "
+         "the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
     compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
             "train: the trained parameters [w, b] are wrong.", setup, mistakes=[
                 ("the parameters never changed: call optimizer.step() after loss.backward() for each batch.", start),
