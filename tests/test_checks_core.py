@@ -114,6 +114,16 @@ def test_a_student_bug_shows_their_line_and_the_case_first():
     assert isinstance(info.value.__cause__, AttributeError)  # the full traceback stays reachable
 
 
+def test_a_crash_inside_numpy_quotes_the_students_line_not_numpys():
+    def reshapes_wrongly(a, b, grad):
+        return np.reshape(np.arange(3.0), (2, 2))
+
+    with pytest.raises(ExerciseError) as info:
+        run_cases("mul_backward", reshapes_wrongly, mul_backward_reference, CASES)
+    assert str(info.value).splitlines()[1].endswith(
+        "in reshapes_wrongly: return np.reshape(np.arange(3.0), (2, 2))")
+
+
 def test_a_crash_gets_the_hint_of_its_table_row():
     def compares_with_in(a, b, grad):
         raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")

@@ -30,6 +30,7 @@ import copy
 import inspect
 import os
 import re
+import sysconfig
 import traceback
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn
@@ -42,7 +43,9 @@ RTOL = 1e-5  # float32 results computed in a different order agree to about 1e-6
 ATOL = 1e-6
 EXACT = {"rtol": 1e-9, "atol": 1e-12}  # float64 throughout: only rounding may differ
 _STUB = re.compile(r"Exercise (\d+\.\d+): complete `([^`]+)`")
-_LIBRARY = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Frames that are never the student's: course_lib itself, the standard library, installed packages (numpy).
+_NOT_STUDENT = tuple({os.path.dirname(os.path.dirname(os.path.abspath(__file__))), *(
+    os.path.abspath(sysconfig.get_path(key)) for key in ("stdlib", "platstdlib", "purelib", "platlib"))})
 _NOTHING = object()
 
 # Crashes that mean the same thing in every exercise: (exception type, words in it, hint).
@@ -76,9 +79,9 @@ def fail(headline: str, inputs: str | None = None, got: Any = _NOTHING, expected
 
 
 def _your_line(error: BaseException) -> str | None:
-    """``line N, in fn: code`` of the innermost frame outside course_lib (the student's)."""
+    """``line N, in fn: code`` of the innermost frame outside course_lib and installed code (the student's)."""
     for frame in reversed(traceback.extract_tb(error.__traceback__)):
-        if not os.path.abspath(frame.filename).startswith(_LIBRARY):
+        if not os.path.abspath(frame.filename).startswith(_NOT_STUDENT):
             code = (frame.line or "").strip()
             return f"line {frame.lineno}, in {frame.name}" + (f": {code}" if code else "")
     return None
