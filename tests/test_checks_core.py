@@ -192,6 +192,10 @@ def test_describe_difference_explains_none_and_wrong_types():
     )
     assert describe_difference((1.0,), (1.0, 2.0)) == "your result has 1 value, expected 2"
     assert describe_difference({"step": 1}, {"step": 2}) == "element 'step': yours is 1, expected 2"
+    assert describe_difference((1.0, None), (1.0, {})) == "element 1: yours is None, expected a dict"
+    assert describe_difference(np.zeros(2), {"step": 1}) == (
+        "your result is a numpy array, expected a dict with keys ['step']"
+    )
     assert describe_difference([0.1, 0.2], [0.1, 0.2000001]) is None  # a list of numbers is one array
     labels = course_lib.tensor([1, 2])
     assert describe_difference(labels.float(), labels) == (

@@ -129,6 +129,26 @@ def test_check_sgd_momentum_update_names_maximize_negating_weight_decay():
     assert "negated the weight decay term too" in _message(check_sgd_momentum_update, in_state_form(negates_all))
 
 
+def test_check_sgd_momentum_update_names_the_state_key():
+    def keeps_buf(param, grad, state, *options):
+        new_param, new_state = in_state_form(_sgd_buffer_form)(param, grad, {"momentum_buffer": state.get("buf")},
+                                                              *options)
+        return new_param, {"buf": buf for buf in new_state.values()}
+
+    message = _message(check_sgd_momentum_update, keeps_buf)
+    assert "your result has keys ['buf'], expected ['momentum_buffer']" in message
+    assert "likely mistake: the state keeps the buffer under torch's key" in message
+
+
+def test_check_sgd_momentum_update_blames_no_step_rule_for_a_wrong_buffer_alone():
+    def doubles_buffer(param, grad, buf, *options):
+        new_param, new_buf = _sgd_buffer_form(param, grad, buf, *options)
+        return new_param, None if new_buf is None else 2 * new_buf
+
+    message = _message(check_sgd_momentum_update, in_state_form(doubles_buffer))
+    assert "element 'momentum_buffer'" in message and "likely mistake" not in message  # the step was right
+
+
 def _variant(nesterov_dir=None, wd_after=False, flip_all=False):
     def update(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
                nesterov=False, maximize=False):

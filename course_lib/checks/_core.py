@@ -149,6 +149,8 @@ def format_value(x: Any, precision: int = 4) -> str:
 
 
 def _kind(x: Any) -> str:
+    if x is None:
+        return "None"
     name = ("course_lib Tensor" if isinstance(x, Tensor) else
             "numpy array" if isinstance(x, np.ndarray) else type(x).__name__)
     return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
@@ -185,9 +187,10 @@ def describe_difference(got: Any, expected: Any, rtol: float = RTOL, atol: float
 def _describe_container(got: Any, expected: Any, rtol: float, atol: float) -> str | None:
     """Element by element: the first element (or key) that differs."""
     if isinstance(expected, Mapping):
-        if not isinstance(got, Mapping) or set(got) != set(expected):
-            keys = sorted(got) if isinstance(got, Mapping) else None
-            return f"your result has keys {keys}, expected {sorted(expected)}"
+        if not isinstance(got, Mapping):
+            return f"your result is {_kind(got)}, expected a dict with keys {sorted(expected)}"
+        if set(got) != set(expected):
+            return f"your result has keys {sorted(got)}, expected {sorted(expected)}"
         pairs = [(repr(k), got[k], expected[k]) for k in expected]
     else:
         if not isinstance(got, (tuple, list)):
@@ -195,8 +198,9 @@ def _describe_container(got: Any, expected: Any, rtol: float, atol: float) -> st
         if len(got) != len(expected):
             return f"your result has {len(got)} value{'' if len(got) == 1 else 's'}, expected {len(expected)}"
         pairs = [(str(i), g, e) for i, (g, e) in enumerate(zip(got, expected))]
-    for label, g, e in pairs:
-        problem = describe_difference(g, e, rtol, atol)
+    for label, g, e in pairs:  # "your function returned None" would blame the whole result
+        problem = f"yours is None, expected {_kind(e)}" if g is None and e is not None else describe_difference(
+            g, e, rtol, atol)
         if problem:
             return f"element {label}: {problem}"
     return None

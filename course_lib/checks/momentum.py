@@ -70,36 +70,42 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
 
 # ------------------------------------------------------------------- Exercise 05.2
 def _sgd_mistake(wrong: Callable) -> Callable:
-    """A likely mistake in sgd_update's new parameter: ``wrong(c)``, ``c`` the inputs by name, ``c.buf`` the old
-    buffer and ``c.ref(**changed)`` the reference's new parameter with some inputs changed."""
+    """A likely mistake in sgd_update's new parameter (or whole answer): ``wrong(c)``, ``c`` the inputs by name,
+    ``c.buf`` the old buffer and ``c.ref(**changed)`` the reference's answer with some inputs changed."""
     def value(*args):
         inputs = dict(zip(inspect.signature(_sgd_reference).parameters, args))
-        return wrong(SimpleNamespace(**inputs, buf=inputs["state"].get("momentum_buffer"),
-                                     ref=lambda **changed: _sgd_reference(**{**inputs, **changed})[0]))
+        new_param = wrong(SimpleNamespace(**inputs, buf=inputs["state"].get("momentum_buffer"),
+                                          ref=lambda **changed: _sgd_reference(**{**inputs, **changed})))
+        right = _sgd_reference(**inputs)[0]  # a new parameter that is right here says nothing about the mistake
+        return None if isinstance(new_param, np.ndarray) and allclose(new_param, right, **EXACT) else new_param
     return _mistake(value)
 
 
 SGD_MISTAKES = [
     ("with momentum = 0 torch keeps no state: return (new_param, {})", _sgd_mistake(
         lambda c: None if c.momentum else lambda got: isinstance(got, tuple) and len(got) == 2
-        and got[1] is not None and allclose(got[0], c.ref(), **EXACT))),
+        and (not isinstance(got[1], dict) or bool(got[1])) and allclose(got[0], c.ref()[0], **EXACT))),
+    ("the state keeps the buffer under torch's key: return (new_param, {'momentum_buffer': new_buf})", _sgd_mistake(
+        lambda c: lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[1], dict)
+        and bool(got[1]) and "momentum_buffer" not in got[1])),
     ("Nesterov steps along the buffer alone (or nesterov is ignored); it should step along grad + momentum * buf "
-     "(with the new buf)", _sgd_mistake(lambda c: c.ref(nesterov=False) if c.nesterov else None)),
+     "(with the new buf)", _sgd_mistake(lambda c: c.ref(nesterov=False)[0] if c.nesterov else None)),
     ("Nesterov uses the OLD buf: update buf first, then step along grad + momentum * buf", _sgd_mistake(
-        lambda c: c.ref(momentum=0.0) - c.lr * c.momentum * c.buf if c.nesterov and c.buf is not None else None)),
+        lambda c: c.ref(momentum=0.0)[0] - c.lr * c.momentum * c.buf if c.nesterov and c.buf is not None else None)),
     ("weight decay added after momentum instead of before: add weight_decay * param to the gradient first",
-     _sgd_mistake(lambda c: c.ref(weight_decay=0.0) - c.lr * c.weight_decay * c.param if c.weight_decay else None)),
+     _sgd_mistake(lambda c: (c.ref(weight_decay=0.0)[0] - c.lr * c.weight_decay * c.param,
+                             c.ref(weight_decay=0.0)[1]) if c.weight_decay else None)),  # a buffer without decay
     ("the update has the wrong sign (or maximize flips the weight decay too): negate only the gradient when "
-     "maximize=True, then step param - lr * direction", _sgd_mistake(lambda c: 2 * c.param - c.ref(maximize=False))),
+     "maximize=True, then step param - lr * direction", _sgd_mistake(lambda c: 2 * c.param - c.ref(maximize=False)[0])),
     ("maximize negates only the gradient; you negated the weight decay term too. Use g = -grad, then "
      "g = g + weight_decay * param", _sgd_mistake(lambda c: c.ref(
-         grad=-c.grad, weight_decay=-c.weight_decay, maximize=False) if c.maximize and c.weight_decay else None)),
+         grad=-c.grad, weight_decay=-c.weight_decay, maximize=False)[0] if c.maximize and c.weight_decay else None)),
     ("weight decay is missing; add weight_decay * param to the gradient, before the buffer",
-     _sgd_mistake(lambda c: c.ref(weight_decay=0.0) if c.weight_decay else None)),
+     _sgd_mistake(lambda c: c.ref(weight_decay=0.0)[0] if c.weight_decay else None)),
     ("maximize is ignored; with maximize=True start from -grad",
-     _sgd_mistake(lambda c: c.ref(maximize=False) if c.maximize else None)),
+     _sgd_mistake(lambda c: c.ref(maximize=False)[0] if c.maximize else None)),
     ("momentum is ignored; step along the buffer, not the raw gradient",
-     _sgd_mistake(lambda c: c.ref(momentum=0.0) if c.momentum else None)),
+     _sgd_mistake(lambda c: c.ref(momentum=0.0)[0] if c.momentum else None)),
 ]
 
 
@@ -130,9 +136,7 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
         "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
     }, mistakes=SGD_MISTAKES, crashes=crashes, **EXACT,
         pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's update "
-             "functions are pure).",  # and (new_param, new_state) is compared as (new_param, new_buf):
-        observe=lambda args, out: (out[0], out[1].get("momentum_buffer"))
-        if isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict) else out)
+             "functions are pure).")
 
 
 # ------------------------------------------------------------------- Exercise 05.3
