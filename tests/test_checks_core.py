@@ -16,6 +16,7 @@ from course_lib.checks import (
     format_value,
     run_cases,
 )
+from course_lib.checks._core import not_finite
 
 STUB_MESSAGE = "Exercise 02.3: complete `mul_backward`, then run the check below."
 CASES = {
@@ -122,6 +123,16 @@ def test_a_crash_inside_numpy_quotes_the_students_line_not_numpys():
         run_cases("mul_backward", reshapes_wrongly, mul_backward_reference, CASES)
     assert str(info.value).splitlines()[1].endswith(
         "in reshapes_wrongly: return np.reshape(np.arange(3.0), (2, 2))")
+
+
+def test_a_forgotten_return_is_not_called_nan():
+    def forgets_return(a, b, grad):
+        (b * grad, a * grad)
+
+    with pytest.raises(ExerciseError) as info:
+        run_cases("mul_backward", forgets_return, mul_backward_reference, CASES)
+    assert "did you forget `return`?" in str(info.value) and "nan" not in str(info.value)
+    assert not not_finite(None) and not_finite([1.0, np.inf]) and not not_finite(np.array([1, 2]))
 
 
 def test_a_crash_gets_the_hint_of_its_table_row():

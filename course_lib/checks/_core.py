@@ -271,7 +271,8 @@ def require(checks: Sequence[tuple[Any, str, str]], inputs: str | None = None) -
 def not_finite(got: Any) -> bool:
     """A likely-mistake predicate: ``got`` holds inf or nan (e.g. a division by zero)."""
     try:
-        return not np.all(np.isfinite(_as_array(got).astype(np.float64)))
+        array = _as_array(got)  # None or an object array is not "nan": it holds no numbers at all
+        return array.dtype.kind in "fc" and not np.all(np.isfinite(array))
     except (TypeError, ValueError, AttributeError):
         return False
 
