@@ -47,7 +47,7 @@ class Tensor:
         grad_fn: the :class:`course_lib.autograd.Node` that made it, None for a leaf.
     """
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_accumulate_grad", "__weakref__")
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_accumulate_grad", "__weakref__")
     __array_priority__ = 1000  # numpy scalars on the left defer to Tensor's operators
 
     def __init__(self, data, dtype=None, requires_grad: bool = False):
@@ -99,6 +99,24 @@ class Tensor:
     def is_leaf(self) -> bool:
         """True for tensors not produced by a recorded op (users' tensors, parameters)."""
         return self.grad_fn is None
+
+    @property
+    def grad(self) -> "Tensor | None":
+        """The gradient ``backward`` accumulated here, or None; ``del t.grad`` sets it to None, as in torch."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def nbytes(self) -> int:
+        """The bytes the elements take: ``numel()`` times the size of one (4 for float32), as in torch."""
+        return self._data.nbytes
 
     @property
     def data(self) -> "Tensor":

@@ -266,6 +266,21 @@ def test_augmented_assignment_updates_the_parameter_in_place():
         p += 1.0
 
 
+def test_del_grad_sets_it_to_none_as_in_torch():
+    p = course_lib.tensor([1.0, 2.0], requires_grad=True)
+    (p * p).sum().backward()
+    del p.grad
+    assert p.grad is None
+    (p * p).sum().backward()  # and the next backward starts from nothing
+    assert p.grad.tolist() == [2.0, 4.0]
+
+
+def test_nbytes_counts_the_elements_bytes():
+    assert course_lib.zeros(3, 4).nbytes == 48  # float32
+    assert course_lib.tensor([1, 2]).nbytes == 16  # int64
+    assert course_lib.zeros(2, dtype=course_lib.float64).nbytes == 16
+
+
 def test_tensor_has_slots_only():
     """``__slots__`` without ``__dict__``: a tensor's attributes are the ones it declares."""
     t = course_lib.tensor([1.0, 2.0])
