@@ -257,3 +257,46 @@ def test_check_train_linear_blames_zeroing_after_backward_not_the_step():
     message = str(pytest.raises(ExerciseError, check_train_linear, zeroes_too_late).value)
     assert "zero_grads runs between loss.backward() and the step" in message
     assert "check manual_sgd_step" not in message
+
+
+def test_check_manual_sgd_step_names_return_where_continue_is_meant():
+    def returns_at_no_grad(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                if p.grad is None:
+                    return  # the slip: `continue` skips one parameter, `return` skips the rest too
+                p.sub_(lr * p.grad)
+
+    message = str(pytest.raises(ExerciseError, check_manual_sgd_step, returns_at_no_grad).value)
+    assert "w was updated but b was not: is there a `return`" in message
+    assert "rebinds the name p" not in message
+
+
+def test_check_manual_sgd_step_blames_scaling_the_gradient_in_place_not_zeroing():
+    def scales_grad(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p.grad *= lr  # the parameter comes out right; its gradient does not
+                    p.sub_(p.grad)
+
+    message = str(pytest.raises(ExerciseError, check_manual_sgd_step, scales_grad).value)
+    assert "changed the gradient" in message and "changed p.grad in place" in message
+    assert "zeroing" not in message
+
+
+def test_check_train_linear_names_a_loss_computed_once_before_the_loop():
+    def loss_once(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        loss, losses = ((X @ w + b - y) ** 2).mean(), []
+        for _ in range(steps):
+            losses.append(loss.item())
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    message = str(pytest.raises(ExerciseError, check_train_linear, loss_once).value)
+    assert "you computed the loss once, before the loop" in message
+    assert "check manual_sgd_step" not in message
