@@ -345,3 +345,29 @@ def test_check_unbroadcast_names_summing_trailing_dims():
 
     with pytest.raises(ExerciseError, match="new dimensions on the LEFT"):
         check_unbroadcast(trailing)
+
+
+def test_check_topological_order_rejects_a_reversed_breadth_first_walk():
+    def reversed_bfs(root):  # wrong when a node is reached by a short and a long path: c = b + b * b
+        order, seen, queue = [], set(), [root.grad_fn] if root.grad_fn is not None else []
+        while queue:
+            node = queue.pop(0)
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+                queue += [n for n, _ in node.next_functions if n is not None]
+        return order[::-1]
+
+    with pytest.raises(ExerciseError, match=r"(?s)wrong answer on c = b \+ b \* b.*b \* b comes before its input b\."):
+        check_topological_order(reversed_bfs)
+
+
+@pytest.mark.parametrize("check, answer", [
+    (check_mul_backward, lambda a, b, grad: (b._data * grad._data, a._data * grad._data)),
+    (check_matmul_backward, lambda A, B, grad: ((grad @ B.T).numpy(), (A.T @ grad).numpy())),
+    (check_sum_backward, lambda x, grad, dim=None, keepdim=False: sum_backward(x, grad, dim, keepdim)._data),
+    (check_unbroadcast, lambda grad, shape: unbroadcast(grad, shape).numpy()),
+], ids=["mul", "matmul", "sum", "unbroadcast"])
+def test_check_backward_exercises_name_numpy_arrays_returned_for_tensors(check, answer):
+    with pytest.raises(ExerciseError, match=r"(?s)expected a course_lib Tensor.*return Tensors.*not numpy arrays"):
+        check(answer)
