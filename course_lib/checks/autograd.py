@@ -149,6 +149,15 @@ def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
     ])
 
 
+_SUM_CRASHES = [
+    (TypeError, "NoneType", "with dim=None (the sum of everything) there is no dimension to put back: unsqueeze only "
+                            "when dim is not None and keepdim is False; grad * torch.ones_like(x) then spreads the "
+                            "single number grad over x."),
+    (RuntimeError, "must match the size", "grad does not broadcast to x's shape: put the summed dimension back where "
+                                          "it was, with grad.unsqueeze(dim), then broadcast to x's shape."),
+]
+
+
 def check_sum_backward(sum_backward: Callable) -> None:
     """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``: all of x,
     each dim of a matrix (a square one: a missing ``unsqueeze`` keeps the shape), ``keepdim=True``, a negative dim."""
@@ -158,7 +167,7 @@ def check_sum_backward(sum_backward: Callable) -> None:
         "x.sum(dim=1) on a square x": (x33, _t([1.0, 2.0, 3.0]), 1, False),
         "x.sum(dim=1, keepdim=True)": (x23, _t([[3.0], [-2.0]]), 1, True),
         "x.sum(dim=-2) on a 3-d x": (_t(np.arange(24).reshape(2, 3, 4)), _t(np.arange(8).reshape(2, 4)), -2, False),
-    }, mistakes=[_NUMPY], diagnose=_diagnose_sum)
+    }, mistakes=[_NUMPY], diagnose=_diagnose_sum, crashes=_SUM_CRASHES)
 
 
 def reference_unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -178,6 +187,8 @@ def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
          lambda _: g.shape == leading.shape != shape),
         (f"you summed the stretched dimensions without keepdim=True, so they disappeared: the result must have "
          f"shape {shape}.", lambda _: stretched and g.shape == leading.sum(axis=stretched).shape),
+        (f"broadcasting added {extra} leading dimensions here and you summed only one: repeat while grad has more "
+         "dimensions than `shape` (a `while` loop, not an `if`).", lambda _: extra > 1 and g.ndim == grad.ndim - 1),
         ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading dimensions "
          "(dim=0), not the last ones.", lambda _: extra and g.shape == trailing.shape != shape),
         (f"first sum over the leading dimensions that broadcasting added ({extra} of them), then over the dims where "
@@ -209,6 +220,8 @@ def reference_topological_order(root: Tensor) -> list:
 
 def _problem_with_order(order: Any, root: Tensor, name: Callable[[Any], str]) -> str | None:
     """What is wrong with ``order`` as a topological order of ``root``'s graph (None if nothing)."""
+    if root.grad_fn is None and (not isinstance(order, (list, tuple)) or len(order)):
+        return "a root that is a leaf has no graph (its grad_fn is None): return [], an empty list."
     if not isinstance(order, (list, tuple)):
         return "return a list of the graph's nodes."
     if any(node is None for node in order):
