@@ -300,3 +300,29 @@ def test_check_train_linear_names_a_loss_computed_once_before_the_loop():
     message = str(pytest.raises(ExerciseError, check_train_linear, loss_once).value)
     assert "you computed the loss once, before the loop" in message
     assert "check manual_sgd_step" not in message
+
+
+def test_check_train_linear_names_a_bias_that_never_moves():
+    def b_not_stepped(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses.append(loss.item())
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w], lr)  # the slip: b is left out
+        return w, b, losses
+
+    with pytest.raises(ExerciseError, match=r"b is still 0 after 12 steps.*pass \[w, b\] to both"):
+        check_train_linear(b_not_stepped)
+
+
+def test_check_train_linear_names_w_and_b_returned_in_the_wrong_order():
+    def swapped(X, y, lr, steps):
+        w, b, losses = train_linear(X, y, lr, steps)
+        return b, w, losses
+
+    with pytest.raises(ExerciseError, match=r"(?s)returned w is wrong.*w and b in the wrong order: return w, b"):
+        check_train_linear(swapped)

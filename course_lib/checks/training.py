@@ -133,6 +133,9 @@ def check_train_linear(train_linear: Callable) -> None:
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
         (never_changes, lambda g: np.allclose(g, g[0])),
+        (f"b is still 0 after {steps} steps, so it was never updated: create it with requires_grad=True, add it "
+         "in X @ w + b, and pass [w, b] to both zero_grads and manual_sgd_step.",
+         lambda g: isinstance(b, Tensor) and not np.any(b._data)),
         ("your losses are one step ahead: record the loss BEFORE the update, as loss.item() right "
          "after computing it.", lambda g: np.allclose(g[:-1], expected[1:], rtol=1e-4, atol=1e-6)),
         (f"your first loss is {len(y)} times the expected one: you summed the squared errors; the MEAN "
@@ -142,7 +145,10 @@ def check_train_linear(train_linear: Callable) -> None:
          "Create w with shape (n_features, 1): torch.zeros(X.shape[1], 1, requires_grad=True).",
          lambda g: isinstance(w, Tensor) and w.ndim == 1),
     ], rtol=1e-4, atol=1e-6)
-    for name, mine, ref in (("w", w, w_ref), ("b", b, b_ref)):
+    for name, mine, ref, other in (("w", w, w_ref, b_ref), ("b", b, b_ref, w_ref)):
         compare(mine._data if isinstance(mine, Tensor) else mine, ref._data, f"{where}: the losses are right "
-                f"but the returned {name}", hint="return the parameters after the last step.", rtol=1e-4, atol=1e-6)
+                f"but the returned {name}", mistakes=[
+                    ("you returned w and b in the wrong order: return w, b, losses.", other._data),
+                    ("return the parameters after the last step.", lambda g: True),
+                ], rtol=1e-4, atol=1e-6)
     report_success("train_linear", steps, what="steps")
