@@ -345,3 +345,65 @@ def test_check_unbroadcast_names_summing_trailing_dims():
 
     with pytest.raises(ExerciseError, match="new dimensions on the LEFT"):
         check_unbroadcast(trailing)
+
+
+def test_check_topological_order_rejects_a_reversed_breadth_first_walk():
+    def reversed_bfs(root):  # wrong when a node is reached by a short and a long path: c = b + b * b
+        order, seen, queue = [], set(), [root.grad_fn] if root.grad_fn is not None else []
+        while queue:
+            node = queue.pop(0)
+            if id(node) not in seen:
+                seen.add(id(node))
+                order.append(node)
+                queue += [n for n, _ in node.next_functions if n is not None]
+        return order[::-1]
+
+    with pytest.raises(ExerciseError, match=r"(?s)wrong answer on c = b \+ b \* b.*b \* b comes before its input b\."):
+        check_topological_order(reversed_bfs)
+
+
+@pytest.mark.parametrize("check, answer", [
+    (check_mul_backward, lambda a, b, grad: (b._data * grad._data, a._data * grad._data)),
+    (check_matmul_backward, lambda A, B, grad: ((grad @ B.T).numpy(), (A.T @ grad).numpy())),
+    (check_sum_backward, lambda x, grad, dim=None, keepdim=False: sum_backward(x, grad, dim, keepdim)._data),
+    (check_unbroadcast, lambda grad, shape: unbroadcast(grad, shape).numpy()),
+], ids=["mul", "matmul", "sum", "unbroadcast"])
+def test_check_backward_exercises_name_numpy_arrays_returned_for_tensors(check, answer):
+    with pytest.raises(ExerciseError, match=r"(?s)expected a course_lib Tensor.*return Tensors.*not numpy arrays"):
+        check(answer)
+
+
+def test_check_sum_backward_crash_on_unsqueezing_dim_none_is_named():
+    def unsqueezes_none(x, grad, dim=None, keepdim=False):
+        if not keepdim:  # the slip: also with dim=None
+            grad = grad.unsqueeze(dim)
+        return grad * course_lib.ones_like(x)
+
+    with pytest.raises(ExerciseError, match=r"(?s)your code:.*with dim=None .* no dimension to put back"):
+        check_sum_backward(unsqueezes_none)
+
+
+def test_check_sum_backward_crash_on_unsqueezing_the_wrong_dim_is_named():
+    def unsqueezes_last(x, grad, dim=None, keepdim=False):
+        if dim is not None and not keepdim:
+            grad = grad.unsqueeze(-1)
+        return grad * course_lib.ones_like(x)
+
+    with pytest.raises(ExerciseError, match=r"(?s)must match the size.*put the summed dimension back where it was"):
+        check_sum_backward(unsqueezes_last)
+
+
+def test_check_unbroadcast_names_if_where_while_is_needed():
+    def sums_one_leading_dim(grad, shape):
+        if grad.ndim > len(shape):
+            grad = grad.sum(dim=0)
+        return unbroadcast(grad, shape) if grad.ndim == len(shape) else grad
+
+    with pytest.raises(ExerciseError, match=r"(?s)\(2, 3\) -> \(\).*added 2 leading dimensions.*a `while` loop"):
+        check_unbroadcast(sums_one_leading_dim)
+
+
+@pytest.mark.parametrize("for_a_leaf", [lambda root: [root], lambda root: None], ids=["[root]", "None"])
+def test_check_topological_order_names_the_empty_list_for_a_leaf_root(for_a_leaf):
+    with pytest.raises(ExerciseError, match=r"(?s)on a single leaf.*a root that is a leaf has no graph.*return \[\]"):
+        check_topological_order(lambda root: for_a_leaf(root) if root.grad_fn is None else topological_order(root))

@@ -52,3 +52,14 @@ def test_check_mean_of_names_dividing_by_numel_minus_one():
 def test_check_mean_of_names_row_means():
     with pytest.raises(ExerciseError, match=r"likely mistake: you averaged each row \(dim=-1\)"):
         check_mean_of(lambda x: x.mean(dim=-1) if x.ndim > 1 else x.mean())
+
+
+def test_check_mean_of_names_the_last_dimension_instead_of_numel():
+    with pytest.raises(ExerciseError, match=r"likely mistake: you divided by x\.shape\[-1\] = 3, the size of the LAST"):
+        check_mean_of(lambda x: x.sum() / x.shape[-1])
+
+
+def test_check_mean_of_does_not_say_no_division_to_a_division_by_ndim():
+    # On the first case, a vector, x.ndim is 1: dividing by it returns the sum.
+    with pytest.raises(ExerciseError, match=r"or divided it by x\.ndim = x\.dim\(\) = 1, the number of DIMENSIONS"):
+        check_mean_of(lambda x: x.sum() / x.dim())

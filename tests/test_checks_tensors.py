@@ -170,3 +170,29 @@ def test_check_normalize_rows_rejects_changing_the_callers_tensor():
 
     with pytest.raises(ExerciseError, match=r"(?s)changed its arguments in place.*`x /= \.\.\.` changes the caller's tensor"):
         check_normalize_rows(in_place)
+
+
+def test_check_broadcast_shape_names_a_result_left_in_reverse_order():
+    def from_the_right(a, b):  # walks the sizes from the right and forgets to reverse the result back
+        out = []
+        for x, y in zip(*(reversed(s) for s in _padded(a, b))):
+            if x != y and 1 not in (x, y):
+                raise RuntimeError(f"sizes {x} and {y} do not broadcast")
+            out.append(y if x == 1 else x)
+        return tuple(out)
+
+    with pytest.raises(ExerciseError, match=r"(?s)your result: +\(4, 3\).*in reverse order"):
+        check_broadcast_shape(from_the_right)
+
+
+def test_check_mse_by_hand_names_a_plain_number_without_a_dict_in_the_difference():
+    message = str(pytest.raises(ExerciseError, check_mse_by_hand,
+                                lambda p, t: ((p.reshape(-1) - t.reshape(-1)) ** 2).mean().item()).value)
+    assert "your result is a float, expected a course_lib Tensor" in message and "a dict with keys" not in message
+    assert "the number is right but it is not a tensor" in message
+
+
+def test_check_mse_by_hand_crash_in_numpy_does_not_send_the_student_to_detach():
+    message = str(pytest.raises(ExerciseError, check_mse_by_hand,
+                                lambda p, t: course_lib.tensor(((p.numpy() - t.numpy()) ** 2).mean())).value)
+    assert "Can't call numpy()" in message and "tensor operations only" in message

@@ -257,3 +257,72 @@ def test_check_train_linear_blames_zeroing_after_backward_not_the_step():
     message = str(pytest.raises(ExerciseError, check_train_linear, zeroes_too_late).value)
     assert "zero_grads runs between loss.backward() and the step" in message
     assert "check manual_sgd_step" not in message
+
+
+def test_check_manual_sgd_step_names_return_where_continue_is_meant():
+    def returns_at_no_grad(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                if p.grad is None:
+                    return  # the slip: `continue` skips one parameter, `return` skips the rest too
+                p.sub_(lr * p.grad)
+
+    message = str(pytest.raises(ExerciseError, check_manual_sgd_step, returns_at_no_grad).value)
+    assert "w was updated but b was not: is there a `return`" in message
+    assert "rebinds the name p" not in message
+
+
+def test_check_manual_sgd_step_blames_scaling_the_gradient_in_place_not_zeroing():
+    def scales_grad(params, lr):
+        with course_lib.no_grad():
+            for p in params:
+                if p.grad is not None:
+                    p.grad *= lr  # the parameter comes out right; its gradient does not
+                    p.sub_(p.grad)
+
+    message = str(pytest.raises(ExerciseError, check_manual_sgd_step, scales_grad).value)
+    assert "changed the gradient" in message and "changed p.grad in place" in message
+    assert "zeroing" not in message
+
+
+def test_check_train_linear_names_a_loss_computed_once_before_the_loop():
+    def loss_once(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        loss, losses = ((X @ w + b - y) ** 2).mean(), []
+        for _ in range(steps):
+            losses.append(loss.item())
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    message = str(pytest.raises(ExerciseError, check_train_linear, loss_once).value)
+    assert "you computed the loss once, before the loop" in message
+    assert "check manual_sgd_step" not in message
+
+
+def test_check_train_linear_names_a_bias_that_never_moves():
+    def b_not_stepped(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses.append(loss.item())
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w], lr)  # the slip: b is left out
+        return w, b, losses
+
+    with pytest.raises(ExerciseError, match=r"b is still 0 after 12 steps.*pass \[w, b\] to both"):
+        check_train_linear(b_not_stepped)
+
+
+def test_check_train_linear_names_w_and_b_returned_in_the_wrong_order():
+    def swapped(X, y, lr, steps):
+        w, b, losses = train_linear(X, y, lr, steps)
+        return b, w, losses
+
+    with pytest.raises(ExerciseError, match=r"(?s)returned w is wrong.*w and b in the wrong order: return w, b"):
+        check_train_linear(swapped)

@@ -33,6 +33,11 @@ def _pair(got: Any) -> bool:
     return isinstance(got, (tuple, list)) and len(got) == 2
 
 
+def _holds_numpy(got: Any) -> bool:
+    """Whether ``got`` (one result, or a pair of them) holds numpy arrays where Tensors belong."""
+    return any(isinstance(g, (np.ndarray, np.generic)) for g in (got if _pair(got) else [got]))
+
+
 def _part(i: int, formula: Callable) -> Callable:
     """A likely mistake in element ``i`` of a ``(grad_a, grad_b)`` answer: ``formula`` of the arrays."""
     def row(*args):
@@ -43,11 +48,15 @@ def _part(i: int, formula: Callable) -> Callable:
 
 _t = partial(tensor, dtype=np.float32)  # case data
 _PAIR = ("return a tuple of the two gradients: `return grad_a, grad_b`.", lambda *args: lambda got: not _pair(got))
+_NUMPY = ("return Tensors, computed with tensor operations on the Tensors you receive, not numpy arrays: `._data` "
+          "and `.numpy()` are how the library's own backward functions work, one level below these exercises.",
+          lambda *args: _holds_numpy)
 _A = "the gradient of `a * b` with respect to `a` should be `b * grad`; yours looks like "
 _B = "the gradient of `a * b` with respect to `b` should be `a * grad`; yours looks like "
 _CONSTANT = " The derivative of a * b with respect to a is b (a is the variable, b the constant)."
 MUL_MISTAKES = [
     _PAIR,
+    _NUMPY,
     (_A + "`a * grad`." + _CONSTANT, _part(0, lambda a, b, grad: a * grad)),
     (_A + "`b`. You forgot to multiply by `grad`: the chain rule multiplies the local derivative (b) by the "
      "gradient arriving from above.", _part(0, lambda a, b, grad: b)),
@@ -83,6 +92,7 @@ def reference_matmul_backward(A: Tensor, B: Tensor, grad: Tensor) -> tuple[Tenso
 _SHOULD = ("grad_A should be `grad @ B.T`", "grad_B should be `A.T @ grad`")
 MATMUL_MISTAKES = [
     _PAIR,
+    _NUMPY,
     ("you returned the two gradients swapped: return (grad_A, grad_B) in that order.", lambda A, B, grad: lambda got:
      _pair(got) and allclose(got[0], _arr(A).T @ _arr(grad)) and allclose(got[1], _arr(grad) @ _arr(B).T)),
     (lambda A, B, grad: f"grad_A must have A's shape {tuple(A.shape)}: with grad of shape {tuple(grad.shape)} and B "
@@ -139,6 +149,15 @@ def _diagnose_sum(inputs: dict, got: Any, expected: Any) -> str | None:
     ])
 
 
+_SUM_CRASHES = [
+    (TypeError, "NoneType", "with dim=None (the sum of everything) there is no dimension to put back: unsqueeze only "
+                            "when dim is not None and keepdim is False; grad * torch.ones_like(x) then spreads the "
+                            "single number grad over x."),
+    (RuntimeError, "must match the size", "grad does not broadcast to x's shape: put the summed dimension back where "
+                                          "it was, with grad.unsqueeze(dim), then broadcast to x's shape."),
+]
+
+
 def check_sum_backward(sum_backward: Callable) -> None:
     """Check ``sum_backward(x, grad, dim=None, keepdim=False) -> grad_x`` for ``x.sum(dim, keepdim)``: all of x,
     each dim of a matrix (a square one: a missing ``unsqueeze`` keeps the shape), ``keepdim=True``, a negative dim."""
@@ -148,7 +167,7 @@ def check_sum_backward(sum_backward: Callable) -> None:
         "x.sum(dim=1) on a square x": (x33, _t([1.0, 2.0, 3.0]), 1, False),
         "x.sum(dim=1, keepdim=True)": (x23, _t([[3.0], [-2.0]]), 1, True),
         "x.sum(dim=-2) on a 3-d x": (_t(np.arange(24).reshape(2, 3, 4)), _t(np.arange(8).reshape(2, 4)), -2, False),
-    }, diagnose=_diagnose_sum)
+    }, mistakes=[_NUMPY], diagnose=_diagnose_sum, crashes=_SUM_CRASHES)
 
 
 def reference_unbroadcast(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
@@ -168,6 +187,8 @@ def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
          lambda _: g.shape == leading.shape != shape),
         (f"you summed the stretched dimensions without keepdim=True, so they disappeared: the result must have "
          f"shape {shape}.", lambda _: stretched and g.shape == leading.sum(axis=stretched).shape),
+        (f"broadcasting added {extra} leading dimensions here and you summed only one: repeat while grad has more "
+         "dimensions than `shape` (a `while` loop, not an `if`).", lambda _: extra > 1 and g.ndim == grad.ndim - 1),
         ("broadcasting adds the new dimensions on the LEFT (lesson 01), so sum over the leading dimensions "
          "(dim=0), not the last ones.", lambda _: extra and g.shape == trailing.shape != shape),
         (f"first sum over the leading dimensions that broadcasting added ({extra} of them), then over the dims where "
@@ -184,7 +205,7 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
     run_cases("unbroadcast", unbroadcast, reference_unbroadcast, {
         "shape unchanged": (g23, (2, 3)), "(2, 3) -> (3,)": (g23, (3,)), "(2, 3) -> (1, 3)": (g23, (1, 3)),
         "(2, 3) -> (2, 1)": (g23, (2, 1)), "(2, 3, 4) -> (3, 1)": (g234, (3, 1)), "(2, 3) -> ()": (g23, ()),
-    }, diagnose=_diagnose_unbroadcast)
+    }, mistakes=[_NUMPY], diagnose=_diagnose_unbroadcast)
 
 
 def reference_topological_order(root: Tensor) -> list:
@@ -199,6 +220,8 @@ def reference_topological_order(root: Tensor) -> list:
 
 def _problem_with_order(order: Any, root: Tensor, name: Callable[[Any], str]) -> str | None:
     """What is wrong with ``order`` as a topological order of ``root``'s graph (None if nothing)."""
+    if root.grad_fn is None and (not isinstance(order, (list, tuple)) or len(order)):
+        return "a root that is a leaf has no graph (its grad_fn is None): return [], an empty list."
     if not isinstance(order, (list, tuple)):
         return "return a list of the graph's nodes."
     if any(node is None for node in order):
@@ -230,18 +253,20 @@ def _problem_with_order(order: Any, root: Tensor, name: Callable[[Any], str]) ->
 
 def check_topological_order(topological_order: Callable) -> None:
     """Check ``topological_order(root) -> list`` of the nodes of ``root``'s graph, inputs first: a leaf feeding two ops,
-    a tensor used twice by one op, a lone leaf (``[]``), and 20,000 additions in a chain (too deep for recursion)."""
+    a tensor used twice by one op and reached at two depths (a reversed breadth-first walk fails there), a lone leaf
+    (``[]``), and 20,000 additions in a chain (too deep for recursion)."""
     p, q, a, leaf, x = (tensor(v, requires_grad=True) for v in ([1.0, 2.0], [3.0, 4.0], 3.0, 1.0, 0.0))
     m, b = p * q, a + a
-    s, c, y = m + p, b * b, x
-    loss = s.sum()
+    s, bb, y = m + p, b * b, x
+    loss, c = s.sum(), b + bb  # c reaches b directly and through b * b: a reversed breadth-first walk fails here
     for _ in range(20_000):
         y = y + 1.0
-    graphs = {"loss = (p * q + p).sum()": loss, "c = b * b with b = a + a": c, "a single leaf": leaf,
+    graphs = {"loss = (p * q + p).sum()": loss, "c = b + b * b with b = a + a": c, "a single leaf": leaf,
               "a chain of 20,000 additions (y = x + 1 + 1 + ...)": y}
     # The messages name a node after the tensor whose grad_fn it is, an AccumulateGrad after its leaf (variable).
     names = {id(t.grad_fn or t): n for n, t in {"p": p, "q": q, "p * q": m, "p * q + p": s, "loss": loss, "a": a,
-                                                "b": b, "c": c, "the leaf": leaf, "x": x, "the root": y}.items()}
+                                                "b": b, "b * b": bb, "c": c, "the leaf": leaf, "x": x,
+                                                "the root": y}.items()}
     name = lambda node: names.get(id(getattr(node, "variable", node)), repr(node))  # noqa: E731
     crashes = [(RecursionError, "", "a recursive walk nests one call per node and hits Python's recursion limit (about "
                                     "1,000 calls deep): use an explicit stack (a list you push to and pop from)."),

@@ -23,9 +23,13 @@ MISTAKES = [
      lambda x: lambda got: not isinstance(got, Tensor) and allclose(got, x.mean().item())),
     ("you divided every element by x.numel() but did not add them up first: x.sum() / x.numel().",
      lambda x: x / x.numel() if x.ndim else None),
-    ("you returned the sum; the mean divides the sum by the number of elements.", lambda x: x.sum()),
+    (lambda x: "you returned the sum" + (" (or divided it by x.ndim = x.dim() = 1, the number of DIMENSIONS)"
+                                         if x.ndim == 1 else "") + "; the mean divides the sum by x.numel(), the "
+               "number of elements.", lambda x: x.sum()),
     (lambda x: f"you divided by len(x) = {len(x)}, the number of ROWS; x has x.numel() = {x.numel()} elements.",
      lambda x: x.sum() / len(x) if x.ndim > 1 else None),
+    (lambda x: f"you divided by x.shape[-1] = {x.shape[-1]}, the size of the LAST dimension (the columns); x has "
+               f"x.numel() = {x.numel()} elements.", lambda x: x.sum() / x.shape[-1] if x.ndim > 1 else None),
     ("you divided by x.numel() - 1 (the sample variance's correction); the mean divides by "
      "x.numel(), the number of elements.", lambda x: x.sum() / (x.numel() - 1) if x.numel() > 1 else None),
     ("you averaged each column (dim=0); the exercise asks for one number, the mean of all elements.",

@@ -59,6 +59,8 @@ BROADCAST_MISTAKES = [
      lambda a, b: _combine(a, b, one_stretches=False)),
     ("the result has as many dimensions as the LONGER shape: pad the shorter one with 1s on the left before "
      "comparing sizes.", lambda a, b: lambda got: isinstance(got, (tuple, list)) and len(got) != max(len(a), len(b))),
+    ("your sizes are right but in reverse order: if you walked the shapes from the right (e.g. with reversed()), "
+     "reverse the result back at the end.", lambda a, b: None if _combine(a, b) == _RAISES else _combine(a, b)[::-1]),
     ("compare the sizes pair by pair from the right: equal sizes stay, a 1 takes the other size.",
      lambda a, b: lambda got: True),
 ]
@@ -126,7 +128,13 @@ MSE_MISTAKES = [
     ("your result has no grad_fn: it was cut from the graph (by .numpy(), .item(), .detach() or a new "
      "tensor(...)); build it with tensor operations only, so that loss.backward() can reach pred.",
      lambda p, t: {"value": reference_mse(p, t), "has grad_fn": False}),
+    ("the number is right but it is not a tensor (did you call .item(), float() or .numpy()?): return the 0-d "
+     "tensor itself, built with tensor operations only, so that loss.backward() can reach pred.",
+     lambda p, t: {"value": reference_mse(p, t).item(), "has grad_fn": False}),
 ]
+_NUMPY_CRASH = (RuntimeError, "numpy()", "build the loss with tensor operations only (reshape, -, ** 2, .mean()): "
+                                         "numpy arrays, even via .detach().numpy() as the error suggests, leave the "
+                                         "graph, and loss.backward() could not reach pred.")
 
 
 def check_mse_by_hand(mse_by_hand: Callable) -> None:
@@ -137,5 +145,6 @@ def check_mse_by_hand(mse_by_hand: Callable) -> None:
     cases = [(tensor(gen.normal(size=p).round(2).astype(np.float32).reshape(p), requires_grad=True),
               tensor(gen.normal(size=p).round(2).astype(np.float32).reshape(t)))
              for p, t in [((4,), (4,)), ((5, 1), (5,)), ((3, 1), (3, 1)), ((1,), (1,))]]
-    run_cases("mse_by_hand", mse_by_hand, reference_mse, cases, mistakes=MSE_MISTAKES, observe=lambda args, got: (
-        {"value": got, "has grad_fn": got.grad_fn is not None} if isinstance(got, Tensor) else got))
+    run_cases("mse_by_hand", mse_by_hand, reference_mse, cases, mistakes=MSE_MISTAKES, crashes=[_NUMPY_CRASH],
+              observe=lambda args, got: {"value": got, "has grad_fn": getattr(got, "grad_fn", None) is not None}
+              if isinstance(got, (Tensor, float, np.floating, np.ndarray)) else got)

@@ -13,7 +13,7 @@ from ._core import call_student, compare, fail, format_value, identical, report_
 
 __all__ = ["check_manual_sgd_step", "check_zero_grads", "check_train_linear", "reference_train_linear"]
 
-_NAMES = ["w", "b", "unused (grad None)"]
+_NAMES = ["w", "unused (grad None)", "b"]  # the unused one in the middle: `return` where `continue` is meant shows
 _SKIP_NONE = (Exception, "NoneType", "a parameter that took no part in the loss has `.grad` None: skip it "
                                      "(`if p.grad is None: continue`), as torch's optimizers do.")
 _ASSIGN_NONE = (Exception, "NoneType", "a parameter that took no part in the loss has `.grad` None, and "
@@ -22,10 +22,10 @@ _ASSIGN_NONE = (Exception, "NoneType", "a parameter that took no part in the los
 
 
 def _params_with_grads() -> list[Tensor]:
-    """Three parameters: two with gradients, one whose ``.grad`` is None (unused in the loss)."""
+    """Three parameters: two with gradients and, between them, one whose ``.grad`` is None (unused in the loss)."""
     w, b, unused = (tensor(v, requires_grad=True) for v in ([[0.5], [-1.0], [2.0]], [0.25], [1.0, 1.0]))
     w.grad, b.grad = tensor([[1.0], [-2.0], [0.5]]), tensor([4.0])
-    return [w, b, unused]
+    return [w, unused, b]
 
 
 def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
@@ -36,7 +36,7 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
         SGD(reference, lr=lr).step()
         where = f"manual_sgd_step(params, lr={lr})"
         call_student(manual_sgd_step, params, lr, where=where, crashes=[_SKIP_NONE])
-        for name, p, ref, old in zip(_NAMES, params, reference, before):
+        for index, (name, p, ref, old) in enumerate(zip(_NAMES, params, reference, before)):
             if not p.is_leaf or not p.requires_grad:
                 fail(f"after {where}, parameter {name} is no longer a leaf that requires grad.",
                      hint="do the update inside `with torch.no_grad():` and in place (p.sub_(lr * p.grad)), "
@@ -44,6 +44,9 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
             grad = np.zeros_like(old._data) if old.grad is None else old.grad._data  # no gradient: no step
             compare(p._data, ref._data, f"{where}: parameter {name} (p - lr * p.grad)",
                     f"{name} = {format_value(old)} with grad {format_value(old.grad)}", mistakes=[
+                        (f"{_NAMES[0]} was updated but {name} was not: is there a `return` (or `break`) inside your "
+                         "loop? `continue` skips one parameter; `return` ends the whole step.",
+                         old._data if index else None),
                         ("your update did not change the parameter object. `p = p - lr * p.grad` makes a NEW "
                          "tensor and only rebinds the name p; change the existing tensor in place with "
                          "p.sub_(lr * p.grad).", old._data),
@@ -52,9 +55,12 @@ def check_manual_sgd_step(manual_sgd_step: Callable) -> None:
                         ("you forgot the learning rate: subtract lr * p.grad, not p.grad.", old._data - grad),
                     ], rtol=1e-6, atol=1e-7)
             if not identical(p.grad, old.grad):
+                zeroed = p.grad is None or not np.any(p.grad._data)
                 fail(f"{where} changed the gradient of parameter {name}.", got=p.grad, expected=old.grad,
                      hint="a step only updates the parameters; zeroing the gradients is a separate job "
-                          "(zero_grads below, optimizer.zero_grad() in torch).")
+                          "(zero_grads below, optimizer.zero_grad() in torch)." if zeroed else
+                          "your step changed p.grad in place (`p.grad *= lr` or p.grad.mul_(lr) scales the "
+                          "gradient itself): compute `lr * p.grad`, a new tensor, and leave .grad as it was.")
     report_success("manual_sgd_step", 2, what="learning rates")
 
 
@@ -112,16 +118,24 @@ def check_train_linear(train_linear: Callable) -> None:
         got = np.array([float(v) for v in losses])
     except (TypeError, ValueError):
         fail(f"{where}: the losses are not a list of numbers.", got=losses, hint="append loss.item() at each step.")
-    stale = isinstance(w, Tensor) and (w.grad is None or not np.any(w.grad._data))
+    never_changes = next(hint for hint, applies in [
+        ("the loss never changes, and your gradients are empty at the end: zero_grads runs between loss.backward() "
+         "and the step, so the step finds no gradient to use. Zero the gradients BEFORE loss.backward().",
+         isinstance(w, Tensor) and (w.grad is None or not np.any(w.grad._data))),
+        ("the loss never changes, yet w moved: you computed the loss once, before the loop. Compute the predictions "
+         "X @ w + b and the loss INSIDE the loop, so that each step measures the updated parameters.",
+         isinstance(w, Tensor) and np.any(w._data)),
+        ("the loss never changes: the parameters are not being updated (check manual_sgd_step).", True),
+    ] if applies)
     compare(got, np.array(expected), f"{where}: the losses are wrong.", mistakes=[
         ("record one loss per step, before the update.", lambda g: len(g) != steps),
         ("your losses match a loop that never zeroes the gradients: backward() ADDS into .grad, so each "
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
-        ("the loss never changes, and your gradients are empty at the end: zero_grads runs between loss.backward() "
-         "and the step, so the step finds no gradient to use. Zero the gradients BEFORE loss.backward()." if stale
-         else "the loss never changes: the parameters are not being updated (check manual_sgd_step).",
-         lambda g: np.allclose(g, g[0])),
+        (never_changes, lambda g: np.allclose(g, g[0])),
+        (f"b is still 0 after {steps} steps, so it was never updated: create it with requires_grad=True, add it "
+         "in X @ w + b, and pass [w, b] to both zero_grads and manual_sgd_step.",
+         lambda g: isinstance(b, Tensor) and not np.any(b._data)),
         ("your losses are one step ahead: record the loss BEFORE the update, as loss.item() right "
          "after computing it.", lambda g: np.allclose(g[:-1], expected[1:], rtol=1e-4, atol=1e-6)),
         (f"your first loss is {len(y)} times the expected one: you summed the squared errors; the MEAN "
@@ -131,7 +145,10 @@ def check_train_linear(train_linear: Callable) -> None:
          "Create w with shape (n_features, 1): torch.zeros(X.shape[1], 1, requires_grad=True).",
          lambda g: isinstance(w, Tensor) and w.ndim == 1),
     ], rtol=1e-4, atol=1e-6)
-    for name, mine, ref in (("w", w, w_ref), ("b", b, b_ref)):
+    for name, mine, ref, other in (("w", w, w_ref, b_ref), ("b", b, b_ref, w_ref)):
         compare(mine._data if isinstance(mine, Tensor) else mine, ref._data, f"{where}: the losses are right "
-                f"but the returned {name}", hint="return the parameters after the last step.", rtol=1e-4, atol=1e-6)
+                f"but the returned {name}", mistakes=[
+                    ("you returned w and b in the wrong order: return w, b, losses.", other._data),
+                    ("return the parameters after the last step.", lambda g: True),
+                ], rtol=1e-4, atol=1e-6)
     report_success("train_linear", steps, what="steps")
