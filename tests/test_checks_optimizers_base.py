@@ -109,6 +109,20 @@ def test_check_add_param_group_diagnoses_a_kept_generator():
     assert "read only once" in _message(check_add_param_group, KeepsGenerator)
 
 
+def test_check_add_param_group_diagnoses_a_generator_wrapped_in_a_list():
+    class WrapsGenerator(Optimizer):
+        def add_param_group(self, param_group):
+            params = param_group["params"]
+            param_group["params"] = params if isinstance(params, list) else [params]  # [generator], not list(...)
+            for key, value in self.defaults.items():
+                param_group.setdefault(key, value)
+            self.param_groups.append(param_group)
+
+    message = _message(check_add_param_group, WrapsGenerator)
+    assert "a list that holds the generator itself" in message and "with list(...)" in message
+    assert "not copies" not in message
+
+
 def test_check_add_param_group_diagnoses_overwritten_group_options():
     class Overwrites(Optimizer):
         def add_param_group(self, param_group):
@@ -333,3 +347,20 @@ def test_check_sgd_update_names_lr_times_weight_decay_instead_of_weight_decay_ti
 
     assert "likely mistake: the decay term is weight_decay * param; yours adds lr * weight_decay" in _message(
         check_sgd_update, lr_wd)
+
+
+def test_check_sgd_update_names_changing_grad_in_place():
+    def changes_grad(param, grad, lr, weight_decay=0.0, maximize=False):
+        g = -grad if maximize else grad
+        g += weight_decay * param  # g is still the caller's grad
+        return param - lr * g
+
+    assert "so does `g += ...` while g is still grad" in _message(check_sgd_update, changes_grad)
+
+
+def test_check_sgd_update_names_weight_decay_with_the_wrong_sign():
+    def minus_decay(param, grad, lr, weight_decay=0.0, maximize=False):
+        g = -grad if maximize else grad
+        return param - lr * (g - weight_decay * param)
+
+    assert "likely mistake: weight decay has the wrong sign" in _message(check_sgd_update, minus_decay)

@@ -186,6 +186,29 @@ def test_check_sgd_momentum_update_wants_no_buffer_without_momentum():
     assert "return (new_param, {})" in _message(check_sgd_momentum_update, in_state_form(keeps_buffer))
 
 
+def test_check_momentum_buffer_update_rejects_changing_the_buffer_in_place():
+    """torch's buf.mul_(momentum).add_(grad) would change state['momentum_buffer'] in 05.2; say so in 05.1."""
+    def in_place(buf, grad, momentum, dampening):
+        if buf is None:
+            return grad.copy()
+        buf *= momentum
+        buf += (1 - dampening) * grad
+        return buf
+
+    message = _message(check_momentum_buffer_update, in_place)
+    assert "changed its arguments in place" in message and "`buf *= momentum`" in message
+
+
+def test_check_sgd_momentum_update_names_changing_grad_in_place():
+    def changes_grad(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                     maximize=False):
+        g = -grad if maximize else grad
+        g += weight_decay * param  # g is still the caller's grad
+        return _sgd_buffer_form(param, g, buf, lr, momentum, dampening, 0.0, nesterov, False)
+
+    assert "not g += ..." in _message(check_sgd_momentum_update, in_state_form(changes_grad))
+
+
 def test_check_sgd_momentum_update_rejects_changing_the_state_in_place():
     def mutates(param, grad, state, lr, momentum=0.0, *options):
         new_param, new_state = sgd_momentum_update(param, grad, state, lr, momentum, *options)

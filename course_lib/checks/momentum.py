@@ -65,7 +65,8 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
         "later step": (_rng_case(rng), _rng_case(rng), 0.9, 0.0),
         "later step with dampening": (_rng_case(rng), _rng_case(rng), 0.9, 0.1),
         "2-D parameter": (_rng_case(rng, (2, 2)), _rng_case(rng, (2, 2)), 0.5, 0.5),
-    }, mistakes=BUFFER_MISTAKES, **EXACT)
+    }, mistakes=BUFFER_MISTAKES, **EXACT, pure="`buf *= momentum` (or `buf += ...`) changes the caller's buffer, "
+        "in sgd_update the one in `state`; return a new array: momentum * buf + (1 - dampening) * grad.")
 
 
 # ------------------------------------------------------------------- Exercise 05.2
@@ -135,8 +136,9 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
         "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2, nesterov=True),
         "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
     }, mistakes=SGD_MISTAKES, crashes=crashes, **EXACT,
-        pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's update "
-             "functions are pure).")
+        pure="leave `state` and `grad` as they are: compute new arrays (g = g + weight_decay * param, not g += ...; "
+             "momentum * buf + ..., not buf *= ...) and return a new dict: {'momentum_buffer': new_buf} (the "
+             "library's update functions are pure).")
 
 
 # ------------------------------------------------------------------- Exercise 05.3

@@ -42,6 +42,9 @@ def check_add_param_group(optimizer_class: type) -> None:
         (not isinstance(params, list), f"{name}: the group's 'params' is {format_value(params)}, not a list.",
          "you kept the generator that model.parameters() returns; it can be read only once, so the second step() "
          "would see no parameters at all. Store list(param_group['params'])."),
+        (lambda: len(params) == 1 and not isinstance(params[0], Tensor), f"{name}: the group's 'params' is a list "
+         "that holds the generator itself, not its tensors.", "a generator (model.parameters()) becomes a list of "
+         "its tensors with list(...); only a single Tensor is wrapped as [t]."),
         (lambda: len(params) != 2 or params[0] is not w or params[1] is not b, f"{name}: the group's 'params' is not "
          "[w, b], the tensors themselves in that order.", "keep the parameter tensors themselves (not copies): the "
          "optimizer updates them in place."),
@@ -125,6 +128,8 @@ SGD_MISTAKES = [
     ("maximize is ignored; with maximize=True use -grad in place of grad",
      lambda p, g, lr, wd=0.0, m=False: p - lr * (g + wd * p) if m else None),
     ("weight decay is missing; add weight_decay * param to the gradient", _on_g(lambda p, g, lr, wd: p - lr * g)),
+    ("weight decay has the wrong sign: add weight_decay * param to the gradient, so that the step pulls the "
+     "weights toward zero", _on_g(lambda p, g, lr, wd: p - lr * (g - wd * p))),
     ("weight decay is not multiplied by lr; the step is lr * (grad + weight_decay * param)",
      _on_g(lambda p, g, lr, wd: p - lr * g - wd * p)),
     ("the decay term is weight_decay * param; yours adds lr * weight_decay, without param",
@@ -153,8 +158,9 @@ def check_sgd_update(sgd_update: Callable) -> None:
         "weight decay (the tutorial's 1e-3, 0.5)": case(1e-3, 0.5, False),
         "maximize with weight decay": case(0.05, 0.2, True),
         "lr = 0 leaves the parameter": case(0.0, 0.3, False, shape=(4,)),
-    }, mistakes=SGD_MISTAKES, pure="`param -= ...` changes the caller's array; the exercise asks for a new "
-                                   "one: return param - lr * g.", **EXACT)
+    }, mistakes=SGD_MISTAKES, pure="`param -= ...` changes the caller's array (so does `g += ...` while g is still "
+                                   "grad); the exercise asks for new arrays: g = g + weight_decay * param, then "
+                                   "return param - lr * g.", **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 04.4
