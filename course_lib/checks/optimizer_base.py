@@ -57,6 +57,8 @@ def check_add_param_group(optimizer_class: type) -> None:
     lrs = [g.get("lr") for g in opt.param_groups]
     compare(lrs, [1.0, 0.1], f"{name}: the groups' learning rates are wrong.", where, mistakes=[
         ("you overwrote the group's own lr with the default (group.update(defaults)); " + setdefault, [0.1, 0.1]),
+        ("append every group to self.param_groups; yours keeps only some of them (self.param_groups = [group] "
+         "replaces the earlier ones)", lambda got: len(got) != 2),
         ("each group keeps its own options; defaults fill in the rest.", lambda got: True)])
     # 3. A single tensor as a group's params, added later (e.g. a layer unfrozen later).
     where = "add_param_group({'params': c}) with c a single tensor"
@@ -73,6 +75,8 @@ def check_add_param_group(optimizer_class: type) -> None:
         call_student(opt.add_param_group, {"params": [w]}, where=where, expect=(ValueError,),
                      crashes=[(Exception, "", f"{duplicate} for a parameter already in a group.")])
     except ValueError:
+        require([(len(opt.param_groups) != 3, f"{name}: refusing w, add_param_group still appended its group.",
+                  "check for duplicates before appending: a group that raises must not be added.")], where)
         return report_success(name, 4, "checks")
     fail(f"{name}: adding w, which is already in group 0, did not raise.", where, hint=(
          f"the duplicate check is missing; {duplicate}, otherwise w would be updated twice per step."))
@@ -100,9 +104,9 @@ def check_zero_grad(optimizer_class: type) -> None:
         require([
             (any(not np.array_equal(p._data, old) for p, old in zip((w, b, c), before)), f"{call} changed a "
              "parameter itself.", "clear p.grad, never p: p.zero_() zeroes the parameter; use p.grad.zero_()."),
-            (label.startswith("b") and (w.grad is None or not np.any(w.grad._data)), f"{call} left "
-             f"b.grad = {format_value(b.grad)}.", "you cleared only the first group; loop over every group in "
-             "self.param_groups, and over every p in group['params']."),
+            (len(left) == 1, f"{call} left {label[:1]}.grad = {format_value(grad)}.", f"you cleared only the "
+             f"{'first' if label.startswith('b') else 'last'} group; loop over every group in self.param_groups, and "
+             "over every p in group['params']."),
             (left, f"{call} left {label} with the gradient {format_value(grad)}, expected "
              f"{'None' if set_to_none else 'zeros'}.", fix),
             (c.grad is not None, f"{call} gave c a gradient, but c.grad was None.",
@@ -199,6 +203,9 @@ def check_sgd_step(sgd_class: type) -> None:
                     hint="a parameter whose p.grad is None must be skipped (continue)" if k == 2 else None, mistakes=[
                         ("every group was updated with the constructor's options; read lr and weight_decay "
                          "from each group (group['lr']), not from self.defaults", ignoring[t][k]),
+                        ("only the first group was updated: loop over every group in self.param_groups (a "
+                         "`return` inside that loop ends step() after the first group)",
+                         expected[0][k] if t == 1 and k == 1 else None),  # w, in group 0, changed in place
                         ("the parameter did not change: update it in place (p.sub_(...), p.copy_(...)); "
                          "`p = p - ...` only rebinds a local name", expected[0][k] if t == 1 else None),
                         ("compare with p - group['lr'] * (p.grad + group['weight_decay'] * p)", lambda v: True),
