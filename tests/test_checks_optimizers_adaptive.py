@@ -218,6 +218,27 @@ def test_check_amsgrad_denominator_diagnoses_missing_pair_and_corrected_maximum(
     assert "maximum of the raw exp_avg_sq" in _message(check_amsgrad_denominator, max_of_corrected)
 
 
+def test_check_amsgrad_denominator_blames_no_denominator_rule_for_a_right_denominator():
+    def sqrt_of_max_kept(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):  # the denominator is right, the state not
+        denom, new_max = amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)
+        return denom, np.sqrt(new_max)
+
+    message = _message(check_amsgrad_denominator, sqrt_of_max_kept)
+    assert "element 1:" in message and "running maximum is not used" not in message
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (lambda v, mx, t, b2, eps: amsgrad_denominator(v, mx, t, b2, eps)[::-1],
+     "(denom, new_max_exp_avg_sq), in that order"),
+    (lambda v, mx, t, b2, eps: (np.sqrt(np.minimum(mx, v)) / np.sqrt(1 - b2**t) + eps, np.minimum(mx, v)),
+     "likely mistake: np.minimum keeps the smaller value"),
+    (lambda v, mx, t, b2, eps: (np.sqrt(max(mx, v)) / np.sqrt(1 - b2**t) + eps, max(mx, v)),
+     "likely mistake: Python's max compares whole arrays"),
+])
+def test_check_amsgrad_denominator_diagnoses_order_minimum_and_python_max(wrong, diagnosis):
+    assert diagnosis in _message(check_amsgrad_denominator, wrong)
+
+
 @pytest.mark.parametrize("mistake, diagnosis", [
     ("L2", "this is Adam's L2 penalty"),
     ("no lr", "not multiplied by lr"),

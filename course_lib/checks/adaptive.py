@@ -214,10 +214,13 @@ def check_adamw_update(adamw_update: Callable) -> None:
 
 # ------------------------------------------------------------------- Exercise 06.3
 def _pair(denom: Callable | None = None, maximum: Callable | None = None) -> Callable:
-    """A likely mistake in the denominator, or in the new maximum next to a right denominator."""
+    """A likely mistake in the denominator, or in the new maximum next to a right denominator; a wrong
+    denominator that is the right one here (the maximum of zeros and exp_avg_sq is exp_avg_sq) says nothing."""
     def row(v, mx, t, b2, eps):
         bc, right = np.sqrt(1 - b2**t), amsgrad_reference(v, mx, t, b2, eps)[0]
         wrong_denom = denom(v, mx, bc, np.maximum(mx, v), eps) if denom else right
+        if denom and maximum is None and np.allclose(wrong_denom, right, **_EXACT):
+            return None
         return lambda got: (isinstance(got, (tuple, list)) and len(got) == 2
                             and np.allclose(got[0], wrong_denom, **_EXACT)
                             and (maximum is None or np.allclose(got[1], maximum(v, mx, bc**2), **_EXACT)))
@@ -236,6 +239,9 @@ AMSGRAD_MISTAKES = [
      "(np.maximum, not max)", _pair(maximum=lambda v, mx, bc2: v)),
     ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq) and divide by its "
      "square root", _pair(lambda v, mx, bc, new, eps: np.sqrt(v) / bc + eps)),
+    ("the pair is (denom, new_max_exp_avg_sq), in that order", lambda *args: amsgrad_reference(*args)[::-1]),
+    ("np.minimum keeps the smaller value; AMSGrad keeps the larger one: np.maximum(max_exp_avg_sq, exp_avg_sq)",
+     _pair(lambda v, mx, bc, new, eps: np.sqrt(np.minimum(mx, v)) / bc + eps, lambda v, mx, bc2: np.minimum(mx, v))),
     ("the old maximum is used; update it with the new exp_avg_sq first",
      _pair(lambda v, mx, bc, new, eps: np.sqrt(mx) / bc + eps)),
     ("eps sits inside the square root; torch adds it outside",
@@ -254,4 +260,5 @@ def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
         "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]), np.array([0.04, 1e-3, 0.25]), 5, 0.999,
                                               1e-8),
         "large eps": (np.array([0.2, 0.3]), np.array([0.1, 0.6]), 3, 0.9, 0.1),
-    }, mistakes=AMSGRAD_MISTAKES, **_EXACT)
+    }, mistakes=AMSGRAD_MISTAKES, **_EXACT, crashes=[(ValueError, "ambiguous", "Python's max compares whole arrays; "
+                                                      "take the elementwise np.maximum(max_exp_avg_sq, exp_avg_sq).")])
