@@ -29,18 +29,21 @@ def make_adam(mistake=None):
     """A student's Adam (pure: returns the new parameter and a new state), right or with one ``mistake``."""
     def adam_update(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         beta1, beta2 = betas
-        step = state.get("step", 0)
-        t = step if mistake == "step used before increment" else step + 1
+        step = state.get("step", 1 if mistake == "step never incremented" else 0)
+        t = step if mistake in ("step used before increment", "step never incremented") else step + 1
         if weight_decay:
             grad = grad + weight_decay * param
-        exp_avg = beta1 * state.get("exp_avg", 0.0) + (1 - beta1) * grad
-        exp_avg_sq = beta2 * state.get("exp_avg_sq", 0.0) + (1 - beta2) * grad * grad
+        w1, w2 = (1 - beta1, 1 - beta2) if mistake == "beta and 1 - beta swapped" else (beta1, beta2)
+        start = grad if mistake == "average starts at grad" else 0.0
+        exp_avg = w1 * state.get("exp_avg", start) + (1 - w1) * grad
+        exp_avg_sq = w2 * state.get("exp_avg_sq", 0.0) + (1 - w2) * grad * grad
         bc1, bc2 = (1.0, 1.0) if mistake == "no bias correction" else (1 - beta1**t, 1 - beta2**t)
         with np.errstate(divide="ignore", invalid="ignore"):
             v_hat = exp_avg_sq / bc2
             denom = np.sqrt(v_hat + eps) if mistake == "eps inside" else np.sqrt(v_hat) + eps
             new_param = param - lr * (exp_avg / bc1) / denom
-        return new_param, {"step": step + 1, "exp_avg": exp_avg, "exp_avg_sq": exp_avg_sq}
+        return new_param, {"step": t if mistake == "step never incremented" else step + 1, "exp_avg": exp_avg,
+                           "exp_avg_sq": exp_avg_sq}
     return adam_update
 
 
@@ -57,6 +60,8 @@ def make_adamw(mistake=None):
             return adam(param, grad, state, lr, betas, eps, weight_decay)
         if mistake == "no lr":
             return adam(param * (1 - weight_decay), grad, state, lr, betas, eps)
+        if mistake == "twice":  # adam_update(..., weight_decay) after the shrink
+            return adam(param * (1 - lr * weight_decay), grad, state, lr, betas, eps, weight_decay)
         if mistake == "after":
             new_param, new_state = adam(param, grad, state, lr, betas, eps)
             return new_param * (1 - lr * weight_decay), new_state
@@ -96,10 +101,17 @@ def _rmsprop_eps_inside(p, g, s, lr=1e-2, alpha=0.99, eps=1e-8):
     return p - lr * g / np.sqrt(square_avg + eps), {"square_avg": square_avg}
 
 
+def _rmsprop_starts_at_grad_squared(p, g, s, lr=1e-2, alpha=0.99, eps=1e-8):
+    square_avg = alpha * s.get("square_avg", g * g) + (1 - alpha) * g * g
+    return p - lr * g / (np.sqrt(square_avg) + eps), {"square_avg": square_avg}
+
+
 @pytest.mark.parametrize("wrong, diagnosis", [
     (lambda p, g, s, lr=1e-2, alpha=0.99, eps=1e-8:
         rmsprop_update(p, g, s, lr, 1 - alpha, eps), "alpha and 1 - alpha swapped"),
     (_rmsprop_eps_inside, "eps sits inside the square root"),
+    (_rmsprop_starts_at_grad_squared, "likely mistake: square_avg starts at zeros"),
+    (lambda p, g, s, lr=1e-2, alpha=0.99, eps=1e-8: rmsprop_update(p, g, s, lr, alpha, 0.0), "eps is missing"),
 ])
 def test_check_rmsprop_update_diagnoses_usual_mistakes(wrong, diagnosis):
     assert diagnosis in _message(check_rmsprop_update, wrong)
@@ -109,6 +121,11 @@ def test_check_rmsprop_update_diagnoses_usual_mistakes(wrong, diagnosis):
     ("step used before increment", "used before it is incremented"),
     ("no bias correction", "bias correction is missing"),
     ("eps inside", "eps sits inside the square root"),
+    # a wrong running average (or count) is named at the state, where it happens, not at the parameter it spoils
+    ("beta and 1 - beta swapped", "state['exp_avg'] after step 1 is wrong.\n"),
+    ("beta and 1 - beta swapped", "likely mistake: beta and 1 - beta swapped"),
+    ("step never incremented", "likely mistake: state['step'] is not incremented"),
+    ("average starts at grad", "or the average started at grad, not zeros"),
 ])
 def test_check_adam_update_diagnoses_usual_mistakes(mistake, diagnosis):
     assert diagnosis in _message(check_adam_update, make_adam(mistake))
@@ -132,6 +149,19 @@ def test_check_adam_update_rejects_changing_the_state_it_was_given():
 
     message = _message(check_adam_update, mutates)
     assert "changed the state dict it was given" in message and "build a new dict" in message
+
+
+def test_check_adam_update_names_averages_updated_in_place():
+    """A new dict whose arrays are the old state's, changed in place (exp_avg *= beta1), is not a new state."""
+    def in_place(param, grad, state, **options):
+        new_param, new_state = make_adam()(param, grad, state, **options)
+        for key in ("exp_avg", "exp_avg_sq"):
+            if key in state:  # exp_avg *= beta1; exp_avg += ...: the given state's array, changed
+                state[key][...] = new_state[key]
+                new_state[key] = state[key]
+        return new_param, new_state
+
+    assert "not avg *= beta" in _message(check_adam_update, in_place)
 
 
 def test_check_adam_update_wants_the_new_state_returned():
@@ -188,10 +218,32 @@ def test_check_amsgrad_denominator_diagnoses_missing_pair_and_corrected_maximum(
     assert "maximum of the raw exp_avg_sq" in _message(check_amsgrad_denominator, max_of_corrected)
 
 
+def test_check_amsgrad_denominator_blames_no_denominator_rule_for_a_right_denominator():
+    def sqrt_of_max_kept(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):  # the denominator is right, the state not
+        denom, new_max = amsgrad_denominator(exp_avg_sq, max_exp_avg_sq, step, beta2, eps)
+        return denom, np.sqrt(new_max)
+
+    message = _message(check_amsgrad_denominator, sqrt_of_max_kept)
+    assert "element 1:" in message and "running maximum is not used" not in message
+
+
+@pytest.mark.parametrize("wrong, diagnosis", [
+    (lambda v, mx, t, b2, eps: amsgrad_denominator(v, mx, t, b2, eps)[::-1],
+     "(denom, new_max_exp_avg_sq), in that order"),
+    (lambda v, mx, t, b2, eps: (np.sqrt(np.minimum(mx, v)) / np.sqrt(1 - b2**t) + eps, np.minimum(mx, v)),
+     "likely mistake: np.minimum keeps the smaller value"),
+    (lambda v, mx, t, b2, eps: (np.sqrt(max(mx, v)) / np.sqrt(1 - b2**t) + eps, max(mx, v)),
+     "likely mistake: Python's max compares whole arrays"),
+])
+def test_check_amsgrad_denominator_diagnoses_order_minimum_and_python_max(wrong, diagnosis):
+    assert diagnosis in _message(check_amsgrad_denominator, wrong)
+
+
 @pytest.mark.parametrize("mistake, diagnosis", [
     ("L2", "this is Adam's L2 penalty"),
     ("no lr", "not multiplied by lr"),
     ("after", "applied after the Adam step"),
+    ("twice", "likely mistake: weight decay is applied twice"),
 ])
 def test_check_adamw_update_diagnoses_usual_mistakes(mistake, diagnosis):
     assert diagnosis in _message(check_adamw_update, make_adamw(mistake))

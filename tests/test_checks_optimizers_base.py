@@ -109,6 +109,41 @@ def test_check_add_param_group_diagnoses_a_kept_generator():
     assert "read only once" in _message(check_add_param_group, KeepsGenerator)
 
 
+def test_check_add_param_group_diagnoses_a_generator_wrapped_in_a_list():
+    class WrapsGenerator(Optimizer):
+        def add_param_group(self, param_group):
+            params = param_group["params"]
+            param_group["params"] = params if isinstance(params, list) else [params]  # [generator], not list(...)
+            for key, value in self.defaults.items():
+                param_group.setdefault(key, value)
+            self.param_groups.append(param_group)
+
+    message = _message(check_add_param_group, WrapsGenerator)
+    assert "a list that holds the generator itself" in message and "with list(...)" in message
+    assert "not copies" not in message
+
+
+def test_check_add_param_group_diagnoses_replaced_groups_and_a_late_duplicate_check():
+    class Replaces(Optimizer):
+        def add_param_group(self, param_group):
+            super().add_param_group(param_group)
+            self.param_groups = [param_group]
+
+    class AppendsFirst(Optimizer):
+        def add_param_group(self, param_group):
+            params = param_group["params"]
+            param_group["params"] = [params] if isinstance(params, course_lib.Tensor) else list(params)
+            for key, value in self.defaults.items():
+                param_group.setdefault(key, value)
+            seen = {id(p) for g in self.param_groups for p in g["params"]}
+            self.param_groups.append(param_group)  # before the check: a refused group stays
+            if any(id(p) in seen for p in param_group["params"]):
+                raise ValueError("some parameters appear in more than one parameter group")
+
+    assert "yours keeps only some of them" in _message(check_add_param_group, Replaces)
+    assert "check for duplicates before appending" in _message(check_add_param_group, AppendsFirst)
+
+
 def test_check_add_param_group_diagnoses_overwritten_group_options():
     class Overwrites(Optimizer):
         def add_param_group(self, param_group):
@@ -169,6 +204,17 @@ def test_check_zero_grad_diagnoses_first_group_only():
                 p.grad = None
 
     assert "only the first group" in _message(check_zero_grad, FirstGroupOnly)
+
+
+def test_check_zero_grad_diagnoses_last_group_only():
+    class LastGroupOnly(Optimizer):
+        def zero_grad(self, set_to_none=True):
+            for p in self.param_groups[-1]["params"]:  # the loop over groups is missing
+                if p.grad is not None:
+                    p.grad = None if set_to_none else p.grad.zero_()
+
+    message = _message(check_zero_grad, LastGroupOnly)
+    assert "left w.grad = " in message and "only the last group" in message and "set p.grad = None" not in message
 
 
 def test_check_zero_grad_diagnoses_ignoring_set_to_none():
@@ -262,6 +308,21 @@ def test_check_sgd_step_diagnoses_defaults_used_for_every_group():
     assert "read lr and weight_decay from each group" in _message(check_sgd_step, UsesDefaults)
 
 
+def test_check_sgd_step_diagnoses_a_return_inside_the_group_loop():
+    class ReturnsEarly(SGD):
+        def step(self, closure=None):
+            with course_lib.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        if p.grad is not None:
+                            p.copy_(course_lib.from_numpy(sgd_update(p.detach().numpy(), p.grad.numpy(), group["lr"],
+                                                                     group["weight_decay"], group["maximize"])))
+                    return None  # ends step() after the first group
+
+    message = _message(check_sgd_step, ReturnsEarly)
+    assert "b (group 1" in message and "only the first group was updated" in message and "rebinds" not in message
+
+
 def test_check_sgd_step_diagnoses_rebinding_instead_of_in_place():
     class Rebinds(SGD):
         def step(self, closure=None):
@@ -333,3 +394,20 @@ def test_check_sgd_update_names_lr_times_weight_decay_instead_of_weight_decay_ti
 
     assert "likely mistake: the decay term is weight_decay * param; yours adds lr * weight_decay" in _message(
         check_sgd_update, lr_wd)
+
+
+def test_check_sgd_update_names_changing_grad_in_place():
+    def changes_grad(param, grad, lr, weight_decay=0.0, maximize=False):
+        g = -grad if maximize else grad
+        g += weight_decay * param  # g is still the caller's grad
+        return param - lr * g
+
+    assert "so does `g += ...` while g is still grad" in _message(check_sgd_update, changes_grad)
+
+
+def test_check_sgd_update_names_weight_decay_with_the_wrong_sign():
+    def minus_decay(param, grad, lr, weight_decay=0.0, maximize=False):
+        g = -grad if maximize else grad
+        return param - lr * (g - weight_decay * param)
+
+    assert "likely mistake: weight decay has the wrong sign" in _message(check_sgd_update, minus_decay)

@@ -178,12 +178,53 @@ def test_check_sgd_momentum_update_diagnoses_usual_mistakes(wrong, diagnosis):
     assert diagnosis in _message(check_sgd_momentum_update, in_state_form(wrong))
 
 
+def test_check_sgd_momentum_update_names_lr_inside_the_buffer_and_nesterov_on_the_raw_grad():
+    def lr_in_buffer(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                     maximize=False):  # the first step's parameter is right, its buffer is lr * g
+        new_param, new_buf = _sgd_buffer_form(param, grad, buf, lr, momentum, dampening, weight_decay, nesterov,
+                                              maximize)
+        return new_param, None if new_buf is None else (lr * new_buf if buf is None else momentum * buf + lr * grad)
+
+    def nesterov_raw_grad(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                          maximize=False):  # "grad + momentum * buf" read literally: without the weight decay
+        new_param, new_buf = _sgd_buffer_form(param, grad, buf, lr, momentum, dampening, weight_decay, False,
+                                              maximize)
+        return (param - lr * (grad + momentum * new_buf) if nesterov else new_param), new_buf
+
+    assert "yours has lr inside the buffer" in _message(check_sgd_momentum_update, in_state_form(lr_in_buffer))
+    assert "Nesterov's direction uses g, the gradient after weight decay" in _message(
+        check_sgd_momentum_update, in_state_form(nesterov_raw_grad))
+
+
 def test_check_sgd_momentum_update_wants_no_buffer_without_momentum():
     def keeps_buffer(param, grad, buf, lr, momentum=0.0, *options):
         new, buf = _sgd_buffer_form(param, grad, buf, lr, momentum, *options)
         return new, grad.copy() if buf is None else buf
 
     assert "return (new_param, {})" in _message(check_sgd_momentum_update, in_state_form(keeps_buffer))
+
+
+def test_check_momentum_buffer_update_rejects_changing_the_buffer_in_place():
+    """torch's buf.mul_(momentum).add_(grad) would change state['momentum_buffer'] in 05.2; say so in 05.1."""
+    def in_place(buf, grad, momentum, dampening):
+        if buf is None:
+            return grad.copy()
+        buf *= momentum
+        buf += (1 - dampening) * grad
+        return buf
+
+    message = _message(check_momentum_buffer_update, in_place)
+    assert "changed its arguments in place" in message and "`buf *= momentum`" in message
+
+
+def test_check_sgd_momentum_update_names_changing_grad_in_place():
+    def changes_grad(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                     maximize=False):
+        g = -grad if maximize else grad
+        g += weight_decay * param  # g is still the caller's grad
+        return _sgd_buffer_form(param, g, buf, lr, momentum, dampening, 0.0, nesterov, False)
+
+    assert "not g += ..." in _message(check_sgd_momentum_update, in_state_form(changes_grad))
 
 
 def test_check_sgd_momentum_update_rejects_changing_the_state_in_place():
@@ -207,11 +248,26 @@ def test_the_librarys_sgd_update_is_lesson05s_answer(capsys):
     (lambda p, g, v, lr, mu: (p + (0 if v is None else mu * v) + lr * g, None),
      "wrong sign"),
     (lambda p, g, v, lr, mu: (p - ((0 if v is None else mu * v) - lr * g), None), "wrong sign"),
-    (lambda p, g, v, lr, mu: (p - lr * ((0 if v is None else mu * v) + g), None),
-     "torch's form"),
+    (lambda p, g, v, lr, mu: (p - lr * ((0 if v is None else mu * v) + g), (0 if v is None else mu * v) + g),
+     "torch's buffer"),
 ])
 def test_check_sutskever_update_diagnoses_usual_mistakes(wrong, diagnosis):
     assert diagnosis in _message(check_sutskever_update, wrong)
+
+
+def test_convention_checks_blame_no_rule_for_a_parameter_that_is_right():
+    """On the first step several wrong rules give the right parameter: a row predicting only that says nothing."""
+    def param_only(p, g, v, lr, mu):  # the velocity is not returned
+        return sutskever_reference(p, g, v, lr, mu)[0]
+
+    def bias_corrected(p, g, a, lr, b):  # the average is right, the step divides it by 1 - beta (Adam's)
+        new_avg = ema_momentum_reference(p, g, a, lr, b)[1]
+        return p - lr * new_avg / (1 - b), new_avg
+
+    message = _message(check_sutskever_update, param_only)
+    assert "expected a tuple of 2 values" in message and "likely mistake" not in message
+    message = _message(check_ema_momentum_update, bias_corrected)
+    assert "element 0:" in message and "likely mistake" not in message
 
 
 @pytest.mark.parametrize("wrong, diagnosis", [

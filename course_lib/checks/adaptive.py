@@ -30,10 +30,11 @@ def _array(value: Any) -> Any:
 
 
 def _check_runs(name: str, update: Callable, reference: Callable, runs, state_keys: Sequence[str],
-                mistakes: Callable, param_first: bool = True) -> None:
+                mistakes: Callable) -> None:
     """Run ``update`` for three steps per run next to ``reference`` (pure, float64), comparing every step with
     the likely mistakes ``mistakes(what, step, reference run, grads, options)`` (``what``: "param" or a state
-    key; ``step`` from 0); ``param_first=False``: the state first."""
+    key; ``step`` from 0). The state comes first: a wrong running value makes the parameter wrong too, and
+    its own comparison names the mistake where it happens."""
     for grads, options in runs:
         run, param, state = [], _PARAM0.copy(), {}
         for g in grads:
@@ -51,17 +52,17 @@ def _check_runs(name: str, update: Callable, reference: Callable, runs, state_ke
                       "return both: the new parameter and a new state dict under torch's names, e.g. return "
                       "new_param, {'step': step, ...}."),
                      (not identical(given, state), f"{name} changed the state dict it was given (at step "
-                      f"{step + 1}).", "build a new dict and return it; leave the one you were given as it was "
-                      "(the library's update functions are pure: arrays in, new arrays out).")], inputs)
+                      f"{step + 1}).", "build a new dict and return it; leave the one you were given as it was, "
+                      "its arrays too: avg = beta * avg + ..., not avg *= beta (the library's update functions are "
+                      "pure: arrays in, new arrays out).")], inputs)
             param, state = _array(out[0]), out[1]
             missing = [key for key in state_keys if key not in state]
             if missing:
                 fail(f"{name}: after step {step + 1} the state has no {missing[0]!r}.", inputs, sorted(state),
                      sorted(state_keys), hint=f"keep the running values in state[{missing[0]!r}] (torch's names), "
                      "created on the first step.")
-            rows = [("the parameter", "param", param, run[step][0])] + [
-                (f"state[{key!r}]", key, _array(state[key]), run[step][1][key]) for key in state_keys]
-            for what, key, got, expected in (rows if param_first else rows[1:] + rows[:1]):
+            rows = [(f"state[{key!r}]", key, _array(state[key]), run[step][1][key]) for key in state_keys]
+            for what, key, got, expected in rows + [("the parameter", "param", param, run[step][0])]:
                 compare(got, expected, f"{name}: {what} after step {step + 1}", inputs,
                         mistakes=mistakes(key, step, run, grads, options), **_EXACT)
     print(f"\u2713 {name}: {len(runs)} runs of 3 steps match {reference.__module__}.{reference.__name__}.")
@@ -75,10 +76,14 @@ def _rmsprop_mistakes(what: str, step: int, run: list, grads: list, o: dict) -> 
     if what == "square_avg":
         return [("alpha and 1 - alpha swapped: square_avg = alpha * square_avg + (1 - alpha) * grad**2",
                  (1 - a) * old + a * g * g),
+                ("square_avg starts at zeros (s_0 = 0), so the first one is (1 - alpha) * grad**2; yours started at "
+                 "grad * grad", g * g if step == 0 else None),
                 ("square the gradient: the average is of grad * grad", a * old + (1 - a) * g)]
     return [("eps sits inside the square root; torch adds it outside: sqrt(square_avg) + eps (the difference "
              "hides beyond the printed digits)", prev - o["lr"] * g / np.sqrt(s + o["eps"])),
             ("the square root is missing: divide by sqrt(square_avg) + eps", prev - o["lr"] * g / (s + o["eps"])),
+            ("eps is missing: divide by sqrt(square_avg) + eps (it keeps the step finite when square_avg is 0)",
+             prev - o["lr"] * g / np.sqrt(s)),
             ("the update has the wrong sign: param - lr * grad / (sqrt(square_avg) + eps)",
              prev + o["lr"] * g / (np.sqrt(s) + o["eps"]))]
 
@@ -89,7 +94,7 @@ def check_rmsprop_update(rmsprop_update: Callable) -> None:
     ``course_lib.optim.rmsprop.rmsprop_update``."""
     _check_runs("rmsprop_update", rmsprop_update, reference_rmsprop, [
         (_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)), (_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
-        (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))], ["square_avg"], _rmsprop_mistakes, param_first=False)
+        (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))], ["square_avg"], _rmsprop_mistakes)
 
 
 # ------------------------------------------------------------------- Exercises 06.2 and 06.4
@@ -156,20 +161,33 @@ def _adam_mistakes(hints: dict, decoupled: bool) -> Callable:
             return first + [(hint, _adam_variant(grads, decoupled=decoupled, mistake=m, **options)[step])
                             for m, hint in hints.items()]
         if what == "step":
-            return [("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
-        (b1, b2), wd, squared = options["betas"], options.get("weight_decay", 0.0), what == "exp_avg_sq"
+            return [("state['step'] is not incremented: the new state holds state['step'] + 1", float(step)),
+                    ("state['step'] is one too high: it starts at 0 (state.get('step', 0)) and gains 1 per step",
+                     step + 2.0),
+                    ("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
+        (b1, b2), lr, wd = options["betas"], options["lr"], options.get("weight_decay", 0.0)
         prev_p, prev = (_PARAM0, 0.0) if step == 0 else (run[step - 1][0], run[step - 1][1][what])
+        squared = what == "exp_avg_sq"
+        (beta, other), name = ((b2, b1), "grad * grad") if squared else ((b1, b2), "grad")
+
+        def avg(g, beta=beta):  # the running average of g (its square for exp_avg_sq) with this beta
+            return beta * prev + (1 - beta) * (g * g if squared else g)
+
         g = grads[step] if decoupled or not wd else grads[step] + wd * prev_p
-        plain = grads[step] * grads[step] if squared else grads[step]
-        (beta, other), new = ((b2, b1), g * g) if squared else ((b1, b2), g)
+        corrected = (f"state[{what!r}] holds the bias-corrected value" if step else f"state[{what!r}] is {name} "
+                     f"itself: either it holds the bias-corrected value, or the average started at {name}, not zeros")
         return [
-            (f"state[{what!r}] holds the bias-corrected value; keep the raw running average in the state and "
-             "divide by 1 - beta**t into a new variable each step", run[step][1][what] / (1 - beta ** (step + 1))),
-            ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", (1 - beta) * prev + beta * new),
-            ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", other * prev + (1 - other) * new),
+            (f"{corrected}; keep the raw running average in the state and divide by 1 - beta**t into a new variable "
+             "each step", run[step][1][what] / (1 - beta ** (step + 1))),
+            ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", avg(g, 1 - beta)),
+            ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", avg(g, other)),
             ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if squared else None),
             ("weight decay is not in the gradient: add weight_decay * param to grad before updating the averages",
-             beta * prev + (1 - beta) * plain if wd and not decoupled else None),
+             avg(grads[step]) if wd and not decoupled else None),
+            (ADAMW_HINTS["L2 instead of decoupled"], avg(grads[step] + wd * prev_p) if wd and decoupled else None),
+            ("weight decay is applied twice: after the shrink, call adam_update with weight_decay=0 (AdamW keeps "
+             "the decay out of the gradient)", avg(grads[step] + wd * (1 - lr * wd) * prev_p) if wd and decoupled
+             else None),
             (f"state[{what!r}] is the running average torch keeps", lambda got: True)]
     return rows
 
@@ -196,10 +214,13 @@ def check_adamw_update(adamw_update: Callable) -> None:
 
 # ------------------------------------------------------------------- Exercise 06.3
 def _pair(denom: Callable | None = None, maximum: Callable | None = None) -> Callable:
-    """A likely mistake in the denominator, or in the new maximum next to a right denominator."""
+    """A likely mistake in the denominator, or in the new maximum next to a right denominator; a wrong
+    denominator that is the right one here (the maximum of zeros and exp_avg_sq is exp_avg_sq) says nothing."""
     def row(v, mx, t, b2, eps):
         bc, right = np.sqrt(1 - b2**t), amsgrad_reference(v, mx, t, b2, eps)[0]
         wrong_denom = denom(v, mx, bc, np.maximum(mx, v), eps) if denom else right
+        if denom and maximum is None and np.allclose(wrong_denom, right, **_EXACT):
+            return None
         return lambda got: (isinstance(got, (tuple, list)) and len(got) == 2
                             and np.allclose(got[0], wrong_denom, **_EXACT)
                             and (maximum is None or np.allclose(got[1], maximum(v, mx, bc**2), **_EXACT)))
@@ -218,6 +239,9 @@ AMSGRAD_MISTAKES = [
      "(np.maximum, not max)", _pair(maximum=lambda v, mx, bc2: v)),
     ("the running maximum is not used: take max_exp_avg_sq = maximum(max_exp_avg_sq, exp_avg_sq) and divide by its "
      "square root", _pair(lambda v, mx, bc, new, eps: np.sqrt(v) / bc + eps)),
+    ("the pair is (denom, new_max_exp_avg_sq), in that order", lambda *args: amsgrad_reference(*args)[::-1]),
+    ("np.minimum keeps the smaller value; AMSGrad keeps the larger one: np.maximum(max_exp_avg_sq, exp_avg_sq)",
+     _pair(lambda v, mx, bc, new, eps: np.sqrt(np.minimum(mx, v)) / bc + eps, lambda v, mx, bc2: np.minimum(mx, v))),
     ("the old maximum is used; update it with the new exp_avg_sq first",
      _pair(lambda v, mx, bc, new, eps: np.sqrt(mx) / bc + eps)),
     ("eps sits inside the square root; torch adds it outside",
@@ -236,4 +260,5 @@ def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
         "exp_avg_sq fell below the maximum": (np.array([0.01, 2e-3, 0.5]), np.array([0.04, 1e-3, 0.25]), 5, 0.999,
                                               1e-8),
         "large eps": (np.array([0.2, 0.3]), np.array([0.1, 0.6]), 3, 0.9, 0.1),
-    }, mistakes=AMSGRAD_MISTAKES, **_EXACT)
+    }, mistakes=AMSGRAD_MISTAKES, **_EXACT, crashes=[(ValueError, "ambiguous", "Python's max compares whole arrays; "
+                                                      "take the elementwise np.maximum(max_exp_avg_sq, exp_avg_sq).")])

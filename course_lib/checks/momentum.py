@@ -16,13 +16,16 @@ __all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_s
            "check_ema_momentum_update"]
 
 
-def _mistake(wrong: Callable) -> Callable:
+def _mistake(wrong: Callable, reference: Callable) -> Callable:
     """A likely mistake with the reference's signature, its state (3rd argument) zeros when None (the first
-    step); its value a tuple (the whole answer), a function (a predicate) or the new parameter alone."""
+    step); its value a tuple (the whole answer), a function (a predicate) or the new parameter alone, which
+    is skipped where it is the right one (on a first step, several wrong rules give the right parameter)."""
     def row(param, grad, state, *options):
         value = wrong(param, grad, np.zeros_like(grad) if state is None else state, *options)
         if value is None or callable(value) or isinstance(value, tuple):
             return value
+        if allclose(value, reference(param, grad, state, *options)[0], **EXACT):
+            return None
         return lambda got: allclose(got[0] if isinstance(got, (tuple, list)) and got else got, value, **EXACT)
     return row
 
@@ -65,7 +68,8 @@ def check_momentum_buffer_update(momentum_buffer_update: Callable) -> None:
         "later step": (_rng_case(rng), _rng_case(rng), 0.9, 0.0),
         "later step with dampening": (_rng_case(rng), _rng_case(rng), 0.9, 0.1),
         "2-D parameter": (_rng_case(rng, (2, 2)), _rng_case(rng, (2, 2)), 0.5, 0.5),
-    }, mistakes=BUFFER_MISTAKES, **EXACT)
+    }, mistakes=BUFFER_MISTAKES, **EXACT, pure="`buf *= momentum` (or `buf += ...`) changes the caller's buffer, "
+        "in sgd_update the one in `state`; return a new array: momentum * buf + (1 - dampening) * grad.")
 
 
 # ------------------------------------------------------------------- Exercise 05.2
@@ -74,11 +78,9 @@ def _sgd_mistake(wrong: Callable) -> Callable:
     ``c.buf`` the old buffer and ``c.ref(**changed)`` the reference's answer with some inputs changed."""
     def value(*args):
         inputs = dict(zip(inspect.signature(_sgd_reference).parameters, args))
-        new_param = wrong(SimpleNamespace(**inputs, buf=inputs["state"].get("momentum_buffer"),
-                                          ref=lambda **changed: _sgd_reference(**{**inputs, **changed})))
-        right = _sgd_reference(**inputs)[0]  # a new parameter that is right here says nothing about the mistake
-        return None if isinstance(new_param, np.ndarray) and allclose(new_param, right, **EXACT) else new_param
-    return _mistake(value)
+        return wrong(SimpleNamespace(**inputs, buf=inputs["state"].get("momentum_buffer"),
+                                     ref=lambda **changed: _sgd_reference(**{**inputs, **changed})))
+    return _mistake(value, _sgd_reference)
 
 
 SGD_MISTAKES = [
@@ -104,6 +106,13 @@ SGD_MISTAKES = [
      _sgd_mistake(lambda c: c.ref(weight_decay=0.0)[0] if c.weight_decay else None)),
     ("maximize is ignored; with maximize=True start from -grad",
      _sgd_mistake(lambda c: c.ref(maximize=False)[0] if c.maximize else None)),
+    ("Nesterov's direction uses g, the gradient after weight decay (and maximize), not the raw grad: "
+     "g + momentum * buf", _sgd_mistake(lambda c: c.ref()[0] + c.lr * (
+         (-c.grad if c.maximize else c.grad) + c.weight_decay * c.param - c.grad) if c.nesterov else None)),
+    ("the buffer holds raw gradients (buf = g on the first step) and lr multiplies the whole buffer in the step, "
+     "param - lr * buf; yours has lr inside the buffer", _sgd_mistake(lambda c: lambda got: c.buf is None
+        and c.momentum and isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[1], dict)
+        and allclose(got[1].get("momentum_buffer"), c.lr * c.ref()[1]["momentum_buffer"], **EXACT))),
     ("momentum is ignored; step along the buffer, not the raw gradient",
      _sgd_mistake(lambda c: c.ref(momentum=0.0)[0] if c.momentum else None)),
 ]
@@ -135,8 +144,9 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
         "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2, nesterov=True),
         "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
     }, mistakes=SGD_MISTAKES, crashes=crashes, **EXACT,
-        pure="leave `state` as it is and return a new dict: {'momentum_buffer': new_buf} (the library's update "
-             "functions are pure).")
+        pure="leave `state` and `grad` as they are: compute new arrays (g = g + weight_decay * param, not g += ...; "
+             "momentum * buf + ..., not buf *= ...) and return a new dict: {'momentum_buffer': new_buf} (the "
+             "library's update functions are pure).")
 
 
 # ------------------------------------------------------------------- Exercise 05.3
@@ -153,7 +163,8 @@ SUTSKEVER_MISTAKES = [  # (the velocity v is zero on the first step only)
     ("your velocity is torch's buffer (momentum * v + grad); in this form v includes the step size: "
      "v = momentum * v - lr * grad", lambda p, g, v, lr, mu: (p + mu * v - lr * g, mu * v + g)),
     ("the velocity starts at zero in Sutskever's form, so the first v is -lr * grad; starting it at the "
-     "gradient is torch's rule for its buffer", lambda p, g, v, lr, mu: None if v.any() else p + mu * g - lr * g),
+     "gradient is torch's rule for its buffer",
+     lambda p, g, v, lr, mu: None if v.any() else (p + mu * g - lr * g, mu * g - lr * g)),
     ("the update has the wrong sign: in this form the velocity points downhill, v = momentum * v - lr * grad, "
      "and param = param + v", lambda p, g, v, lr, mu: p + mu * v + lr * g),
     ("the update has the wrong sign: in this form the velocity points downhill, v = momentum * v - lr * grad, "
@@ -171,7 +182,7 @@ def check_sutskever_update(sutskever_update: Callable) -> None:
         "first step (velocity is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "another lr": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.02, 0.5),
-    }, mistakes=[(hint, _mistake(wrong)) for hint, wrong in SUTSKEVER_MISTAKES], **EXACT)
+    }, mistakes=[(hint, _mistake(wrong, sutskever_reference)) for hint, wrong in SUTSKEVER_MISTAKES], **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 05.4
@@ -186,9 +197,10 @@ EMA_MISTAKES = [  # (the average a is zero on the first step only)
     ("beta and 1 - beta swapped: the old average keeps the weight beta",
      lambda p, g, a, lr, b: p - lr * (b * g + (1 - b) * a)),
     ("the average starts from zeros in this form, so the first average is (1 - beta) * grad; starting it "
-     "at grad is torch's buffer convention", lambda p, g, a, lr, b: None if a.any() else p - lr * g),
+     "at grad is torch's buffer convention", lambda p, g, a, lr, b: None if a.any() else (p - lr * g, g)),
     ("the update has the wrong sign: param - lr * avg", lambda p, g, a, lr, b: p + lr * (b * a + (1 - b) * g)),
-    ("the (1 - beta) factor is missing: that is torch's form", lambda p, g, a, lr, b: p - lr * (b * a + g)),
+    ("the (1 - beta) factor is missing: that is torch's form",
+     lambda p, g, a, lr, b: (p - lr * (b * a + g), b * a + g)),
 ]
 
 
@@ -199,4 +211,4 @@ def check_ema_momentum_update(ema_momentum_update: Callable) -> None:
         "first step (avg is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "beta = 0.5": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.3, 0.5),
-    }, mistakes=[(hint, _mistake(wrong)) for hint, wrong in EMA_MISTAKES], **EXACT)
+    }, mistakes=[(hint, _mistake(wrong, ema_momentum_reference)) for hint, wrong in EMA_MISTAKES], **EXACT)

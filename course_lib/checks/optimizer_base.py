@@ -42,6 +42,9 @@ def check_add_param_group(optimizer_class: type) -> None:
         (not isinstance(params, list), f"{name}: the group's 'params' is {format_value(params)}, not a list.",
          "you kept the generator that model.parameters() returns; it can be read only once, so the second step() "
          "would see no parameters at all. Store list(param_group['params'])."),
+        (lambda: len(params) == 1 and not isinstance(params[0], Tensor), f"{name}: the group's 'params' is a list "
+         "that holds the generator itself, not its tensors.", "a generator (model.parameters()) becomes a list of "
+         "its tensors with list(...); only a single Tensor is wrapped as [t]."),
         (lambda: len(params) != 2 or params[0] is not w or params[1] is not b, f"{name}: the group's 'params' is not "
          "[w, b], the tensors themselves in that order.", "keep the parameter tensors themselves (not copies): the "
          "optimizer updates them in place."),
@@ -54,6 +57,8 @@ def check_add_param_group(optimizer_class: type) -> None:
     lrs = [g.get("lr") for g in opt.param_groups]
     compare(lrs, [1.0, 0.1], f"{name}: the groups' learning rates are wrong.", where, mistakes=[
         ("you overwrote the group's own lr with the default (group.update(defaults)); " + setdefault, [0.1, 0.1]),
+        ("append every group to self.param_groups; yours keeps only some of them (self.param_groups = [group] "
+         "replaces the earlier ones)", lambda got: len(got) != 2),
         ("each group keeps its own options; defaults fill in the rest.", lambda got: True)])
     # 3. A single tensor as a group's params, added later (e.g. a layer unfrozen later).
     where = "add_param_group({'params': c}) with c a single tensor"
@@ -70,6 +75,8 @@ def check_add_param_group(optimizer_class: type) -> None:
         call_student(opt.add_param_group, {"params": [w]}, where=where, expect=(ValueError,),
                      crashes=[(Exception, "", f"{duplicate} for a parameter already in a group.")])
     except ValueError:
+        require([(len(opt.param_groups) != 3, f"{name}: refusing w, add_param_group still appended its group.",
+                  "check for duplicates before appending: a group that raises must not be added.")], where)
         return report_success(name, 4, "checks")
     fail(f"{name}: adding w, which is already in group 0, did not raise.", where, hint=(
          f"the duplicate check is missing; {duplicate}, otherwise w would be updated twice per step."))
@@ -97,9 +104,9 @@ def check_zero_grad(optimizer_class: type) -> None:
         require([
             (any(not np.array_equal(p._data, old) for p, old in zip((w, b, c), before)), f"{call} changed a "
              "parameter itself.", "clear p.grad, never p: p.zero_() zeroes the parameter; use p.grad.zero_()."),
-            (label.startswith("b") and (w.grad is None or not np.any(w.grad._data)), f"{call} left "
-             f"b.grad = {format_value(b.grad)}.", "you cleared only the first group; loop over every group in "
-             "self.param_groups, and over every p in group['params']."),
+            (len(left) == 1, f"{call} left {label[:1]}.grad = {format_value(grad)}.", f"you cleared only the "
+             f"{'first' if label.startswith('b') else 'last'} group; loop over every group in self.param_groups, and "
+             "over every p in group['params']."),
             (left, f"{call} left {label} with the gradient {format_value(grad)}, expected "
              f"{'None' if set_to_none else 'zeros'}.", fix),
             (c.grad is not None, f"{call} gave c a gradient, but c.grad was None.",
@@ -125,6 +132,8 @@ SGD_MISTAKES = [
     ("maximize is ignored; with maximize=True use -grad in place of grad",
      lambda p, g, lr, wd=0.0, m=False: p - lr * (g + wd * p) if m else None),
     ("weight decay is missing; add weight_decay * param to the gradient", _on_g(lambda p, g, lr, wd: p - lr * g)),
+    ("weight decay has the wrong sign: add weight_decay * param to the gradient, so that the step pulls the "
+     "weights toward zero", _on_g(lambda p, g, lr, wd: p - lr * (g - wd * p))),
     ("weight decay is not multiplied by lr; the step is lr * (grad + weight_decay * param)",
      _on_g(lambda p, g, lr, wd: p - lr * g - wd * p)),
     ("the decay term is weight_decay * param; yours adds lr * weight_decay, without param",
@@ -153,8 +162,9 @@ def check_sgd_update(sgd_update: Callable) -> None:
         "weight decay (the tutorial's 1e-3, 0.5)": case(1e-3, 0.5, False),
         "maximize with weight decay": case(0.05, 0.2, True),
         "lr = 0 leaves the parameter": case(0.0, 0.3, False, shape=(4,)),
-    }, mistakes=SGD_MISTAKES, pure="`param -= ...` changes the caller's array; the exercise asks for a new "
-                                   "one: return param - lr * g.", **EXACT)
+    }, mistakes=SGD_MISTAKES, pure="`param -= ...` changes the caller's array (so does `g += ...` while g is still "
+                                   "grad); the exercise asks for new arrays: g = g + weight_decay * param, then "
+                                   "return param - lr * g.", **EXACT)
 
 
 # ------------------------------------------------------------------- Exercise 04.4
@@ -193,6 +203,9 @@ def check_sgd_step(sgd_class: type) -> None:
                     hint="a parameter whose p.grad is None must be skipped (continue)" if k == 2 else None, mistakes=[
                         ("every group was updated with the constructor's options; read lr and weight_decay "
                          "from each group (group['lr']), not from self.defaults", ignoring[t][k]),
+                        ("only the first group was updated: loop over every group in self.param_groups (a "
+                         "`return` inside that loop ends step() after the first group)",
+                         expected[0][k] if t == 1 and k == 1 else None),  # w, in group 0, changed in place
                         ("the parameter did not change: update it in place (p.sub_(...), p.copy_(...)); "
                          "`p = p - ...` only rebinds a local name", expected[0][k] if t == 1 else None),
                         ("compare with p - group['lr'] * (p.grad + group['weight_decay'] * p)", lambda v: True),
