@@ -149,7 +149,9 @@ def test_check_armijo_accepts_correct_variants(answer, capsys):
     (lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + t * gtd, "c1 is missing"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new < f, "any decrease is not enough"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new < f + c1 * t * gtd, "equality is enough"),
-], ids=["no t", "sign", "no c1", "any decrease", "strict"])
+    (lambda f_new, f, t, gtd, c1=1e-4: f_new >= f + c1 * t * gtd, "the comparison is the wrong way round"),
+    (lambda f_new, f, t, gtd, c1=1e-4: f - f_new <= c1 * t * gtd, "the comparison is the wrong way round"),
+], ids=["no t", "sign", "no c1", "any decrease", "strict", "reversed", "reversed decrease"])
 def test_check_armijo_names_each_likely_mistake(wrong, hint):
     fails_with(check_armijo, wrong, "armijo gives a wrong answer", "likely mistake: ", hint)
 

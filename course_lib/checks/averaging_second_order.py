@@ -110,14 +110,14 @@ def check_two_loop_recursion(two_loop_recursion: Callable) -> None:
 
 def check_armijo(armijo: Callable) -> None:
     """Exercise 13.4: check ``armijo(f_new, f, t, gtd, c1=1e-4) -> f_new <= f + c1 * t * gtd``."""
-    run_cases("armijo", armijo, _armijo_reference, {
+    run_cases("armijo", armijo, _armijo_reference, {  # passes even without c1: a reversed `<=` is named
+        "a long step, a large decrease": (-0.1, 1.0, 2.0, -0.5, 0.5),
         "a clear decrease": (0.5, 1.0, 1.0, -2.0, 1e-4),
         "a rise": (1.2, 1.0, 1.0, -2.0, 1e-4),
         "a small rise": (1.00005, 1.0, 1.0, -2.0, 1e-4),
         "a decrease too small for a long step": (0.9, 1.0, 0.5, -2.0, 0.25),
         "a decrease enough only without t": (0.7, 1.0, 0.5, -2.0, 0.25),
         "a decrease too small for the slope": (0.99, 1.0, 0.1, -1.0, 0.5),
-        "a long step that decreases enough": (0.4, 1.0, 2.0, -0.5, 0.5),
         "exactly on the line": (0.75, 1.0, 0.5, -2.0, 0.25),
     }, mistakes=[  # True or False: every wrong row that disagrees matches, so the most specific rows come first
         ("the condition is f_new <= f + c1 * t * gtd; equality is enough (<=, not <)",
@@ -130,6 +130,8 @@ def check_armijo(armijo: Callable) -> None:
          "sign too many)", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f - c1 * t * gtd),
         ("c1 is missing: the condition asks only for the fraction c1 of the decrease the slope promises, "
          "f + c1 * t * gtd", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + t * gtd),
+        ("the comparison is the wrong way round: armijo is True when the new loss is low enough, "
+         "f_new <= f + c1 * t * gtd", lambda f_new, f, t, gtd, c1=1e-4: f_new > f + c1 * t * gtd),
     ])
 
 
