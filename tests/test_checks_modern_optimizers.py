@@ -174,7 +174,7 @@ def student_lion(param, grad, state, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.
     if mistake == "swapped":
         beta1, beta2 = beta2, beta1
     m = state["exp_avg"] if "exp_avg" in state else np.zeros_like(param)
-    new_m = m + (1 - beta2) * (grad - m)  # a lerp: the same average written another way
+    new_m = m + (1 - (beta1 if mistake == "beta1 memory" else beta2)) * (grad - m)  # a lerp: the same average
     c = (new_m if mistake == "momentum first" else m) * beta1 + grad * (1 - beta1)
     step = c if mistake == "no sign" else np.where(c > 0, 1.0, np.where(c < 0, -1.0, 0.0))
     decay = weight_decay if mistake == "no lr" else lr * weight_decay
@@ -184,6 +184,7 @@ def student_lion(param, grad, state, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.
 @pytest.mark.parametrize("mistake, words", [
     ("momentum first", "the momentum is updated before the step"),
     ("swapped", "beta1 and beta2 are swapped"),
+    ("beta1 memory", "exp_avg is updated with beta1"),  # the step is right: not "swapped"
     ("no sign", "the sign is missing"),
     ("no lr", "the decay must be multiplied by lr"),
 ])

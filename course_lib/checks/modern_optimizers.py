@@ -171,17 +171,19 @@ def check_lion_update(lion_update_fn) -> None:
     rng = np.random.default_rng(4)
     param, m = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     grad = -0.5 * m + rng.normal(size=(2, 3)) * 0.3  # against the momentum: the sign of the mix decides
-    run_cases("lion_update", lion_update_fn, lion_update, {
+    run_cases("lion_update", lion_update_fn, lion_update, {  # first the one case where swapped betas change the step
+        "a short memory, beta2 = 0.5": (param, -m + 0.1 * grad, {"exp_avg": m}, 0.01, (0.9, 0.5), 0.0),
         "first step (no state)": (param, grad, {}, 0.01, (0.9, 0.99), 0.0),
         "momentum against the gradient": (param, grad, {"exp_avg": m}, 0.01, (0.9, 0.99), 0.0),
         "betas (0.95, 0.98), weight decay 1.0": (param, grad, {"exp_avg": m}, 0.01, (0.95, 0.98), 1.0),
         "weight decay 0.1, a vector": (param[0], grad[1], {"exp_avg": m[1]}, 0.003, (0.9, 0.99), 0.1),
-        "a short memory, beta2 = 0.5": (param, -m + 0.1 * grad, {"exp_avg": m}, 0.01, (0.9, 0.5), 0.0),
     }, mistakes=[
         ("the momentum is updated before the step; Lion takes the sign of beta1 * OLD exp_avg + (1 - beta1) * "
          "grad, and updates exp_avg (with beta2) afterwards", _with(_lion_variant, mistake="momentum first")),
         ("beta1 and beta2 are swapped: beta1 interpolates this step's direction, beta2 (closer to 1) updates "
          "exp_avg", _with(lion_update, betas=lambda a: a["betas"][::-1])),
+        ("exp_avg is updated with beta1; it keeps its memory with beta2: exp_avg = beta2 * exp_avg + (1 - beta2) * "
+         "grad (beta1 only mixes this step's direction)", _with(lion_update, betas=lambda a: (a["betas"][0],) * 2)),
         ("the sign is missing: every coordinate moves by exactly lr * sign(beta1 * exp_avg + (1 - beta1) * grad)",
          _with(_lion_variant, mistake="no sign")),
         ("the decay must be multiplied by lr: param * (1 - lr * weight_decay)",
