@@ -108,7 +108,7 @@ def _student_adam(kind):
         def update(updates, state, params=None):
             t = state.count if kind == "t0" else state.count + 1
             mu = [b1 * m + (1 - b1) * g for m, g in zip(state.mu, updates)]
-            nu = [b2 * v + (1 - b2) * g * g for v, g in zip(state.nu, updates)]
+            nu = [b2 * v + (1 - b2) * (g if kind == "v_of_g" else g * g) for v, g in zip(state.nu, updates)]
             with np.errstate(all="ignore"):
                 if kind == "eps_inside_sqrt":
                     out = [(m / (1 - b1**t)) / np.sqrt(v / (1 - b2**t) + eps) for m, v in zip(mu, nu)]
@@ -131,6 +131,7 @@ def _student_adam(kind):
         ("eps_inside_sqrt", "eps is inside the square root"),
         ("frozen", "the count never advances"),
         ("stored_m_hat", "the state holds the bias-corrected m"),
+        ("v_of_g", "v averages g instead of g \\* g"),  # nan, but not from a division by zero
     ],
 )
 def test_check_scale_by_adam_diagnoses_usual_mistakes(kind, message):

@@ -123,7 +123,8 @@ def _adam_variant(grads_seq: Sequence[list], b1: float, b2: float, eps: float, k
         for k, grads in enumerate(grads_seq):
             t = {"t0": k, "frozen": 1}.get(kind, k + 1)
             m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
-            v = [b2 * vi + (1 - b2) * (np.abs(g) if kind == "v_not_squared" else g * g) for vi, g in zip(v, grads)]
+            square = {"v_not_squared": np.abs, "v_of_g": lambda g: g}.get(kind, np.square)
+            v = [b2 * vi + (1 - b2) * square(g) for vi, g in zip(v, grads)]
             bc1, bc2 = (1.0, 1.0) if kind == "no_bias_correction" else (1 - b1**t, 1 - b2**t)
             denom = {"eps_inside_sqrt": lambda vi: np.sqrt(vi / bc2 + eps),
                      "eps_before_correction": lambda vi: (np.sqrt(vi) + eps) / np.sqrt(bc2),
@@ -146,6 +147,7 @@ ADAM_MISTAKES = {
                              "and optax add it after: sqrt(v / (1 - b2**t)) + eps.",
     "no_sqrt": "the square root of v_hat is missing: divide by sqrt(v_hat) + eps.",
     "v_not_squared": "v averages |g| instead of g * g.",
+    "v_of_g": "v averages g instead of g * g: where v turns negative its square root is nan.",
     "stored_hat": "the state holds the bias-corrected moments: keep the raw m and v in the state and "
                   "bias-correct copies (m_hat, v_hat) for the output only.",
     "stored_m_hat": "the state holds the bias-corrected m: keep the raw m in the state and bias-correct a copy "
