@@ -230,6 +230,19 @@ def test_check_adamw_diagnoses_wrong_arguments_of_the_links(make, message):
         check_adamw(adamw)
 
 
+@pytest.mark.parametrize("made, message", [
+    (lambda links: links, r"(?s)returned a list of transforms, not one transform.*return ch\.chain\("),
+    (lambda links: None, r"(?s)returned None, not a transform.*did you forget `return`\?"),
+], ids=["links not chained", "no return"])
+def test_check_adamw_says_what_it_returned_instead_of_a_transform(made, message):
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return made([ch.scale_by_adam(b1, b2, eps), ch.add_decayed_weights(weight_decay),
+                     ch.scale_by_learning_rate(learning_rate)])
+
+    with pytest.raises(ExerciseError, match=message):
+        check_adamw(adamw)
+
+
 def test_check_scale_rejects_an_init_that_returns_none():
     def scale(step_size):
         return ch.GradientTransformation(lambda params: None,

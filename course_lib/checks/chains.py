@@ -22,9 +22,16 @@ def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
     init, update = getattr(transform, "init", None), getattr(transform, "update", None)
     if init is None and isinstance(transform, tuple) and len(transform) == 2:
         init, update = transform
-    require([(not (callable(init) and callable(update)), f"{made_by} returned {format_value(transform)} "
-              f"({type(transform).__name__}), not a transform.", "return ch.GradientTransformation(init, update), "
-              "the two inner functions themselves (not their results).")])
+    require([
+        (transform is None, f"{made_by} returned None, not a transform.", "did you forget `return`? Return one "
+         "transform: ch.GradientTransformation(init, update), or ch.chain(...) of transforms."),
+        (isinstance(transform, (list, tuple)) and all(isinstance(t, ch.GradientTransformation) for t in transform),
+         f"{made_by} returned a {type(transform).__name__} of transforms, not one transform.",
+         "combine the links into one transform: return ch.chain(first, second, ...)."),
+        (not (callable(init) and callable(update)), f"{made_by} returned {format_value(transform)} "
+         f"({type(transform).__name__}), not a transform.", "return ch.GradientTransformation(init, update), "
+         "the two inner functions themselves (not their results)."),
+    ])
     return init, update
 
 
