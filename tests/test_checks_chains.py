@@ -72,6 +72,14 @@ def test_check_scale_diagnoses_returning_the_inner_function():
         check_scale(scale)
 
 
+def test_check_scale_explains_an_update_without_params():
+    def scale(step_size):
+        return _transform(lambda updates, state: ([step_size * u for u in updates], state))
+
+    with pytest.raises(ExerciseError, match=r"(?s)but 3 were given.*give it the third parameter, params=None"):
+        check_scale(scale)
+
+
 # ------------------------------------------------------------------ weight decay
 def test_check_add_decayed_weights_diagnoses_decay_of_the_update():
     def add_decayed_weights(wd):
@@ -194,6 +202,28 @@ def test_check_chain_diagnoses_a_state_that_is_not_passed_on():
         return ch.GradientTransformation(init, update)
 
     with pytest.raises(ExerciseError, match="the state is not passed on"):
+        check_chain(chain)
+
+
+@pytest.mark.parametrize("whole_tuple, message", [
+    (True, "each link gets its own state: loop over zip"),  # link.update(updates, state): the whole tuple
+    (False, r"init must call each link's init"),  # init returned (t.init for t in links): functions, not states
+], ids=["whole tuple to each link", "init not called"])
+def test_check_chain_explains_a_link_given_a_wrong_state(whole_tuple, message):
+    def chain(*links):
+        def init(params):
+            return tuple(t.init(params) for t in links) if whole_tuple else tuple(t.init for t in links)
+
+        def update(updates, state, params=None):
+            new_states = []
+            for t, s in zip(links, state):
+                updates, s = t.update(updates, state if whole_tuple else s, params)
+                new_states.append(s)
+            return updates, tuple(new_states)
+
+        return ch.GradientTransformation(init, update)
+
+    with pytest.raises(ExerciseError, match=message):
         check_chain(chain)
 
 

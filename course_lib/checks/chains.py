@@ -17,6 +17,19 @@ from ._core import EXACT, call_student, compare, fail, format_value, identical, 
 __all__ = ["check_scale", "check_add_decayed_weights", "check_scale_by_adam", "check_chain", "check_adamw"]
 
 
+# Crashes of a student's update: (exception type, words in the message, hint).
+UPDATE_CRASHES = [
+    (TypeError, "but 3 were given", "update is called as update(updates, state, params): give it the third "
+                                    "parameter, params=None, even when the transform does not use it."),
+]
+CHAIN_CRASHES = [  # a link (course_lib's) given something else than its own state
+    (AttributeError, "'tuple' object has no attribute",
+     "each link gets its own state: loop over zip(transforms, state) and pass each link its own, not the tuple."),
+    (AttributeError, "'function' object has no attribute",
+     "init must call each link's init: tuple(t.init(params) for t in transforms), not t.init."),
+]
+
+
 def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
     """``(init, update)`` of what the student's factory returned, or a clear error."""
     init, update = getattr(transform, "init", None), getattr(transform, "update", None)
@@ -35,9 +48,11 @@ def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
     return init, update
 
 
-def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) -> tuple[list, list]:
+def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list],
+         crashes: Sequence = ()) -> tuple[list, list]:
     """(updates per step, states after each) of ``transform`` over ``grads_seq`` with fixed ``params``,
-    checking that ``init`` returns a state and ``update`` a pair, changing none of its inputs."""
+    checking that ``init`` returns a state and ``update`` a pair, changing none of its inputs; ``crashes``:
+    hints for crashes of ``update`` (after :data:`UPDATE_CRASHES`)."""
     init, update = _parts(transform, made_by)
     states = [call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")]
     require([(states[0] is None, f"{made_by}.init(params) returned None.", "init returns the transform's state, "
@@ -46,7 +61,8 @@ def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) 
     for k, grads in enumerate(grads_seq, start=1):
         g_in, p_in, s_in = copy.deepcopy(grads), copy.deepcopy(params), copy.deepcopy(states[-1])
         where = f"{made_by}.update at step {k}"
-        result = call_student(update, g_in, states[-1], p_in, where=where, inputs=f"updates = {format_value(grads)}")
+        result = call_student(update, g_in, states[-1], p_in, where=where, inputs=f"updates = {format_value(grads)}",
+                              crashes=[*UPDATE_CRASHES, *crashes])
         require([
             (not (isinstance(result, tuple) and len(result) == 2), f"{where} returned {format_value(result)}, not a "
              "pair (updates, state).", "update returns the new updates and the new state: `return updates, state`."),
@@ -67,10 +83,10 @@ def _problem(rng: np.random.Generator) -> tuple[list, list]:
 
 
 def _compare_runs(name: str, made_by: str, student: Any, reference: Any, params: list, grads_seq: list, setup: str,
-                  wrong: dict) -> tuple[list, list]:
+                  wrong: dict, crashes: Sequence = ()) -> tuple[list, list]:
     """The student's run against the reference's, step by step with that step's inputs; ``wrong``: {hint: a wrong
     transform, or its updates at every step (None where it does not apply)}. Returns both runs' states."""
-    got, states = _run(student, made_by, params, grads_seq)
+    got, states = _run(student, made_by, params, grads_seq, crashes)
     expected, ref_states = _run(reference, "reference", params, grads_seq)
     wrong = {hint: _run(w, "reference", params, grads_seq)[0] if isinstance(w, ch.GradientTransformation) else w
              for hint, w in wrong.items()}
@@ -206,7 +222,7 @@ def check_chain(chain: Callable[..., Any]) -> None:
             "continues from them.": [_run(reference, "reference", params, [g])[0][0] for g in grads_seq],
         }
         states, _ = _compare_runs("chain", made_by, call_student(chain, *links, where=made_by), reference, params,
-                                  grads_seq, f"links: {label}", wrong)
+                                  grads_seq, f"links: {label}", wrong, CHAIN_CRASHES)
         for k, state in enumerate(states):
             if not (isinstance(state, tuple) and len(state) == len(links)):
                 fail(f"{made_by}'s state {'from init' if k == 0 else f'after update {k}'} is not a tuple of "
@@ -234,7 +250,7 @@ def _quadratic_path(transform: Any, made_by: str, params: list, steps: int) -> l
     state, path = call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)"), []
     for _ in range(steps):
         grads = [a * (p - c) for a, p, c in zip(curvature, params, centre)]
-        updates, state = call_student(update, grads, state, params, where=f"{made_by}.update")
+        updates, state = call_student(update, grads, state, params, where=f"{made_by}.update", crashes=UPDATE_CRASHES)
         params = ch.apply_updates(params, updates)
         path.append(params)
     return path
