@@ -274,6 +274,8 @@ def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps
     X = G.T.copy() if transpose else G.copy()
     if mistake == "spectral":
         X /= max(np.linalg.svd(X, compute_uv=False)[0], eps)
+    elif mistake == "plus eps":  # Keller Jordan's X / (X.norm() + eps): off by about eps / norm
+        X /= np.sqrt((X * X).sum()) + eps
     elif mistake != "no normalisation":
         X /= max(np.sqrt((X * X).sum()), eps)
     for _ in range(steps if mistake != "one short" else steps - 1):
@@ -285,6 +287,7 @@ def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps
 @pytest.mark.parametrize("mistake, words", [
     ("no normalisation", "divide G by its Frobenius norm first"),
     ("spectral", "you divided by the spectral norm"),
+    ("plus eps", "you divided by norm(G) + eps"),
     ("reversed", "yours look reversed"),
     ("c times gram", "the c term multiplies (X X^T)^2"),
     ("one short", "one step short"),

@@ -255,10 +255,12 @@ def reference_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), e
 
 
 def _newton_schulz_variant(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7, mistake=None):
-    """The Newton-Schulz iteration with ``G`` not normalised (``"none"``) or divided by its spectral norm."""
+    """The Newton-Schulz iteration with ``G`` not normalised (``"none"``), divided by its spectral norm or by its
+    norm + eps."""
     a, b, c = coefficients
     tall = G.shape[0] > G.shape[1]
-    X = (G.T if tall else G) / (1.0 if mistake == "none" else max(np.linalg.norm(G, 2), eps))
+    norm = {"none": 1.0, "spectral": max(np.linalg.norm(G, 2), eps), "plus eps": np.linalg.norm(G) + eps}[mistake]
+    X = (G.T if tall else G) / norm
     for _ in range(steps):
         gram = X @ X.T
         X = a * X + (b * gram + c * (gram @ gram)) @ X
@@ -280,6 +282,8 @@ def check_newton_schulz(newton_schulz) -> None:
         ("you divided by the spectral norm (the largest singular value); Muon divides by the Frobenius norm, "
          "np.linalg.norm(G), which is cheaper and gives other numbers",
          _with(_newton_schulz_variant, mistake="spectral")),
+        ("you divided by norm(G) + eps (as Keller Jordan's Muon code does); torch divides by max(norm(G), eps), "
+         "which leaves G / norm(G) exact", _with(_newton_schulz_variant, mistake="plus eps")),
         ("the coefficients are (a, b, c) of a*X + b*(X X^T) X + c*(X X^T)^2 X; yours look reversed",
          _with(reference_newton_schulz, coefficients=lambda a: a["coefficients"][::-1])),
         ("the c term multiplies (X X^T)^2 = gram @ gram, not gram",  # then a X + (b + c) gram X: the cubic
