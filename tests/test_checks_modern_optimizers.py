@@ -265,6 +265,19 @@ def test_check_schedule_free_step_names_missing_keys():
     fails_with(check_schedule_free_step, no_y, "your result has keys ['exp_avg_sq', 'x', 'z'], expected")
 
 
+@pytest.mark.parametrize("check, reference, key", [
+    (check_adafactor_step, reference_adafactor_step, "row_var"),
+    (check_lion_update, lion_update, "exp_avg"),
+    (check_schedule_free_step, reference_schedule_free_step, "z"),
+], ids=["adafactor", "lion", "schedule-free"])
+def test_checks_explain_a_state_read_with_brackets_on_the_first_step(check, reference, key):
+    def answer(param, grad, state, *args):
+        state[key]  # KeyError on the first step: its state is {}
+        return reference(param, grad, state, *args)
+
+    fails_with(check, answer, f"raised KeyError: '{key}'", "on the first step the state is empty ({})")
+
+
 # ------------------------------------------------------------------- 12.5 newton_schulz
 def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7, mistake=None):
     a, b, c = coefficients

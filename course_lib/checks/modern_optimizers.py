@@ -35,6 +35,12 @@ def _with(fn: Callable, **changes: Any) -> Callable:
     return wrong
 
 
+def _first_step(*keys: str, example: str) -> list:
+    """Crash hints for ``state[key]`` on the first step, whose state is empty."""
+    return [(KeyError, repr(key), f"on the first step the state is empty ({{}}): read it with state.get(key, default), "
+             f"e.g. {example}") for key in keys]
+
+
 def _arrays(state_dict: dict) -> list:
     return [v for per_param in state_dict["state"].values() for v in per_param.values()]
 
@@ -150,7 +156,7 @@ def check_adafactor_step(adafactor_step) -> None:
          _with(_adafactor_variant, mistake="no sqrt")),
         ("keep torch's shapes in the state: row_var (n, 1) and col_var (1, m) (keepdims=True)",
          _with(_adafactor_variant, mistake="flat state")),
-    ], pure=_PURE, **EXACT)
+    ], crashes=_first_step("step", "row_var", "col_var", example="state.get('step', 0.0)"), pure=_PURE, **EXACT)
 
 
 def _lion_variant(param, grad, state, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, mistake=None):
@@ -192,7 +198,7 @@ def check_lion_update(lion_update_fn) -> None:
          _with(_lion_variant, mistake="decay after")),
         ("this is an L2 penalty (weight_decay * param added to the gradient, then lost in the sign); Lion's "
          "decay is decoupled: param * (1 - lr * weight_decay)", _with(_lion_variant, mistake="L2")),
-    ], pure=_PURE, **EXACT)
+    ], crashes=_first_step("exp_avg", example="state.get('exp_avg', np.zeros_like(param))"), pure=_PURE, **EXACT)
 
 
 def reference_schedule_free_step(param, grad, state, step, scheduled_lr, ckp1, betas=(0.9, 0.999), eps=1e-8,
@@ -246,7 +252,7 @@ def check_schedule_free_step(schedule_free_step) -> None:
          _with(_schedule_free_variant, mistake="eps inside")),
         ("the weight decay is computed at y (the current parameter), not at z: z = z - scheduled_lr * "
          "weight_decay * y", _with(_schedule_free_variant, mistake="decay at z")),
-    ], pure=_PURE, **EXACT)
+    ], crashes=_first_step("z", "x", "y", "exp_avg_sq", example="state.get('z', param)"), pure=_PURE, **EXACT)
 
 
 def reference_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
