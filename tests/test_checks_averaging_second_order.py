@@ -178,6 +178,10 @@ def _rprop(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e-6, 50),
     if mistake != "no zeroing":
         g[flipped] = 0.0
     new_param = param - (g * size if mistake == "gradient size" else np.sign(g) * size)
+    if mistake == "uphill":
+        new_param = param + np.sign(g) * size
+    if mistake == "order":
+        return new_param, size, g
     return new_param, (grad.copy() if mistake == "raw prev" else g), size
 
 
@@ -193,6 +197,8 @@ def test_check_rprop_step_accepts_a_variant_written_differently(capsys):
     ("no zeroing", "after a sign flip there is no step"),
     ("no clamp", "keep the step size within step_sizes"),
     ("raw prev", "store the zeroed gradient as prev"),
+    ("uphill", "the step goes uphill"),
+    ("order", "the results are in the wrong order"),
 ])
 def test_check_rprop_step_names_each_likely_mistake(mistake, hint):
     def wrong(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):

@@ -149,7 +149,9 @@ def _rprop_variant(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e
     new_param, kept, new_size = _rprop_reference(param, grad, prev, step_size, etas, step_sizes)
     return {"gradient size": (param - kept * new_size, kept, new_size),
             "no zeroing": (param - np.sign(grad) * new_size, grad, new_size),
-            "raw prev": (new_param, grad, new_size)}.get(mistake, (new_param, kept, new_size))
+            "raw prev": (new_param, grad, new_size),
+            "uphill": (2 * param - new_param, kept, new_size),
+            "order": (new_param, new_size, kept)}.get(mistake, (new_param, kept, new_size))
 
 
 def check_rprop_step(rprop_step: Callable) -> None:
@@ -176,4 +178,8 @@ def check_rprop_step(rprop_step: Callable) -> None:
          partial(_rprop_variant, mistake="no clamp")),
         ("store the zeroed gradient as prev (0 where the sign flipped), so the next step does not "
          "see a second flip", partial(_rprop_variant, mistake="raw prev")),
+        ("the step goes uphill: Rprop moves against the sign of the gradient, param - sign(grad) * step_size",
+         partial(_rprop_variant, mistake="uphill")),
+        ("the results are in the wrong order: return (new_param, new_prev, new_step_size)",
+         partial(_rprop_variant, mistake="order")),
     ], **EXACT)
