@@ -147,6 +147,23 @@ def test_check_scale_by_adam_diagnoses_usual_mistakes(kind, message):
         check_scale_by_adam(_student_adam(kind))
 
 
+def test_check_scale_by_adam_says_where_the_count_starts():
+    def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8):
+        inner = ch.scale_by_adam(b1, b2, eps)
+
+        def init(params):  # counts from 1, so t = count: right updates, but count is 1 ahead
+            return inner.init(params)._replace(count=1)
+
+        def update(updates, state, params=None):
+            out, new = inner.update(updates, state._replace(count=state.count - 1), params)
+            return out, new._replace(count=new.count + 1)
+
+        return ch.GradientTransformation(init, update)
+
+    with pytest.raises(ExerciseError, match=r"(?s)state's count is wrong.*0 from init"):
+        check_scale_by_adam(scale_by_adam)
+
+
 def test_check_scale_by_adam_diagnoses_moments_updated_in_place():
     reference = ch.scale_by_adam
 

@@ -184,8 +184,8 @@ def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
     :func:`course_lib.optim.chain.scale_by_adam`."""
     params, grads_seq = _problem(np.random.default_rng(13))
     moments = "keep the raw moments m and v in the state (not the bias-corrected m_hat, v_hat)."
-    fields = {"count": "store the incremented count t = count + 1 in the new state, as torch stores state['step'] "
-                       "after incrementing it.", "mu": moments, "nu": moments}
+    fields = {"count": "count is the number of updates done: 0 from init, then the new state stores t = count + 1 "
+                       "(as torch stores state['step'] after incrementing it).", "mu": moments, "nu": moments}
     cases = [(0.9, 0.999, 1e-8), (0.5, 0.9, 0.1)]  # a large eps shows where eps sits
     for b1, b2, eps in cases:
         made_by = f"scale_by_adam(b1={b1}, b2={b2}, eps={eps})"
