@@ -110,6 +110,14 @@ def test_check_factored_second_moment_accepts_sums_over_the_total(capsys):
     assert capsys.readouterr().out.startswith("\u2713 factored_second_moment")
 
 
+@pytest.mark.parametrize("answer", [
+    lambda V: V.mean(axis=1) @ V.mean(axis=0) / V.mean(),  # 1-D means: (3,) @ (4,)
+    lambda V: V.mean(axis=0, keepdims=True) @ V.mean(axis=1, keepdims=True) / V.mean(),  # (1, 4) @ (3, 1)
+], ids=["no keepdims", "columns @ rows"])
+def test_check_factored_second_moment_explains_a_matmul_crash(answer):
+    fails_with(check_factored_second_moment, answer, "raised ValueError: matmul", "keep the means 2-D (keepdims=True)")
+
+
 # ------------------------------------------------------------------- 12.3 adafactor_step
 def student_adafactor(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, mistake=None):
     eps1 = np.finfo(param.dtype).eps if eps[0] is None else eps[0]

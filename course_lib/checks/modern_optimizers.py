@@ -102,6 +102,9 @@ def check_factored_second_moment(factored_second_moment) -> None:
          lambda V: V.mean(axis=1, keepdims=True) @ V.mean(axis=0, keepdims=True) / V.mean() ** 2),
         ("rows and columns are swapped: the row means are V.mean(axis=1) (one per row, shape (n, 1)), the "
          "column means V.mean(axis=0) (shape (1, m))", lambda V: np.outer(V.mean(axis=0), V.mean(axis=1)) / V.mean()),
+    ], crashes=[
+        (ValueError, "matmul", "keep the means 2-D (keepdims=True): rows (n, 1) @ columns (1, m) is the (n, m) "
+                               "outer product; 1-D means (or columns @ rows) do not multiply to a matrix"),
     ], pure="factored_second_moment must not change V.", **EXACT)
 
 
