@@ -149,7 +149,9 @@ def test_check_armijo_accepts_correct_variants(answer, capsys):
     (lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + t * gtd, "c1 is missing"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new < f, "any decrease is not enough"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new < f + c1 * t * gtd, "equality is enough"),
-], ids=["no t", "sign", "no c1", "any decrease", "strict"])
+    (lambda f_new, f, t, gtd, c1=1e-4: f_new >= f + c1 * t * gtd, "the comparison is the wrong way round"),
+    (lambda f_new, f, t, gtd, c1=1e-4: f - f_new <= c1 * t * gtd, "the comparison is the wrong way round"),
+], ids=["no t", "sign", "no c1", "any decrease", "strict", "reversed", "reversed decrease"])
 def test_check_armijo_names_each_likely_mistake(wrong, hint):
     fails_with(check_armijo, wrong, "armijo gives a wrong answer", "likely mistake: ", hint)
 
@@ -176,6 +178,10 @@ def _rprop(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e-6, 50),
     if mistake != "no zeroing":
         g[flipped] = 0.0
     new_param = param - (g * size if mistake == "gradient size" else np.sign(g) * size)
+    if mistake == "uphill":
+        new_param = param + np.sign(g) * size
+    if mistake == "order":
+        return new_param, size, g
     return new_param, (grad.copy() if mistake == "raw prev" else g), size
 
 
@@ -191,6 +197,8 @@ def test_check_rprop_step_accepts_a_variant_written_differently(capsys):
     ("no zeroing", "after a sign flip there is no step"),
     ("no clamp", "keep the step size within step_sizes"),
     ("raw prev", "store the zeroed gradient as prev"),
+    ("uphill", "the step goes uphill"),
+    ("order", "the results are in the wrong order"),
 ])
 def test_check_rprop_step_names_each_likely_mistake(mistake, hint):
     def wrong(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):

@@ -72,6 +72,14 @@ def test_check_scale_diagnoses_returning_the_inner_function():
         check_scale(scale)
 
 
+def test_check_scale_explains_an_update_without_params():
+    def scale(step_size):
+        return _transform(lambda updates, state: ([step_size * u for u in updates], state))
+
+    with pytest.raises(ExerciseError, match=r"(?s)but 3 were given.*give it the third parameter, params=None"):
+        check_scale(scale)
+
+
 # ------------------------------------------------------------------ weight decay
 def test_check_add_decayed_weights_diagnoses_decay_of_the_update():
     def add_decayed_weights(wd):
@@ -108,7 +116,7 @@ def _student_adam(kind):
         def update(updates, state, params=None):
             t = state.count if kind == "t0" else state.count + 1
             mu = [b1 * m + (1 - b1) * g for m, g in zip(state.mu, updates)]
-            nu = [b2 * v + (1 - b2) * g * g for v, g in zip(state.nu, updates)]
+            nu = [b2 * v + (1 - b2) * (g if kind == "v_of_g" else g * g) for v, g in zip(state.nu, updates)]
             with np.errstate(all="ignore"):
                 if kind == "eps_inside_sqrt":
                     out = [(m / (1 - b1**t)) / np.sqrt(v / (1 - b2**t) + eps) for m, v in zip(mu, nu)]
@@ -131,11 +139,29 @@ def _student_adam(kind):
         ("eps_inside_sqrt", "eps is inside the square root"),
         ("frozen", "the count never advances"),
         ("stored_m_hat", "the state holds the bias-corrected m"),
+        ("v_of_g", "v averages g instead of g \\* g"),  # nan, but not from a division by zero
     ],
 )
 def test_check_scale_by_adam_diagnoses_usual_mistakes(kind, message):
     with pytest.raises(ExerciseError, match=message):
         check_scale_by_adam(_student_adam(kind))
+
+
+def test_check_scale_by_adam_says_where_the_count_starts():
+    def scale_by_adam(b1=0.9, b2=0.999, eps=1e-8):
+        inner = ch.scale_by_adam(b1, b2, eps)
+
+        def init(params):  # counts from 1, so t = count: right updates, but count is 1 ahead
+            return inner.init(params)._replace(count=1)
+
+        def update(updates, state, params=None):
+            out, new = inner.update(updates, state._replace(count=state.count - 1), params)
+            return out, new._replace(count=new.count + 1)
+
+        return ch.GradientTransformation(init, update)
+
+    with pytest.raises(ExerciseError, match=r"(?s)state's count is wrong.*0 from init"):
+        check_scale_by_adam(scale_by_adam)
 
 
 def test_check_scale_by_adam_diagnoses_moments_updated_in_place():
@@ -196,6 +222,28 @@ def test_check_chain_diagnoses_a_state_that_is_not_passed_on():
         check_chain(chain)
 
 
+@pytest.mark.parametrize("whole_tuple, message", [
+    (True, "each link gets its own state: loop over zip"),  # link.update(updates, state): the whole tuple
+    (False, r"init must call each link's init"),  # init returned (t.init for t in links): functions, not states
+], ids=["whole tuple to each link", "init not called"])
+def test_check_chain_explains_a_link_given_a_wrong_state(whole_tuple, message):
+    def chain(*links):
+        def init(params):
+            return tuple(t.init(params) for t in links) if whole_tuple else tuple(t.init for t in links)
+
+        def update(updates, state, params=None):
+            new_states = []
+            for t, s in zip(links, state):
+                updates, s = t.update(updates, state if whole_tuple else s, params)
+                new_states.append(s)
+            return updates, tuple(new_states)
+
+        return ch.GradientTransformation(init, update)
+
+    with pytest.raises(ExerciseError, match=message):
+        check_chain(chain)
+
+
 # ------------------------------------------------------------------ AdamW
 def test_check_adamw_diagnoses_weight_decay_after_the_learning_rate():
     def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
@@ -224,6 +272,19 @@ def test_check_adamw_diagnoses_l2_instead_of_decoupled_decay():
 def test_check_adamw_diagnoses_wrong_arguments_of_the_links(make, message):
     def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
         return make(learning_rate, b1, b2, eps, weight_decay)
+
+    with pytest.raises(ExerciseError, match=message):
+        check_adamw(adamw)
+
+
+@pytest.mark.parametrize("made, message", [
+    (lambda links: links, r"(?s)returned a list of transforms, not one transform.*return ch\.chain\("),
+    (lambda links: None, r"(?s)returned None, not a transform.*did you forget `return`\?"),
+], ids=["links not chained", "no return"])
+def test_check_adamw_says_what_it_returned_instead_of_a_transform(made, message):
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return made([ch.scale_by_adam(b1, b2, eps), ch.add_decayed_weights(weight_decay),
+                     ch.scale_by_learning_rate(learning_rate)])
 
     with pytest.raises(ExerciseError, match=message):
         check_adamw(adamw)

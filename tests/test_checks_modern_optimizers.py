@@ -110,6 +110,14 @@ def test_check_factored_second_moment_accepts_sums_over_the_total(capsys):
     assert capsys.readouterr().out.startswith("\u2713 factored_second_moment")
 
 
+@pytest.mark.parametrize("answer", [
+    lambda V: V.mean(axis=1) @ V.mean(axis=0) / V.mean(),  # 1-D means: (3,) @ (4,)
+    lambda V: V.mean(axis=0, keepdims=True) @ V.mean(axis=1, keepdims=True) / V.mean(),  # (1, 4) @ (3, 1)
+], ids=["no keepdims", "columns @ rows"])
+def test_check_factored_second_moment_explains_a_matmul_crash(answer):
+    fails_with(check_factored_second_moment, answer, "raised ValueError: matmul", "keep the means 2-D (keepdims=True)")
+
+
 # ------------------------------------------------------------------- 12.3 adafactor_step
 def student_adafactor(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, mistake=None):
     eps1 = np.finfo(param.dtype).eps if eps[0] is None else eps[0]
@@ -174,7 +182,7 @@ def student_lion(param, grad, state, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.
     if mistake == "swapped":
         beta1, beta2 = beta2, beta1
     m = state["exp_avg"] if "exp_avg" in state else np.zeros_like(param)
-    new_m = m + (1 - beta2) * (grad - m)  # a lerp: the same average written another way
+    new_m = m + (1 - (beta1 if mistake == "beta1 memory" else beta2)) * (grad - m)  # a lerp: the same average
     c = (new_m if mistake == "momentum first" else m) * beta1 + grad * (1 - beta1)
     step = c if mistake == "no sign" else np.where(c > 0, 1.0, np.where(c < 0, -1.0, 0.0))
     decay = weight_decay if mistake == "no lr" else lr * weight_decay
@@ -184,6 +192,7 @@ def student_lion(param, grad, state, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.
 @pytest.mark.parametrize("mistake, words", [
     ("momentum first", "the momentum is updated before the step"),
     ("swapped", "beta1 and beta2 are swapped"),
+    ("beta1 memory", "exp_avg is updated with beta1"),  # the step is right: not "swapped"
     ("no sign", "the sign is missing"),
     ("no lr", "the decay must be multiplied by lr"),
 ])
@@ -264,6 +273,19 @@ def test_check_schedule_free_step_names_missing_keys():
     fails_with(check_schedule_free_step, no_y, "your result has keys ['exp_avg_sq', 'x', 'z'], expected")
 
 
+@pytest.mark.parametrize("check, reference, key", [
+    (check_adafactor_step, reference_adafactor_step, "row_var"),
+    (check_lion_update, lion_update, "exp_avg"),
+    (check_schedule_free_step, reference_schedule_free_step, "z"),
+], ids=["adafactor", "lion", "schedule-free"])
+def test_checks_explain_a_state_read_with_brackets_on_the_first_step(check, reference, key):
+    def answer(param, grad, state, *args):
+        state[key]  # KeyError on the first step: its state is {}
+        return reference(param, grad, state, *args)
+
+    fails_with(check, answer, f"raised KeyError: '{key}'", "on the first step the state is empty ({})")
+
+
 # ------------------------------------------------------------------- 12.5 newton_schulz
 def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7, mistake=None):
     a, b, c = coefficients
@@ -273,6 +295,8 @@ def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps
     X = G.T.copy() if transpose else G.copy()
     if mistake == "spectral":
         X /= max(np.linalg.svd(X, compute_uv=False)[0], eps)
+    elif mistake == "plus eps":  # Keller Jordan's X / (X.norm() + eps): off by about eps / norm
+        X /= np.sqrt((X * X).sum()) + eps
     elif mistake != "no normalisation":
         X /= max(np.sqrt((X * X).sum()), eps)
     for _ in range(steps if mistake != "one short" else steps - 1):
@@ -284,6 +308,7 @@ def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps
 @pytest.mark.parametrize("mistake, words", [
     ("no normalisation", "divide G by its Frobenius norm first"),
     ("spectral", "you divided by the spectral norm"),
+    ("plus eps", "you divided by norm(G) + eps"),
     ("reversed", "yours look reversed"),
     ("c times gram", "the c term multiplies (X X^T)^2"),
     ("one short", "one step short"),

@@ -110,14 +110,14 @@ def check_two_loop_recursion(two_loop_recursion: Callable) -> None:
 
 def check_armijo(armijo: Callable) -> None:
     """Exercise 13.4: check ``armijo(f_new, f, t, gtd, c1=1e-4) -> f_new <= f + c1 * t * gtd``."""
-    run_cases("armijo", armijo, _armijo_reference, {
+    run_cases("armijo", armijo, _armijo_reference, {  # passes even without c1: a reversed `<=` is named
+        "a long step, a large decrease": (-0.1, 1.0, 2.0, -0.5, 0.5),
         "a clear decrease": (0.5, 1.0, 1.0, -2.0, 1e-4),
         "a rise": (1.2, 1.0, 1.0, -2.0, 1e-4),
         "a small rise": (1.00005, 1.0, 1.0, -2.0, 1e-4),
         "a decrease too small for a long step": (0.9, 1.0, 0.5, -2.0, 0.25),
         "a decrease enough only without t": (0.7, 1.0, 0.5, -2.0, 0.25),
         "a decrease too small for the slope": (0.99, 1.0, 0.1, -1.0, 0.5),
-        "a long step that decreases enough": (0.4, 1.0, 2.0, -0.5, 0.5),
         "exactly on the line": (0.75, 1.0, 0.5, -2.0, 0.25),
     }, mistakes=[  # True or False: every wrong row that disagrees matches, so the most specific rows come first
         ("the condition is f_new <= f + c1 * t * gtd; equality is enough (<=, not <)",
@@ -130,6 +130,8 @@ def check_armijo(armijo: Callable) -> None:
          "sign too many)", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f - c1 * t * gtd),
         ("c1 is missing: the condition asks only for the fraction c1 of the decrease the slope promises, "
          "f + c1 * t * gtd", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + t * gtd),
+        ("the comparison is the wrong way round: armijo is True when the new loss is low enough, "
+         "f_new <= f + c1 * t * gtd", lambda f_new, f, t, gtd, c1=1e-4: f_new > f + c1 * t * gtd),
     ])
 
 
@@ -147,7 +149,9 @@ def _rprop_variant(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e
     new_param, kept, new_size = _rprop_reference(param, grad, prev, step_size, etas, step_sizes)
     return {"gradient size": (param - kept * new_size, kept, new_size),
             "no zeroing": (param - np.sign(grad) * new_size, grad, new_size),
-            "raw prev": (new_param, grad, new_size)}.get(mistake, (new_param, kept, new_size))
+            "raw prev": (new_param, grad, new_size),
+            "uphill": (2 * param - new_param, kept, new_size),
+            "order": (new_param, new_size, kept)}.get(mistake, (new_param, kept, new_size))
 
 
 def check_rprop_step(rprop_step: Callable) -> None:
@@ -174,4 +178,8 @@ def check_rprop_step(rprop_step: Callable) -> None:
          partial(_rprop_variant, mistake="no clamp")),
         ("store the zeroed gradient as prev (0 where the sign flipped), so the next step does not "
          "see a second flip", partial(_rprop_variant, mistake="raw prev")),
+        ("the step goes uphill: Rprop moves against the sign of the gradient, param - sign(grad) * step_size",
+         partial(_rprop_variant, mistake="uphill")),
+        ("the results are in the wrong order: return (new_param, new_prev, new_step_size)",
+         partial(_rprop_variant, mistake="order")),
     ], **EXACT)

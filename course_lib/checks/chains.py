@@ -17,20 +17,42 @@ from ._core import EXACT, call_student, compare, fail, format_value, identical, 
 __all__ = ["check_scale", "check_add_decayed_weights", "check_scale_by_adam", "check_chain", "check_adamw"]
 
 
+# Crashes of a student's update: (exception type, words in the message, hint).
+UPDATE_CRASHES = [
+    (TypeError, "but 3 were given", "update is called as update(updates, state, params): give it the third "
+                                    "parameter, params=None, even when the transform does not use it."),
+]
+CHAIN_CRASHES = [  # a link (course_lib's) given something else than its own state
+    (AttributeError, "'tuple' object has no attribute",
+     "each link gets its own state: loop over zip(transforms, state) and pass each link its own, not the tuple."),
+    (AttributeError, "'function' object has no attribute",
+     "init must call each link's init: tuple(t.init(params) for t in transforms), not t.init."),
+]
+
+
 def _parts(transform: Any, made_by: str) -> tuple[Callable, Callable]:
     """``(init, update)`` of what the student's factory returned, or a clear error."""
     init, update = getattr(transform, "init", None), getattr(transform, "update", None)
     if init is None and isinstance(transform, tuple) and len(transform) == 2:
         init, update = transform
-    require([(not (callable(init) and callable(update)), f"{made_by} returned {format_value(transform)} "
-              f"({type(transform).__name__}), not a transform.", "return ch.GradientTransformation(init, update), "
-              "the two inner functions themselves (not their results).")])
+    require([
+        (transform is None, f"{made_by} returned None, not a transform.", "did you forget `return`? Return one "
+         "transform: ch.GradientTransformation(init, update), or ch.chain(...) of transforms."),
+        (isinstance(transform, (list, tuple)) and all(isinstance(t, ch.GradientTransformation) for t in transform),
+         f"{made_by} returned a {type(transform).__name__} of transforms, not one transform.",
+         "combine the links into one transform: return ch.chain(first, second, ...)."),
+        (not (callable(init) and callable(update)), f"{made_by} returned {format_value(transform)} "
+         f"({type(transform).__name__}), not a transform.", "return ch.GradientTransformation(init, update), "
+         "the two inner functions themselves (not their results)."),
+    ])
     return init, update
 
 
-def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) -> tuple[list, list]:
+def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list],
+         crashes: Sequence = ()) -> tuple[list, list]:
     """(updates per step, states after each) of ``transform`` over ``grads_seq`` with fixed ``params``,
-    checking that ``init`` returns a state and ``update`` a pair, changing none of its inputs."""
+    checking that ``init`` returns a state and ``update`` a pair, changing none of its inputs; ``crashes``:
+    hints for crashes of ``update`` (after :data:`UPDATE_CRASHES`)."""
     init, update = _parts(transform, made_by)
     states = [call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)")]
     require([(states[0] is None, f"{made_by}.init(params) returned None.", "init returns the transform's state, "
@@ -39,7 +61,8 @@ def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list]) 
     for k, grads in enumerate(grads_seq, start=1):
         g_in, p_in, s_in = copy.deepcopy(grads), copy.deepcopy(params), copy.deepcopy(states[-1])
         where = f"{made_by}.update at step {k}"
-        result = call_student(update, g_in, states[-1], p_in, where=where, inputs=f"updates = {format_value(grads)}")
+        result = call_student(update, g_in, states[-1], p_in, where=where, inputs=f"updates = {format_value(grads)}",
+                              crashes=[*UPDATE_CRASHES, *crashes])
         require([
             (not (isinstance(result, tuple) and len(result) == 2), f"{where} returned {format_value(result)}, not a "
              "pair (updates, state).", "update returns the new updates and the new state: `return updates, state`."),
@@ -60,10 +83,10 @@ def _problem(rng: np.random.Generator) -> tuple[list, list]:
 
 
 def _compare_runs(name: str, made_by: str, student: Any, reference: Any, params: list, grads_seq: list, setup: str,
-                  wrong: dict) -> tuple[list, list]:
+                  wrong: dict, crashes: Sequence = ()) -> tuple[list, list]:
     """The student's run against the reference's, step by step with that step's inputs; ``wrong``: {hint: a wrong
     transform, or its updates at every step (None where it does not apply)}. Returns both runs' states."""
-    got, states = _run(student, made_by, params, grads_seq)
+    got, states = _run(student, made_by, params, grads_seq, crashes)
     expected, ref_states = _run(reference, "reference", params, grads_seq)
     wrong = {hint: _run(w, "reference", params, grads_seq)[0] if isinstance(w, ch.GradientTransformation) else w
              for hint, w in wrong.items()}
@@ -123,7 +146,8 @@ def _adam_variant(grads_seq: Sequence[list], b1: float, b2: float, eps: float, k
         for k, grads in enumerate(grads_seq):
             t = {"t0": k, "frozen": 1}.get(kind, k + 1)
             m = [b1 * mi + (1 - b1) * g for mi, g in zip(m, grads)]
-            v = [b2 * vi + (1 - b2) * (np.abs(g) if kind == "v_not_squared" else g * g) for vi, g in zip(v, grads)]
+            square = {"v_not_squared": np.abs, "v_of_g": lambda g: g}.get(kind, np.square)
+            v = [b2 * vi + (1 - b2) * square(g) for vi, g in zip(v, grads)]
             bc1, bc2 = (1.0, 1.0) if kind == "no_bias_correction" else (1 - b1**t, 1 - b2**t)
             denom = {"eps_inside_sqrt": lambda vi: np.sqrt(vi / bc2 + eps),
                      "eps_before_correction": lambda vi: (np.sqrt(vi) + eps) / np.sqrt(bc2),
@@ -146,6 +170,7 @@ ADAM_MISTAKES = {
                              "and optax add it after: sqrt(v / (1 - b2**t)) + eps.",
     "no_sqrt": "the square root of v_hat is missing: divide by sqrt(v_hat) + eps.",
     "v_not_squared": "v averages |g| instead of g * g.",
+    "v_of_g": "v averages g instead of g * g: where v turns negative its square root is nan.",
     "stored_hat": "the state holds the bias-corrected moments: keep the raw m and v in the state and "
                   "bias-correct copies (m_hat, v_hat) for the output only.",
     "stored_m_hat": "the state holds the bias-corrected m: keep the raw m in the state and bias-correct a copy "
@@ -159,8 +184,8 @@ def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
     :func:`course_lib.optim.chain.scale_by_adam`."""
     params, grads_seq = _problem(np.random.default_rng(13))
     moments = "keep the raw moments m and v in the state (not the bias-corrected m_hat, v_hat)."
-    fields = {"count": "store the incremented count t = count + 1 in the new state, as torch stores state['step'] "
-                       "after incrementing it.", "mu": moments, "nu": moments}
+    fields = {"count": "count is the number of updates done: 0 from init, then the new state stores t = count + 1 "
+                       "(as torch stores state['step'] after incrementing it).", "mu": moments, "nu": moments}
     cases = [(0.9, 0.999, 1e-8), (0.5, 0.9, 0.1)]  # a large eps shows where eps sits
     for b1, b2, eps in cases:
         made_by = f"scale_by_adam(b1={b1}, b2={b2}, eps={eps})"
@@ -197,7 +222,7 @@ def check_chain(chain: Callable[..., Any]) -> None:
             "continues from them.": [_run(reference, "reference", params, [g])[0][0] for g in grads_seq],
         }
         states, _ = _compare_runs("chain", made_by, call_student(chain, *links, where=made_by), reference, params,
-                                  grads_seq, f"links: {label}", wrong)
+                                  grads_seq, f"links: {label}", wrong, CHAIN_CRASHES)
         for k, state in enumerate(states):
             if not (isinstance(state, tuple) and len(state) == len(links)):
                 fail(f"{made_by}'s state {'from init' if k == 0 else f'after update {k}'} is not a tuple of "
@@ -225,7 +250,7 @@ def _quadratic_path(transform: Any, made_by: str, params: list, steps: int) -> l
     state, path = call_student(init, copy.deepcopy(params), where=f"{made_by}.init(params)"), []
     for _ in range(steps):
         grads = [a * (p - c) for a, p, c in zip(curvature, params, centre)]
-        updates, state = call_student(update, grads, state, params, where=f"{made_by}.update")
+        updates, state = call_student(update, grads, state, params, where=f"{made_by}.update", crashes=UPDATE_CRASHES)
         params = ch.apply_updates(params, updates)
         path.append(params)
     return path

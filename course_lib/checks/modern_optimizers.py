@@ -35,6 +35,12 @@ def _with(fn: Callable, **changes: Any) -> Callable:
     return wrong
 
 
+def _first_step(*keys: str, example: str) -> list:
+    """Crash hints for ``state[key]`` on the first step, whose state is empty."""
+    return [(KeyError, repr(key), f"on the first step the state is empty ({{}}): read it with state.get(key, default), "
+             f"e.g. {example}") for key in keys]
+
+
 def _arrays(state_dict: dict) -> list:
     return [v for per_param in state_dict["state"].values() for v in per_param.values()]
 
@@ -96,6 +102,9 @@ def check_factored_second_moment(factored_second_moment) -> None:
          lambda V: V.mean(axis=1, keepdims=True) @ V.mean(axis=0, keepdims=True) / V.mean() ** 2),
         ("rows and columns are swapped: the row means are V.mean(axis=1) (one per row, shape (n, 1)), the "
          "column means V.mean(axis=0) (shape (1, m))", lambda V: np.outer(V.mean(axis=0), V.mean(axis=1)) / V.mean()),
+    ], crashes=[
+        (ValueError, "matmul", "keep the means 2-D (keepdims=True): rows (n, 1) @ columns (1, m) is the (n, m) "
+                               "outer product; 1-D means (or columns @ rows) do not multiply to a matrix"),
     ], pure="factored_second_moment must not change V.", **EXACT)
 
 
@@ -150,7 +159,7 @@ def check_adafactor_step(adafactor_step) -> None:
          _with(_adafactor_variant, mistake="no sqrt")),
         ("keep torch's shapes in the state: row_var (n, 1) and col_var (1, m) (keepdims=True)",
          _with(_adafactor_variant, mistake="flat state")),
-    ], pure=_PURE, **EXACT)
+    ], crashes=_first_step("step", "row_var", "col_var", example="state.get('step', 0.0)"), pure=_PURE, **EXACT)
 
 
 def _lion_variant(param, grad, state, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, mistake=None):
@@ -171,17 +180,19 @@ def check_lion_update(lion_update_fn) -> None:
     rng = np.random.default_rng(4)
     param, m = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
     grad = -0.5 * m + rng.normal(size=(2, 3)) * 0.3  # against the momentum: the sign of the mix decides
-    run_cases("lion_update", lion_update_fn, lion_update, {
+    run_cases("lion_update", lion_update_fn, lion_update, {  # first the one case where swapped betas change the step
+        "a short memory, beta2 = 0.5": (param, -m + 0.1 * grad, {"exp_avg": m}, 0.01, (0.9, 0.5), 0.0),
         "first step (no state)": (param, grad, {}, 0.01, (0.9, 0.99), 0.0),
         "momentum against the gradient": (param, grad, {"exp_avg": m}, 0.01, (0.9, 0.99), 0.0),
         "betas (0.95, 0.98), weight decay 1.0": (param, grad, {"exp_avg": m}, 0.01, (0.95, 0.98), 1.0),
         "weight decay 0.1, a vector": (param[0], grad[1], {"exp_avg": m[1]}, 0.003, (0.9, 0.99), 0.1),
-        "a short memory, beta2 = 0.5": (param, -m + 0.1 * grad, {"exp_avg": m}, 0.01, (0.9, 0.5), 0.0),
     }, mistakes=[
         ("the momentum is updated before the step; Lion takes the sign of beta1 * OLD exp_avg + (1 - beta1) * "
          "grad, and updates exp_avg (with beta2) afterwards", _with(_lion_variant, mistake="momentum first")),
         ("beta1 and beta2 are swapped: beta1 interpolates this step's direction, beta2 (closer to 1) updates "
          "exp_avg", _with(lion_update, betas=lambda a: a["betas"][::-1])),
+        ("exp_avg is updated with beta1; it keeps its memory with beta2: exp_avg = beta2 * exp_avg + (1 - beta2) * "
+         "grad (beta1 only mixes this step's direction)", _with(lion_update, betas=lambda a: (a["betas"][0],) * 2)),
         ("the sign is missing: every coordinate moves by exactly lr * sign(beta1 * exp_avg + (1 - beta1) * grad)",
          _with(_lion_variant, mistake="no sign")),
         ("the decay must be multiplied by lr: param * (1 - lr * weight_decay)",
@@ -190,7 +201,7 @@ def check_lion_update(lion_update_fn) -> None:
          _with(_lion_variant, mistake="decay after")),
         ("this is an L2 penalty (weight_decay * param added to the gradient, then lost in the sign); Lion's "
          "decay is decoupled: param * (1 - lr * weight_decay)", _with(_lion_variant, mistake="L2")),
-    ], pure=_PURE, **EXACT)
+    ], crashes=_first_step("exp_avg", example="state.get('exp_avg', np.zeros_like(param))"), pure=_PURE, **EXACT)
 
 
 def reference_schedule_free_step(param, grad, state, step, scheduled_lr, ckp1, betas=(0.9, 0.999), eps=1e-8,
@@ -244,7 +255,7 @@ def check_schedule_free_step(schedule_free_step) -> None:
          _with(_schedule_free_variant, mistake="eps inside")),
         ("the weight decay is computed at y (the current parameter), not at z: z = z - scheduled_lr * "
          "weight_decay * y", _with(_schedule_free_variant, mistake="decay at z")),
-    ], pure=_PURE, **EXACT)
+    ], crashes=_first_step("z", "x", "y", "exp_avg_sq", example="state.get('z', param)"), pure=_PURE, **EXACT)
 
 
 def reference_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7):
@@ -253,10 +264,12 @@ def reference_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), e
 
 
 def _newton_schulz_variant(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7, mistake=None):
-    """The Newton-Schulz iteration with ``G`` not normalised (``"none"``) or divided by its spectral norm."""
+    """The Newton-Schulz iteration with ``G`` not normalised (``"none"``), divided by its spectral norm or by its
+    norm + eps."""
     a, b, c = coefficients
     tall = G.shape[0] > G.shape[1]
-    X = (G.T if tall else G) / (1.0 if mistake == "none" else max(np.linalg.norm(G, 2), eps))
+    norm = {"none": 1.0, "spectral": max(np.linalg.norm(G, 2), eps), "plus eps": np.linalg.norm(G) + eps}[mistake]
+    X = (G.T if tall else G) / norm
     for _ in range(steps):
         gram = X @ X.T
         X = a * X + (b * gram + c * (gram @ gram)) @ X
@@ -278,6 +291,8 @@ def check_newton_schulz(newton_schulz) -> None:
         ("you divided by the spectral norm (the largest singular value); Muon divides by the Frobenius norm, "
          "np.linalg.norm(G), which is cheaper and gives other numbers",
          _with(_newton_schulz_variant, mistake="spectral")),
+        ("you divided by norm(G) + eps (as Keller Jordan's Muon code does); torch divides by max(norm(G), eps), "
+         "which leaves G / norm(G) exact", _with(_newton_schulz_variant, mistake="plus eps")),
         ("the coefficients are (a, b, c) of a*X + b*(X X^T) X + c*(X X^T)^2 X; yours look reversed",
          _with(reference_newton_schulz, coefficients=lambda a: a["coefficients"][::-1])),
         ("the c term multiplies (X X^T)^2 = gram @ gram, not gram",  # then a X + (b + c) gram X: the cubic
