@@ -16,7 +16,7 @@ from course_lib.checks import (
     format_value,
     run_cases,
 )
-from course_lib.checks._core import not_finite
+from course_lib.checks._core import first_match, not_finite
 
 STUB_MESSAGE = "Exercise 02.3: complete `mul_backward`, then run the check below."
 CASES = {
@@ -133,6 +133,7 @@ def test_a_forgotten_return_is_not_called_nan():
         run_cases("mul_backward", forgets_return, mul_backward_reference, CASES)
     assert "did you forget `return`?" in str(info.value) and "nan" not in str(info.value)
     assert not not_finite(None) and not_finite([1.0, np.inf]) and not not_finite(np.array([1, 2]))
+    assert "square root of a negative number" in first_match(np.sqrt(np.array([-1.0])), [])
 
 
 def test_a_crash_gets_the_hint_of_its_table_row():

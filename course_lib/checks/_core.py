@@ -242,7 +242,7 @@ def first_match(got: Any, mistakes: Sequence[tuple[str, Any]], rtol: float = RTO
         if wrong is not None and (wrong(got) if callable(wrong) else allclose(got, wrong, rtol, atol)):
             return hint
     if any(not_finite(g) for g in (got if _is_container(got) else [got])):
-        return "your result holds nan or inf: look for a division by zero."
+        return "your result holds nan or inf: look for a division by zero or the square root of a negative number."
     return None
 
 
