@@ -308,7 +308,8 @@ def run_cases(name: str, student_fn: Callable, reference_fn: Callable, cases: Se
         expected = reference_fn(*expected_args)
         got = call_student(student_fn, *student_args, where=f"{name} on {case}", inputs=inputs, crashes=crashes)
         if pure and not identical(student_args, args):
-            fail(f"{name} changed its arguments in place on {case}.", inputs, hint=pure)
+            changed = [k for k, new, old in zip(named, student_args, args) if not identical(new, old)]
+            fail(f"{name} changed its arguments in place on {case}: {', '.join(changed)}.", inputs, hint=pure)
         if observe is not None:
             got, expected = observe(student_args, got), observe(expected_args, expected)
         problem = describe_difference(got, expected, rtol, atol)
