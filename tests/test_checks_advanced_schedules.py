@@ -117,6 +117,23 @@ def test_warm_restarts_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_warm_restarts_lr, wrong, "likely mistake", *words)
 
 
+def test_warm_restarts_lr_check_names_an_if_instead_of_a_while():
+    def restarts_once(t, b, m, T_0, T_mult):
+        T_i = T_0
+        if t >= T_i:
+            t -= T_i
+            T_i *= T_mult
+        return cosine_lr(t, b, m, T_i)
+    message = fails_with(checks.check_warm_restarts_lr, restarts_once, "restarts only once")
+    assert "one step late" not in message  # its value at the first wrong step, not at the next
+
+
+def test_cosine_lr_check_blames_no_mistake_that_matches_one_value_by_chance():
+    # base_lr + ... equals the "/ 2 is missing" value at step 0 only
+    wrong = lambda t, b, m, T: b + (b - m) * (1 + math.cos(math.pi * t / T)) / 2  # noqa: E731
+    assert "/ 2 is missing" not in fails_with(checks.check_cosine_lr, wrong, "first at step 0")
+
+
 def test_warm_restarts_lr_check_catches_a_late_restart():
     def late(t, b, m, T_0, T_mult):
         T_i = T_0

@@ -5,6 +5,7 @@ the checkers compare them with course_lib's schedulers run step by step.
 """
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 
 import pytest
@@ -111,10 +112,22 @@ def test_step_lr_class_check_reports_an_unfinished_get_lr():
     (lambda e, b, s, g: b * g ** e, ["decays every epoch"]),
     (lambda e, b, s, g: b, ["never changes"]),
     (lambda e, b, s, g: b * g ** (e // s + 1), ["one decay too low", "without + 1"]),
+    (lambda e, b, s, g: b * g ** math.ceil(e / s), ["math.ceil rounds up"]),
 ])
 def test_step_lr_check_names_the_mistake(wrong, words):
     message = fails_with(checks.check_step_lr, wrong, "likely mistake", *words)
     assert "first at step" in message and "expected schedule" in message
+
+
+@pytest.mark.parametrize("check, wrong, blamed", [
+    # at the first wrong step these equal "decays every epoch" or "one epoch late", but not at the next one
+    (checks.check_step_lr, lambda e, b, s, g: b * (g ** s) ** (e // s), "decays every epoch"),
+    (checks.check_multistep_lr, lambda e, b, m, g: b * g if e >= m[0] else b, "one epoch late"),
+    (checks.check_multistep_lr, lambda e, b, m, g: b * g ** next((i for i, x in enumerate(m) if x > e), len(m)),
+     "one epoch late"),
+])
+def test_schedule_checks_blame_no_mistake_that_matches_one_value_by_chance(check, wrong, blamed):
+    assert blamed not in fails_with(check, wrong, "first at step")
 
 
 def test_step_lr_check_rejects_a_non_number():

@@ -100,6 +100,9 @@ def check_warm_restarts_lr(warm_restarts_lr: Callable) -> None:
          "T_mult).", _restarts(grow=lambda T_i, k: T_i)),
         ("the restart comes one step late: when the step within the cycle reaches T_i the lr jumps back to base_lr "
          "(test t >= T_i, not t > T_i).", _restarts(late=True)),
+        ("the lr restarts only once: walk past every finished period with a loop, while T_cur >= T_i (an if "
+         "handles only the first restart).", lambda t, b, m, T_0, T_mult: _cosine(t - T_0, b, m, T_0 * T_mult)
+         if t >= T_0 else None),
         ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2.",
          _restarts(no_eta_min=True)),
         ("the period grows by multiplication: after a restart T_i = T_i * T_mult, not T_i + T_mult.",

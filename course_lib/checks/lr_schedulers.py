@@ -4,6 +4,7 @@ the course_lib scheduler (see :mod:`course_lib.checks._schedules`)."""
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -37,6 +38,8 @@ def check_step_lr(step_lr: Callable) -> None:
          "epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
         ("the lr decays every epoch: the exponent is the number of whole periods, epoch // step_size, not epoch.",
          lambda e, b, s, g: b * g ** e),
+        ("math.ceil rounds up, so the first decay comes right after epoch 0; the lr decays when epoch reaches a "
+         "multiple of step_size: epoch // step_size rounds down.", lambda e, b, s, g: b * g ** math.ceil(e / s)),
         ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), not "
          "gamma * (epoch // step_size).", lambda e, b, s, g: b * g * (e // s)),
         ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).", lambda e, b, s, g: b),
