@@ -195,6 +195,23 @@ def test_base_check_catches_a_step_that_does_not_write_the_groups():
     fails_with(checks.check_lr_scheduler_base, NoWrite, "group['lr'] = lr")
 
 
+@pytest.mark.parametrize("saves_before_writing", [True, False])
+def test_base_check_names_last_lrs_saved_before_the_groups_are_written(saves_before_writing):
+    # after the first step() both a stale _last_lr and returning base_lrs give the base_lrs
+    class Stale(MyLRScheduler):
+        def step(self):
+            self.last_epoch += 1
+            self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+                group["lr"] = lr
+
+    class BaseLrs(MyLRScheduler):
+        def get_last_lr(self):
+            return self.base_lrs
+    fails_with(checks.check_lr_scheduler_base, Stale if saves_before_writing else BaseLrs,
+               "get_last_lr() after 1 call of step()", "from before the last step()", "AFTER writing them")
+
+
 def test_step_lr_class_check_catches_decaying_the_current_lr():
     class Compounds(MyStepLR):
         def get_lr(self):
@@ -259,6 +276,20 @@ def test_train_check_catches_a_missing_optimizer_step():
             scheduler.step()
         return lrs
     fails_with(checks.check_train, no_step, "never changed", "optimizer.step()")
+
+
+def test_train_check_names_a_zero_grad_between_backward_and_step():
+    def wipes(model, loss_fn, optimizer, scheduler, batches, epochs):
+        lrs = []
+        for _ in range(epochs):
+            lrs.append(scheduler.get_last_lr()[0])
+            for x, y in batches:
+                loss_fn(model(x), y).backward()
+                optimizer.zero_grad()
+                optimizer.step()
+            scheduler.step()
+        return lrs
+    fails_with(checks.check_train, wipes, "never changed", "between backward() and step()")
 
 
 def test_train_check_catches_the_lr_read_after_stepping():

@@ -102,8 +102,10 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
                            lambda got: True)], rtol=RTOL, atol=ATOL)
         last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()")
         compare(last, expected, f"{name}.get_last_lr() {where}",
-                mistakes=[("get_last_lr() returns the base_lrs; it should return the rates set by the last step().",
-                           lrs if step else None),
+                mistakes=[("get_last_lr() returns the rates from before the last step() (the base_lrs after the first "
+                           "one): step() should save the rates AFTER writing them into the groups (self._last_lr = "
+                           "[group['lr'] ...]), and get_last_lr() return that list.",
+                           reference[step - 1] if step else None),
                           ("step() should save the rates it sets (self._last_lr = [group['lr'] ...]) and get_last_lr() "
                            "return them (a list, one per group).", lambda got: True)], rtol=RTOL, atol=ATOL)
     # A second scheduler on the same optimizer must start from initial_lr, not from the current lr.
@@ -200,7 +202,9 @@ def check_train(train: Callable) -> None:
          "the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
     compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
             "train: the trained parameters [w, b] are wrong.", setup, mistakes=[
-                ("the parameters never changed: call optimizer.step() after loss.backward() for each batch.", start),
+                ("the parameters never changed: for each batch call optimizer.zero_grad(), loss.backward() and "
+                 "optimizer.step(), in that order (a zero_grad() between backward() and step() wipes the gradient).",
+                 start),
                 ("the updates differ: call optimizer.zero_grad() before each backward(), otherwise gradients of "
                  "earlier batches accumulate into .grad.", lambda g: True)], rtol=1e-4, atol=1e-6)
     report_success("train", 1, "training run (order, per-epoch stepping, lrs, parameters)")
