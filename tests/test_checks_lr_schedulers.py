@@ -176,6 +176,26 @@ def test_base_check_catches_a_missing_initial_step():
     fails_with(checks.check_lr_scheduler_base, NoInitialStep, "last_epoch", "initial step")
 
 
+def test_base_check_names_a_last_epoch_never_stored():
+    class NoLastEpoch(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+            self.optimizer = optimizer
+            self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
+            self.step()
+    fails_with(checks.check_lr_scheduler_base, NoLastEpoch, "raised AttributeError", "self.last_epoch = last_epoch")
+
+
+def test_base_check_names_rates_never_saved_for_get_last_lr():
+    class NoLastLr(MyLRScheduler):
+        def step(self):
+            self.last_epoch += 1
+            for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+                group["lr"] = lr
+    fails_with(checks.check_lr_scheduler_base, NoLastLr, "raised AttributeError", "self._last_lr = [group['lr']")
+
+
 def test_base_check_catches_get_lr_before_the_increment():
     class Lags(MyLRScheduler):
         def step(self):
@@ -246,6 +266,14 @@ def test_step_lr_class_check_names_a_number_instead_of_a_list():
         def get_lr(self):
             return self.base_lrs[0] * self.gamma ** (self.last_epoch // self.step_size)
     fails_with(checks.check_step_lr_class, Scalar, "must return a LIST")
+
+
+def test_step_lr_class_check_names_a_float_division():
+    class Smooth(MyStepLR):
+        def get_lr(self):
+            return [b * self.gamma ** (self.last_epoch / self.step_size) for b in self.base_lrs]
+    message = fails_with(checks.check_step_lr_class, Smooth, "integer division")
+    assert "fix MyLRScheduler first" not in message
 
 
 def test_step_lr_class_check_catches_an_off_by_one():

@@ -77,7 +77,9 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
     name, lrs = scheduler_cls.__name__, [0.1, 0.03]
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
     reference = lr_trajectory(reference_optimizer, LambdaLR(reference_optimizer, lambda t: 0.5 ** t), 6, groups=True)
-    scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)")
+    scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)", crashes=[
+        (AttributeError, "'last_epoch'", "__init__ must store self.last_epoch = last_epoch before its initial "
+                                         "self.step(), which adds 1 to it.")])
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
             f"{name}.__init__: param_groups[i]['initial_lr'] after construction", hint="set group.setdefault("
             "'initial_lr', group['lr']) in every param group when last_epoch == -1: it records the lr the schedule "
@@ -100,7 +102,9 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
                            [lr * 0.5 ** (step - 1) for lr in lrs]),
                           ("step(): last_epoch += 1, then lrs = self.get_lr(), then set group['lr'] for each group.",
                            lambda got: True)], rtol=RTOL, atol=ATOL)
-        last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()")
+        last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()", crashes=[
+            (AttributeError, "'_last_lr'", "step() should save the rates it sets, self._last_lr = [group['lr'] for "
+                                           "group in self.optimizer.param_groups], for get_last_lr() to return.")])
         compare(last, expected, f"{name}.get_last_lr() {where}",
                 mistakes=[("get_last_lr() returns the rates from before the last step() (the base_lrs after the first "
                            "one): step() should save the rates AFTER writing them into the groups (self._last_lr = "
@@ -141,6 +145,8 @@ def check_step_lr_class(step_lr_cls: type) -> None:
         ("the decay comes one step late: use last_epoch // step_size, not (last_epoch - 1) // step_size.",
          lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
         ("the lr decays every step: the exponent is last_epoch // step_size.", lambda e, b, s, g: b * g ** e),
+        ("you divided with /, which decays a little every step; StepLR decays in steps: use integer division, "
+         "last_epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
         ("the lr never changes: get_lr() should return [base_lr * self.gamma ** (self.last_epoch // self.step_size) "
          "for base_lr in self.base_lrs].", lambda e, b, s, g: b),
         ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial step included; "
