@@ -68,6 +68,8 @@ def test_advanced_schedule_checks_report_an_unfinished_exercise(check):
     (lambda t, b, m, T: m + b * (1 + math.cos(math.pi * t / T)) / 2, ["amplitude"]),
     (lambda t, b, m, T: m + (b - m) * (1 + math.cos(math.pi * t / T)), ["/ 2 is missing"]),
     (lambda t, b, m, T: cosine_lr(2 * t, b, m, T), ["HALF a period"]),
+    (lambda t, b, m, T: m + (b - m) * (1 - math.cos(math.pi * t / T)) / 2, ["rises instead of falling"]),
+    (lambda t, b, m, T: m + (b - m) * (1 + math.cos(t / T)) / 2, ["without pi"]),
 ])
 def test_cosine_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_cosine_lr, wrong, "likely mistake", *words)
