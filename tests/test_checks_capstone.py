@@ -33,10 +33,12 @@ def _train(kind):
         model.train()
         losses, sizes = [], []
         for inputs, targets in loader:
-            if kind != "no_zero_grad":
+            if kind not in ("no_zero_grad", "zero_grad_late"):
                 optimizer.zero_grad()
             loss = loss_fn(model(inputs), targets)
             loss.backward()
+            if kind == "zero_grad_late":
+                optimizer.zero_grad()
             if scheduler is not None and kind == "scheduler_first":
                 scheduler.step()
             optimizer.step()
@@ -50,6 +52,8 @@ def _train(kind):
             return float(np.mean(losses))
         if kind == "total":
             return float(np.dot(losses, sizes))
+        if kind == "per_batch_count":
+            return float(np.dot(losses, sizes) / len(sizes))
         if kind == "no_return":
             return None
         if kind == "batch_losses":
@@ -68,6 +72,8 @@ def _train(kind):
         ("total", "divide it by the number of samples"),
         ("per_epoch", "stepped once per epoch"),
         ("extra_step", "stepped the scheduler 4 times for 3 batches"),
+        ("zero_grad_late", r"between backward\(\) and step\(\) wipes the gradient"),
+        ("per_batch_count", "divided the total loss by the number of batches"),
         ("no_return", "returned None, not one number"),
         ("batch_losses", r"returned \[.*\], not one number"),
     ],

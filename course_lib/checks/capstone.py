@@ -15,7 +15,7 @@ from ..optim import SGD, Optimizer
 from ..optim.lr_scheduler import StepLR
 from ..random import manual_seed
 from ..tensor import Tensor
-from ._core import call_student, compare, format_value, report_success, require
+from ._core import allclose, call_student, compare, format_value, report_success, require
 from ._schedules import lr_trajectory
 
 __all__ = ["check_train_one_epoch", "check_evaluate", "check_make_optimizer_and_scheduler", "check_fit"]
@@ -100,12 +100,17 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                     ("gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
                      "batch's gradient is added to all the previous ones.",
                      (np.dot(unzeroed, n) / np.sum(n), unzeroed_params)),
+                    ("the weights never changed: call optimizer.zero_grad(), loss.backward() and optimizer.step(), in "
+                     "that order (a zero_grad() between backward() and step() wipes the gradient).",
+                     lambda g: allclose(g[1], [p._data for p in _Spy().parameters()])),
                     ("you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
                      "sum(loss * n) / sum(n).", (np.mean(losses), params)),
                     ("you returned the last batch's loss: return the mean over the whole epoch.", (losses[-1], params)),
                     ("you returned the sum of the batch losses: return the mean per sample.", (np.sum(losses), params)),
                     ("you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
                      (np.dot(losses, n), params)),
+                    ("you divided the total loss by the number of batches: divide it by the number of samples, sum(n).",
+                     (np.dot(losses, n) / len(n), params)),
                 ], rtol=1e-6, atol=1e-7)
     report_success("train_one_epoch", len(cases))
 
