@@ -146,6 +146,15 @@ def test_check_evaluate_diagnoses_averaged_batch_accuracies():
         check_evaluate(evaluate)
 
 
+def test_check_evaluate_describes_the_accuracy_without_blaming_argmax_alone():
+    def evaluate(model, loader, loss_fn):
+        loss, accuracy = training.evaluate(model, loader, loss_fn)
+        return loss, accuracy * 40 / len(loader)  # the correct predictions divided by the number of batches
+
+    with pytest.raises(ExerciseError, match="over all batches, then divide by the number of samples"):
+        check_evaluate(evaluate)
+
+
 def test_check_evaluate_diagnoses_swapped_values():
     def evaluate(model, loader, loss_fn):
         loss, accuracy = training.evaluate(model, loader, loss_fn)

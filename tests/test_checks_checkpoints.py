@@ -89,6 +89,16 @@ def test_check_load_checkpoint_diagnoses_a_part_not_restored(skipped):
         check_load_checkpoint(load_all_but(skipped))
 
 
+def test_check_load_checkpoint_names_the_tutorials_key_names():
+    def load_checkpoint(path, model, optimizer, scheduler):
+        checkpoint = course_lib.load(path)
+        model.load_state_dict(checkpoint["model_state_dict"])
+        return checkpoint["epoch"]
+
+    with pytest.raises(ExerciseError, match=r"the checkpoint's keys are \['model', 'optimizer', 'scheduler'"):
+        check_load_checkpoint(load_checkpoint)
+
+
 def test_check_load_checkpoint_diagnoses_a_missing_return():
     def load_checkpoint(path, model, optimizer, scheduler):
         training.load_checkpoint(path, model, optimizer, scheduler)

@@ -334,6 +334,20 @@ def test_train_check_catches_the_lr_read_after_stepping():
     fails_with(checks.check_train, late_read, "after scheduler.step()", "the next epoch's")
 
 
+def test_train_check_names_an_lr_read_where_the_scheduler_does_not_write():
+    def defaults(model, loss_fn, optimizer, scheduler, batches, epochs):
+        lrs = []
+        for _ in range(epochs):
+            lrs.append(optimizer.defaults["lr"])
+            for x, y in batches:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+        return lrs
+    fails_with(checks.check_train, defaults, "your lrs never change", "optimizer.param_groups[0]['lr']")
+
+
 def test_train_check_catches_a_missing_list_of_lrs():
     fails_with(checks.check_train, lambda *args: train(*args) and [], "returned list of learning rates")
 

@@ -141,7 +141,8 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
              "batches and divide by the number of samples.", lambda g: np.isclose(g[1], np.mean(batch_accuracies))),
             ("you returned the number of correct answers: divide by the number of samples.", (loss, accuracy * 40)),
             ("you returned a percentage: return a fraction between 0 and 1.", (loss, accuracy * 100)),
-            ("the prediction is logits.argmax(dim=1) (one class per row), compared with the targets.",
+            ("count the correct predictions, (logits.argmax(dim=1) == targets).sum() (one class per row), over all "
+             "batches, then divide by the number of samples.",
              lambda g: np.isclose(g[0], loss, rtol=1e-6, atol=1e-7)),
         ], rtol=1e-6, atol=1e-7)
     report_success("evaluate", len(cases))

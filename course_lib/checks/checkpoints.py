@@ -105,8 +105,10 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
             save_checkpoint(path, *source, steps)
-            returned = call_student(load_checkpoint, path, *target,
-                                    where="load_checkpoint(path, model, optimizer, scheduler)")
+            returned = call_student(load_checkpoint, path, *target, crashes=[
+                (KeyError, "_state_dict'", f"the checkpoint's keys are {list(KEYS)}, as save_checkpoint writes them "
+                                           "(not the tutorial's 'model_state_dict', ...).")],
+                where="load_checkpoint(path, model, optimizer, scheduler)")
         where = f"after loading a checkpoint saved after {steps} epochs"
         for key, got, expected, otherwise in zip(KEYS, target, source, [
                 "the model keeps its own random weights", "Adam's moments restart from zero",

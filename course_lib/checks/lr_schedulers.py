@@ -204,6 +204,9 @@ def check_train(train: Callable) -> None:
     compare(got, expected, "train: the returned list of learning rates", setup, mistakes=[
         ("you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start.",
          expected[1:] + ref_scheduler.get_last_lr()[:1]),
+        ("your lrs never change: the scheduler writes each new rate into optimizer.param_groups[0]['lr'] (not into "
+         "optimizer.defaults or your own variable); record that, or scheduler.get_last_lr()[0].",
+         expected[:1] * epochs),
         ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, before "
          "the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
     compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
