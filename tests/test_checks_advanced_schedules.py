@@ -93,6 +93,7 @@ def _warmup_variant(warm=None, cos=None, after=None):
 @pytest.mark.parametrize("wrong, words", [
     (_warmup_variant(warm=lambda t, b, W: b * t / W), ["starts at 0"]),
     (_warmup_variant(warm=lambda t, b, W: b * (t + 1) / W), ["one step early"]),
+    (_warmup_variant(warm=lambda t, b, W: b * ((t + 1) // (W + 1))), ["integer division"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T - W)), ["step - warmup_steps"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T)), ["total_steps - warmup_steps"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T)), ["not cosine_lr(step, ..., total_steps)"]),
@@ -151,6 +152,7 @@ def test_warm_restarts_lr_check_catches_a_late_restart():
     (lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p), ["whole factor"]),
     (lambda t, b, T, p: b * (1 - min(t, T + 1) / (T + 1)) ** p, ["off by one"]),
     (lambda t, b, T, p: b * (1 - min(t, T) / T) * p, ["power is an exponent"]),
+    (lambda t, b, T, p: b * (1 - min(t, T) / T ** p), ["** binds tighter than /"]),
 ])
 def test_polynomial_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_polynomial_lr, wrong, "likely mistake", *words)

@@ -66,6 +66,8 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
     }, [
         ("the warm-up starts at 0: an lr of 0 wastes the first step; use base_lr * (step + 1) / (warmup_steps + 1), "
          "as nanoGPT does.", lambda t, b, m, W, T: b * t / W if t < W else None),
+        ("the warm-up stays at 0: (step + 1) // (warmup_steps + 1) is integer division; divide with /.",
+         lambda t, b, m, W, T: b * ((t + 1) // (W + 1)) if t < W else None),
         ("the warm-up reaches base_lr one step early: divide by warmup_steps + 1, so step warmup_steps - 1 is still "
          "below base_lr.", lambda t, b, m, W, T: b * (t + 1) / W if t < W else None),
         ("the cosine must start at the end of the warm-up: use step - warmup_steps in the cosine.",
@@ -124,6 +126,8 @@ def check_polynomial_lr(polynomial_lr: Callable) -> None:
          lambda t, b, T, p: b * (1 - t / T) ** p if t <= T else None),  # right up to total_iters, then anything
         ("the power applies to the whole factor: base_lr * (1 - step / total_iters) ** power, not "
          "base_lr * (1 - (step / total_iters) ** power).", lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p)),
+        ("** binds tighter than /: step / total_iters ** power divides by total_iters ** power; write "
+         "(1 - step / total_iters) ** power.", lambda t, b, T, p: b * (1 - min(t, T) / T ** p)),
         ("total_iters is off by one: the lr reaches 0 AT step total_iters.",
          lambda t, b, T, p: b * (1 - min(t, T + 1) / (T + 1)) ** p),
         ("power is an exponent: (1 - step / total_iters) ** power, not * power.",
