@@ -68,6 +68,8 @@ def test_advanced_schedule_checks_report_an_unfinished_exercise(check):
     (lambda t, b, m, T: m + b * (1 + math.cos(math.pi * t / T)) / 2, ["amplitude"]),
     (lambda t, b, m, T: m + (b - m) * (1 + math.cos(math.pi * t / T)), ["/ 2 is missing"]),
     (lambda t, b, m, T: cosine_lr(2 * t, b, m, T), ["HALF a period"]),
+    (lambda t, b, m, T: m + (b - m) * (1 - math.cos(math.pi * t / T)) / 2, ["rises instead of falling"]),
+    (lambda t, b, m, T: m + (b - m) * (1 + math.cos(t / T)) / 2, ["without pi"]),
 ])
 def test_cosine_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_cosine_lr, wrong, "likely mistake", *words)
@@ -91,6 +93,7 @@ def _warmup_variant(warm=None, cos=None, after=None):
 @pytest.mark.parametrize("wrong, words", [
     (_warmup_variant(warm=lambda t, b, W: b * t / W), ["starts at 0"]),
     (_warmup_variant(warm=lambda t, b, W: b * (t + 1) / W), ["one step early"]),
+    (_warmup_variant(warm=lambda t, b, W: b * ((t + 1) // (W + 1))), ["integer division"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T - W)), ["step - warmup_steps"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T)), ["total_steps - warmup_steps"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T)), ["not cosine_lr(step, ..., total_steps)"]),
@@ -117,6 +120,23 @@ def test_warm_restarts_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_warm_restarts_lr, wrong, "likely mistake", *words)
 
 
+def test_warm_restarts_lr_check_names_an_if_instead_of_a_while():
+    def restarts_once(t, b, m, T_0, T_mult):
+        T_i = T_0
+        if t >= T_i:
+            t -= T_i
+            T_i *= T_mult
+        return cosine_lr(t, b, m, T_i)
+    message = fails_with(checks.check_warm_restarts_lr, restarts_once, "restarts only once")
+    assert "one step late" not in message  # its value at the first wrong step, not at the next
+
+
+def test_cosine_lr_check_blames_no_mistake_that_matches_one_value_by_chance():
+    # base_lr + ... equals the "/ 2 is missing" value at step 0 only
+    wrong = lambda t, b, m, T: b + (b - m) * (1 + math.cos(math.pi * t / T)) / 2  # noqa: E731
+    assert "/ 2 is missing" not in fails_with(checks.check_cosine_lr, wrong, "first at step 0")
+
+
 def test_warm_restarts_lr_check_catches_a_late_restart():
     def late(t, b, m, T_0, T_mult):
         T_i = T_0
@@ -132,6 +152,7 @@ def test_warm_restarts_lr_check_catches_a_late_restart():
     (lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p), ["whole factor"]),
     (lambda t, b, T, p: b * (1 - min(t, T + 1) / (T + 1)) ** p, ["off by one"]),
     (lambda t, b, T, p: b * (1 - min(t, T) / T) * p, ["power is an exponent"]),
+    (lambda t, b, T, p: b * (1 - min(t, T) / T ** p), ["** binds tighter than /"]),
 ])
 def test_polynomial_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_polynomial_lr, wrong, "likely mistake", *words)

@@ -33,10 +33,12 @@ def _train(kind):
         model.train()
         losses, sizes = [], []
         for inputs, targets in loader:
-            if kind != "no_zero_grad":
+            if kind not in ("no_zero_grad", "zero_grad_late"):
                 optimizer.zero_grad()
             loss = loss_fn(model(inputs), targets)
             loss.backward()
+            if kind == "zero_grad_late":
+                optimizer.zero_grad()
             if scheduler is not None and kind == "scheduler_first":
                 scheduler.step()
             optimizer.step()
@@ -50,6 +52,12 @@ def _train(kind):
             return float(np.mean(losses))
         if kind == "total":
             return float(np.dot(losses, sizes))
+        if kind == "per_batch_count":
+            return float(np.dot(losses, sizes) / len(sizes))
+        if kind == "no_return":
+            return None
+        if kind == "batch_losses":
+            return losses
         return float(np.dot(losses, sizes) / np.sum(sizes))
 
     return train_one_epoch
@@ -64,6 +72,10 @@ def _train(kind):
         ("total", "divide it by the number of samples"),
         ("per_epoch", "stepped once per epoch"),
         ("extra_step", "stepped the scheduler 4 times for 3 batches"),
+        ("zero_grad_late", r"between backward\(\) and step\(\) wipes the gradient"),
+        ("per_batch_count", "divided the total loss by the number of batches"),
+        ("no_return", "returned None, not one number"),
+        ("batch_losses", r"returned \[.*\], not one number"),
     ],
 )
 def test_check_train_one_epoch_diagnoses_loop_mistakes(kind, message):
@@ -78,6 +90,25 @@ def test_check_train_one_epoch_diagnoses_a_missing_model_train():
 
     with pytest.raises(ExerciseError, match=r"call model.train\(\)"):
         check_train_one_epoch(train_one_epoch)
+
+
+def test_check_train_one_epoch_names_a_loss_tensor_added_to_the_total():
+    def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+        model.train()
+        total, count = 0.0, 0
+        for inputs, targets in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            total += loss * len(targets)  # the tensor, not loss.item()
+            count += len(targets)
+        return total / count
+
+    with pytest.raises(ExerciseError, match=r"add loss.item\(\) \(a float\) to the running total") as info:
+        check_train_one_epoch(train_one_epoch)
+    assert "no_grad" not in str(info.value)  # not the hint for a parameter update recorded in the graph
 
 
 # ------------------------------------------------------------------ evaluate
@@ -103,6 +134,24 @@ def test_check_evaluate_diagnoses_a_count_instead_of_an_accuracy():
         return loss, accuracy * 40
 
     with pytest.raises(ExerciseError, match="number of correct answers"):
+        check_evaluate(evaluate)
+
+
+def test_check_evaluate_diagnoses_averaged_batch_accuracies():
+    def evaluate(model, loader, loss_fn):
+        loss, _ = training.evaluate(model, loader, loss_fn)
+        return loss, float(np.mean([training.evaluate(model, [batch], loss_fn)[1] for batch in loader]))
+
+    with pytest.raises(ExerciseError, match="you averaged the batch accuracies"):
+        check_evaluate(evaluate)
+
+
+def test_check_evaluate_describes_the_accuracy_without_blaming_argmax_alone():
+    def evaluate(model, loader, loss_fn):
+        loss, accuracy = training.evaluate(model, loader, loss_fn)
+        return loss, accuracy * 40 / len(loader)  # the correct predictions divided by the number of batches
+
+    with pytest.raises(ExerciseError, match="over all batches, then divide by the number of samples"):
         check_evaluate(evaluate)
 
 
@@ -139,6 +188,26 @@ def test_check_make_optimizer_and_scheduler_diagnoses_steplr_counted_in_epochs()
         check_make_optimizer_and_scheduler(make)
 
 
+def test_check_make_optimizer_and_scheduler_names_a_wrong_gamma():
+    def make(name, model, steps_per_epoch, epochs):
+        if name == training.CONFIGS[0]:
+            optimizer = course_lib.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+            return optimizer, course_lib.optim.lr_scheduler.StepLR(optimizer, step_size=4 * steps_per_epoch, gamma=0.1)
+        return training.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
+
+    with pytest.raises(ExerciseError, match="gamma=0.2"):
+        check_make_optimizer_and_scheduler(make)
+
+
+def test_check_make_optimizer_and_scheduler_names_a_swapped_pair():
+    def make(name, model, steps_per_epoch, epochs):
+        optimizer, scheduler = training.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
+        return scheduler, optimizer
+
+    with pytest.raises(ExerciseError, match=r"return \(optimizer, scheduler\), in that order"):
+        check_make_optimizer_and_scheduler(make)
+
+
 def test_check_make_optimizer_and_scheduler_diagnoses_a_short_one_cycle():
     def make(name, model, steps_per_epoch, epochs):
         if name == training.CONFIGS[2]:
@@ -166,4 +235,12 @@ def test_check_fit_diagnoses_lr_recorded_after_the_epoch():
         return history
 
     with pytest.raises(ExerciseError, match="at the start of each epoch"):
+        check_fit(fit)
+
+
+def test_check_fit_names_a_scheduler_not_passed_to_train_one_epoch():
+    def fit(model, optimizer, scheduler, train_loader_for, val_loader, loss_fn, epochs, start_epoch=0):
+        return training.fit(model, optimizer, None, train_loader_for, val_loader, loss_fn, epochs, start_epoch)
+
+    with pytest.raises(ExerciseError, match=r"the lr never changes: pass the scheduler on"):
         check_fit(fit)

@@ -41,6 +41,26 @@ def test_check_save_checkpoint_diagnoses_saving_the_objects():
         check_save_checkpoint(save_checkpoint)
 
 
+def test_check_save_checkpoint_names_the_path_given_first():
+    def save_checkpoint(path, model, optimizer, scheduler, epoch):
+        course_lib.save(path, {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                               "scheduler": scheduler.state_dict(), "epoch": epoch})
+
+    with pytest.raises(ExerciseError, match=r"the object comes first, then the path") as info:
+        check_save_checkpoint(save_checkpoint)
+    assert "not the objects" not in str(info.value)
+
+
+def test_check_save_checkpoint_names_renamed_keys():
+    def save_checkpoint(path, model, optimizer, scheduler, epoch):
+        course_lib.save({"model_state": model.state_dict(), "optim": optimizer.state_dict(),
+                         "scheduler": scheduler.state_dict(), "epoch": epoch}, path)
+
+    with pytest.raises(ExerciseError, match="your keys are named differently") as info:
+        check_save_checkpoint(save_checkpoint)
+    assert "weights are missing" not in str(info.value)
+
+
 def test_check_save_checkpoint_diagnoses_a_wrong_epoch():
     def save_checkpoint(path, model, optimizer, scheduler, epoch):
         training.save_checkpoint(path, model, optimizer, scheduler, epoch + 1)
@@ -67,6 +87,16 @@ def load_all_but(skipped):
 def test_check_load_checkpoint_diagnoses_a_part_not_restored(skipped):
     with pytest.raises(ExerciseError, match=f"the {skipped} was not restored"):
         check_load_checkpoint(load_all_but(skipped))
+
+
+def test_check_load_checkpoint_names_the_tutorials_key_names():
+    def load_checkpoint(path, model, optimizer, scheduler):
+        checkpoint = course_lib.load(path)
+        model.load_state_dict(checkpoint["model_state_dict"])
+        return checkpoint["epoch"]
+
+    with pytest.raises(ExerciseError, match=r"the checkpoint's keys are \['model', 'optimizer', 'scheduler'"):
+        check_load_checkpoint(load_checkpoint)
 
 
 def test_check_load_checkpoint_diagnoses_a_missing_return():
@@ -102,6 +132,17 @@ def test_check_resume_training_diagnoses_a_part_not_restored(skipped, message):
         check_resume_training(resume_training)
 
 
+def test_check_resume_training_names_a_run_with_only_the_model_restored():
+    def resume_training(path, make_run, train_epoch, num_epochs):
+        model, optimizer, scheduler = make_run()
+        checkpoint = course_lib.load(path)
+        model.load_state_dict(checkpoint["model"])
+        return [train_epoch(model, optimizer, scheduler) for _ in range(checkpoint["epoch"], num_epochs)]
+
+    with pytest.raises(ExerciseError, match="only the model was restored"):
+        check_resume_training(resume_training)
+
+
 # ------------------------------------------------------------------ freeze
 def test_check_freeze_diagnoses_requires_grad_only():
     def freeze(optimizer, module):
@@ -133,6 +174,30 @@ def test_check_freeze_diagnoses_a_stale_gradient_left_behind():
             group["params"] = [p for p in group["params"] if not any(p is q for q in params)]
 
     with pytest.raises(ExerciseError, match=r"set p.grad = None"):
+        check_freeze(freeze)
+
+
+def test_check_freeze_names_tensors_compared_with_in():
+    def freeze(optimizer, module):
+        params = list(module.parameters())
+        for p in params:
+            p.requires_grad_(False)
+            p.grad = None
+            optimizer.state.pop(p, None)
+        for group in optimizer.param_groups:
+            group["params"] = [p for p in group["params"] if p not in params]  # == between tensors
+
+    with pytest.raises(ExerciseError, match=r"any\(p is q for q in frozen\)"):
+        check_freeze(freeze)
+
+
+def test_check_freeze_names_an_lr_of_zero_for_the_whole_group():
+    def freeze(optimizer, module):
+        module.requires_grad_(False)
+        for group in optimizer.param_groups:
+            group["lr"] = 0.0
+
+    with pytest.raises(ExerciseError, match="an lr of 0 stops every parameter of its group"):
         check_freeze(freeze)
 
 

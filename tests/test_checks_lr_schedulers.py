@@ -5,6 +5,7 @@ the checkers compare them with course_lib's schedulers run step by step.
 """
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 
 import pytest
@@ -111,10 +112,22 @@ def test_step_lr_class_check_reports_an_unfinished_get_lr():
     (lambda e, b, s, g: b * g ** e, ["decays every epoch"]),
     (lambda e, b, s, g: b, ["never changes"]),
     (lambda e, b, s, g: b * g ** (e // s + 1), ["one decay too low", "without + 1"]),
+    (lambda e, b, s, g: b * g ** math.ceil(e / s), ["math.ceil rounds up"]),
 ])
 def test_step_lr_check_names_the_mistake(wrong, words):
     message = fails_with(checks.check_step_lr, wrong, "likely mistake", *words)
     assert "first at step" in message and "expected schedule" in message
+
+
+@pytest.mark.parametrize("check, wrong, blamed", [
+    # at the first wrong step these equal "decays every epoch" or "one epoch late", but not at the next one
+    (checks.check_step_lr, lambda e, b, s, g: b * (g ** s) ** (e // s), "decays every epoch"),
+    (checks.check_multistep_lr, lambda e, b, m, g: b * g if e >= m[0] else b, "one epoch late"),
+    (checks.check_multistep_lr, lambda e, b, m, g: b * g ** next((i for i, x in enumerate(m) if x > e), len(m)),
+     "one epoch late"),
+])
+def test_schedule_checks_blame_no_mistake_that_matches_one_value_by_chance(check, wrong, blamed):
+    assert blamed not in fails_with(check, wrong, "first at step")
 
 
 def test_step_lr_check_rejects_a_non_number():
@@ -163,6 +176,26 @@ def test_base_check_catches_a_missing_initial_step():
     fails_with(checks.check_lr_scheduler_base, NoInitialStep, "last_epoch", "initial step")
 
 
+def test_base_check_names_a_last_epoch_never_stored():
+    class NoLastEpoch(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            for group in optimizer.param_groups:
+                group.setdefault("initial_lr", group["lr"])
+            self.optimizer = optimizer
+            self.base_lrs = [g["initial_lr"] for g in optimizer.param_groups]
+            self.step()
+    fails_with(checks.check_lr_scheduler_base, NoLastEpoch, "raised AttributeError", "self.last_epoch = last_epoch")
+
+
+def test_base_check_names_rates_never_saved_for_get_last_lr():
+    class NoLastLr(MyLRScheduler):
+        def step(self):
+            self.last_epoch += 1
+            for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+                group["lr"] = lr
+    fails_with(checks.check_lr_scheduler_base, NoLastLr, "raised AttributeError", "self._last_lr = [group['lr']")
+
+
 def test_base_check_catches_get_lr_before_the_increment():
     class Lags(MyLRScheduler):
         def step(self):
@@ -180,6 +213,23 @@ def test_base_check_catches_a_step_that_does_not_write_the_groups():
             self.last_epoch += 1
             self._last_lr = self.get_lr()
     fails_with(checks.check_lr_scheduler_base, NoWrite, "group['lr'] = lr")
+
+
+@pytest.mark.parametrize("saves_before_writing", [True, False])
+def test_base_check_names_last_lrs_saved_before_the_groups_are_written(saves_before_writing):
+    # after the first step() both a stale _last_lr and returning base_lrs give the base_lrs
+    class Stale(MyLRScheduler):
+        def step(self):
+            self.last_epoch += 1
+            self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+            for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+                group["lr"] = lr
+
+    class BaseLrs(MyLRScheduler):
+        def get_last_lr(self):
+            return self.base_lrs
+    fails_with(checks.check_lr_scheduler_base, Stale if saves_before_writing else BaseLrs,
+               "get_last_lr() after 1 call of step()", "from before the last step()", "AFTER writing them")
 
 
 def test_step_lr_class_check_catches_decaying_the_current_lr():
@@ -218,6 +268,14 @@ def test_step_lr_class_check_names_a_number_instead_of_a_list():
     fails_with(checks.check_step_lr_class, Scalar, "must return a LIST")
 
 
+def test_step_lr_class_check_names_a_float_division():
+    class Smooth(MyStepLR):
+        def get_lr(self):
+            return [b * self.gamma ** (self.last_epoch / self.step_size) for b in self.base_lrs]
+    message = fails_with(checks.check_step_lr_class, Smooth, "integer division")
+    assert "fix MyLRScheduler first" not in message
+
+
 def test_step_lr_class_check_catches_an_off_by_one():
     class Early(MyStepLR):
         def get_lr(self):
@@ -248,6 +306,20 @@ def test_train_check_catches_a_missing_optimizer_step():
     fails_with(checks.check_train, no_step, "never changed", "optimizer.step()")
 
 
+def test_train_check_names_a_zero_grad_between_backward_and_step():
+    def wipes(model, loss_fn, optimizer, scheduler, batches, epochs):
+        lrs = []
+        for _ in range(epochs):
+            lrs.append(scheduler.get_last_lr()[0])
+            for x, y in batches:
+                loss_fn(model(x), y).backward()
+                optimizer.zero_grad()
+                optimizer.step()
+            scheduler.step()
+        return lrs
+    fails_with(checks.check_train, wipes, "never changed", "between backward() and step()")
+
+
 def test_train_check_catches_the_lr_read_after_stepping():
     def late_read(model, loss_fn, optimizer, scheduler, batches, epochs):
         lrs = []
@@ -260,6 +332,20 @@ def test_train_check_catches_the_lr_read_after_stepping():
             lrs.append(scheduler.get_last_lr()[0])
         return lrs
     fails_with(checks.check_train, late_read, "after scheduler.step()", "the next epoch's")
+
+
+def test_train_check_names_an_lr_read_where_the_scheduler_does_not_write():
+    def defaults(model, loss_fn, optimizer, scheduler, batches, epochs):
+        lrs = []
+        for _ in range(epochs):
+            lrs.append(optimizer.defaults["lr"])
+            for x, y in batches:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+        return lrs
+    fails_with(checks.check_train, defaults, "your lrs never change", "optimizer.param_groups[0]['lr']")
 
 
 def test_train_check_catches_a_missing_list_of_lrs():

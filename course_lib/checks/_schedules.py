@@ -49,14 +49,16 @@ def check_schedule(headline: str, arg_names: Sequence[str], args: tuple, got: li
                    mistakes: Sequence[tuple[str, Any]], described: str, fallback: str | None = None) -> None:
     """Fail at the first step where ``got`` differs from ``expected`` (the schedule ``described``), with the hint of
     the first likely mistake ``(hint, wrong_fn(step, *args))`` (None where any value fits) that gives the student's
-    whole schedule, else their value at that step, else ``fallback``. ``arg_names`` name ``(step, *args)``."""
+    whole schedule, else their schedule up to the step after that one (one value alone can agree by chance), else
+    ``fallback``. ``arg_names`` name ``(step, *args)``."""
     step = next((k for k, (g, e) in enumerate(zip(got, expected)) if not allclose(g, e, RTOL, ATOL)), None)
     if step is None:
         return
     wrong = [(hint, [_try_float(fn, t, *args) for t in range(len(got))]) for hint, fn in mistakes]
     everywhere = [(hint, [g if w is None else w for g, w in zip(got, values)]) for hint, values in wrong]
-    at_step = [(hint, values[step]) for hint, values in wrong]
-    hint = first_match(got, everywhere, RTOL, ATOL) or first_match(got[step], at_step, RTOL, ATOL) or fallback
+    near = [(hint, None if values[step] is None else filled[:step + 2])  # a mistake that applies at the step
+            for (hint, values), (_, filled) in zip(wrong, everywhere)]
+    hint = first_match(got, everywhere, RTOL, ATOL) or first_match(got[:step + 2], near, RTOL, ATOL) or fallback
     inputs = ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names, (step, *args)))
     ours, theirs = ("[" + ", ".join(f"{v:.4g}" for v in values) + "]" for values in (got, expected))
     fail(f"{headline}, first at step {step}.", inputs, got[step], expected[step], hint,

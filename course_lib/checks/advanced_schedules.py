@@ -32,6 +32,10 @@ def check_cosine_lr(cosine_lr: Callable) -> None:
          lambda t, b, m, T: m + b * (1 + math.cos(math.pi * t / T)) / 2),
         ("the cosine must be shifted and halved, (1 + cos(...)) / 2, so it goes from 1 to 0.",
          lambda t, b, m, T: m + (b - m) * math.cos(math.pi * t / T)),
+        ("the lr rises instead of falling: (1 + cos(...)) / 2 goes from 1 down to 0; (1 - cos(...)) / 2 goes up.",
+         lambda t, b, m, T: m + (b - m) * (1 - math.cos(math.pi * t / T)) / 2),
+        ("the angle is math.pi * step / T_max: without pi the cosine covers only a third of its half period.",
+         lambda t, b, m, T: _cosine(t / math.pi, b, m, T)),
         ("math.cos takes radians: use math.pi * step / T_max (no degrees).",
          lambda t, b, m, T: _cosine(t * 180 / math.pi, b, m, T)),
         ("the / 2 is missing: (1 + cos(...)) goes from 2 to 0, so halve it to start at base_lr.",
@@ -62,6 +66,8 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
     }, [
         ("the warm-up starts at 0: an lr of 0 wastes the first step; use base_lr * (step + 1) / (warmup_steps + 1), "
          "as nanoGPT does.", lambda t, b, m, W, T: b * t / W if t < W else None),
+        ("the warm-up stays at 0: (step + 1) // (warmup_steps + 1) is integer division; divide with /.",
+         lambda t, b, m, W, T: b * ((t + 1) // (W + 1)) if t < W else None),
         ("the warm-up reaches base_lr one step early: divide by warmup_steps + 1, so step warmup_steps - 1 is still "
          "below base_lr.", lambda t, b, m, W, T: b * (t + 1) / W if t < W else None),
         ("the cosine must start at the end of the warm-up: use step - warmup_steps in the cosine.",
@@ -100,6 +106,9 @@ def check_warm_restarts_lr(warm_restarts_lr: Callable) -> None:
          "T_mult).", _restarts(grow=lambda T_i, k: T_i)),
         ("the restart comes one step late: when the step within the cycle reaches T_i the lr jumps back to base_lr "
          "(test t >= T_i, not t > T_i).", _restarts(late=True)),
+        ("the lr restarts only once: walk past every finished period with a loop, while T_cur >= T_i (an if "
+         "handles only the first restart).", lambda t, b, m, T_0, T_mult: _cosine(t - T_0, b, m, T_0 * T_mult)
+         if t >= T_0 else None),
         ("eta_min is missing: lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur / T_i)) / 2.",
          _restarts(no_eta_min=True)),
         ("the period grows by multiplication: after a restart T_i = T_i * T_mult, not T_i + T_mult.",
@@ -117,6 +126,8 @@ def check_polynomial_lr(polynomial_lr: Callable) -> None:
          lambda t, b, T, p: b * (1 - t / T) ** p if t <= T else None),  # right up to total_iters, then anything
         ("the power applies to the whole factor: base_lr * (1 - step / total_iters) ** power, not "
          "base_lr * (1 - (step / total_iters) ** power).", lambda t, b, T, p: b * (1 - (min(t, T) / T) ** p)),
+        ("** binds tighter than /: step / total_iters ** power divides by total_iters ** power; write "
+         "(1 - step / total_iters) ** power.", lambda t, b, T, p: b * (1 - min(t, T) / T ** p)),
         ("total_iters is off by one: the lr reaches 0 AT step total_iters.",
          lambda t, b, T, p: b * (1 - min(t, T + 1) / (T + 1)) ** p),
         ("power is an exponent: (1 - step / total_iters) ** power, not * power.",

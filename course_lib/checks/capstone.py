@@ -11,11 +11,11 @@ import numpy as np
 from .. import nn, training
 from ..autograd import is_grad_enabled
 from ..data import DataLoader, TensorDataset
-from ..optim import SGD
+from ..optim import SGD, Optimizer
 from ..optim.lr_scheduler import StepLR
 from ..random import manual_seed
 from ..tensor import Tensor
-from ._core import call_student, compare, format_value, report_success, require
+from ._core import allclose, call_student, compare, format_value, report_success, require
 from ._schedules import lr_trajectory
 
 __all__ = ["check_train_one_epoch", "check_evaluate", "check_make_optimizer_and_scheduler", "check_fit"]
@@ -70,7 +70,9 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
         args = (model, loader, optimizer, nn.CrossEntropyLoss()) + ((scheduler,) if with_scheduler else ())
         with warnings.catch_warnings(record=True) as caught:  # torch's warning when the scheduler steps first
             warnings.simplefilter("always")
-            got = call_student(train_one_epoch, *args, where=f"train_one_epoch {label}")
+            got = call_student(train_one_epoch, *args, where=f"train_one_epoch {label}", crashes=[(
+                RuntimeError, "in-place operation", "add loss.item() (a float) to the running total, not the loss "
+                                                    "tensor: `total += loss` changes a tensor of the graph in place.")])
         inputs = f"{label}: a linear classifier, SGD(lr=0.5, momentum=0.9), 3 batches of 16, 16 and 8 samples"
         steps = scheduler.last_epoch if with_scheduler else len(loader)
         times = "once" if steps == 1 else f"{steps} times"
@@ -81,11 +83,14 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                   }.get(steps, "call scheduler.step() exactly once per batch, right after optimizer.step(), and "
                                "nowhere else.")),
                  (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
-                  "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off.")],
+                  "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off."),
+                 (not isinstance(got, (int, float, np.number, Tensor)), f"train_one_epoch ({label}) returned "
+                  f"{format_value(got)}, not one number.", "return the mean loss per sample, one float: the sum of "
+                  "loss.item() * len(targets) over the batches, divided by the number of samples.")],
                 inputs)
         losses, params = _epoch(loader, with_scheduler)
         unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
-        compare((None if got is None else float(got), [p._data.copy() for p in model.parameters()]),
+        compare((float(got), [p._data.copy() for p in model.parameters()]),
                 (np.dot(losses, n) / np.sum(n), params),
                 f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
                 mistakes=[
@@ -95,12 +100,17 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                     ("gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
                      "batch's gradient is added to all the previous ones.",
                      (np.dot(unzeroed, n) / np.sum(n), unzeroed_params)),
+                    ("the weights never changed: call optimizer.zero_grad(), loss.backward() and optimizer.step(), in "
+                     "that order (a zero_grad() between backward() and step() wipes the gradient).",
+                     lambda g: allclose(g[1], [p._data for p in _Spy().parameters()])),
                     ("you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
                      "sum(loss * n) / sum(n).", (np.mean(losses), params)),
                     ("you returned the last batch's loss: return the mean over the whole epoch.", (losses[-1], params)),
                     ("you returned the sum of the batch losses: return the mean per sample.", (np.sum(losses), params)),
                     ("you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
                      (np.dot(losses, n), params)),
+                    ("you divided the total loss by the number of batches: divide it by the number of samples, sum(n).",
+                     (np.dot(losses, n) / len(n), params)),
                 ], rtol=1e-6, atol=1e-7)
     report_success("train_one_epoch", len(cases))
 
@@ -120,16 +130,19 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
                  (any(grad_on for _, grad_on in model.seen), "evaluate recorded the autograd graph.",
                   "wrap the loop in `with course_lib.no_grad():`: evaluation needs no gradients, and the graph costs "
                   "memory and time.")], inputs)
-        batch_means = [training.evaluate(_Spy(), [batch], loss_fn)[0] for batch in loader]
-        got = tuple(float(v) for v in got) if isinstance(got, tuple) and len(got) == 2 else got
+        batch_losses, batch_accuracies = zip(*[training.evaluate(_Spy(), [batch], loss_fn) for batch in loader])
+        got = tuple(float(v) for v in got) if isinstance(got, (tuple, list)) and len(got) == 2 else got
         loss, accuracy = expected
         compare(got, expected, f"evaluate returns a wrong (loss, accuracy) ({inputs}).", mistakes=[
-            ("return a pair: (mean loss, accuracy).", lambda g: not isinstance(g, tuple)),
+            ("return a pair: (mean loss, accuracy).", lambda g: not (isinstance(g, tuple) and len(g) == 2)),
             ("the two values are swapped: return (mean loss, accuracy), in that order.", (accuracy, loss)),
-            ("you averaged the batch means: weight each batch loss by its size.", (np.mean(batch_means), accuracy)),
+            ("you averaged the batch means: weight each batch loss by its size.", (np.mean(batch_losses), accuracy)),
+            ("you averaged the batch accuracies: the last batch is smaller, so count the correct predictions of all "
+             "batches and divide by the number of samples.", lambda g: np.isclose(g[1], np.mean(batch_accuracies))),
             ("you returned the number of correct answers: divide by the number of samples.", (loss, accuracy * 40)),
             ("you returned a percentage: return a fraction between 0 and 1.", (loss, accuracy * 100)),
-            ("the prediction is logits.argmax(dim=1) (one class per row), compared with the targets.",
+            ("count the correct predictions, (logits.argmax(dim=1) == targets).sum() (one class per row), over all "
+             "batches, then divide by the number of samples.",
              lambda g: np.isclose(g[0], loss, rtol=1e-6, atol=1e-7)),
         ], rtol=1e-6, atol=1e-7)
     report_success("evaluate", len(cases))
@@ -144,7 +157,9 @@ def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..
         got = call_student(make_optimizer_and_scheduler, name, _Spy(), steps_per_epoch, epochs, where=where)
         optimizer, scheduler = training.make_optimizer_and_scheduler(name, _Spy(), steps_per_epoch, epochs)
         require([(not (isinstance(got, tuple) and len(got) == 2), f"{where} returned {format_value(got)}, not a pair.",
-                  "return (optimizer, scheduler).")])
+                  "return (optimizer, scheduler)."),
+                 (lambda: not isinstance(got[0], Optimizer), f"{where} returned a pair whose first element is not an "
+                  "optimizer.", "return (optimizer, scheduler), in that order.")])
         options = [k for k in ("momentum", "weight_decay", "betas") if k in optimizer.defaults]
         yours, reference = ({"optimizer": type(o).__name__, "scheduler": type(s).__name__,
                              **{k: o.defaults.get(k) for k in options}} for o, s in (got, (optimizer, scheduler)))
@@ -158,7 +173,8 @@ def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..
                                                      "steps_per_epoch * epochs.")])[:-1]
         compare(lrs, expected, f"for {name!r} the learning rates at steps 0-{total - 1} are wrong.",
                 f"steps_per_epoch={steps_per_epoch}, epochs={epochs}", hint={
-                    "SGD+momentum / StepLR": "StepLR counts optimizer steps here: step_size = 4 * steps_per_epoch.",
+                    "SGD+momentum / StepLR": "StepLR counts optimizer steps here: step_size = 4 * steps_per_epoch, "
+                    "with gamma=0.2.",
                     "Adam / warm-up+cosine": "the warm-up lasts one epoch of steps (LinearLR(start_factor=0.1, "
                     "total_iters=steps_per_epoch)), then the cosine runs for the remaining steps (T_max = total - "
                     "steps_per_epoch), milestones=[steps_per_epoch].",
@@ -190,5 +206,9 @@ def check_fit(fit: Callable[..., dict]) -> None:
         ]:
             compare(np.array(got[key], dtype=float), np.array(expected[key]), f"{where}: {key!r}", hint=(
                     "train epochs range(start_epoch, epochs), one entry per epoch."
-                    if len(got[key]) != len(expected[key]) else hint), rtol=1e-6, atol=1e-7)
+                    if len(got[key]) != len(expected[key]) else None), mistakes=[
+                ("the lr never changes: pass the scheduler on, train_one_epoch(..., scheduler), so that it steps after "
+                 "every batch.", [expected[key][0]] * len(expected[key]) if key == "lr" else None),
+                (hint, lambda g: True)],
+                rtol=1e-6, atol=1e-7)
     report_success("fit", 2, what="runs")

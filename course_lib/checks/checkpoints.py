@@ -64,6 +64,8 @@ def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
             call_student(save_checkpoint, path, *run, steps, where=where, crashes=[
+                (TypeError, "PathLike", "the object comes first, then the path: course_lib.save(checkpoint, path), "
+                                        "as torch.save."),
                 (Exception, "", "save the state_dict()s (dicts of numbers and tensors), not the objects: "
                                 "course_lib.save refuses anything else.")])
             require([(not os.path.exists(path), f"{where} wrote nothing at the path it was given.",
@@ -76,6 +78,8 @@ def check_save_checkpoint(save_checkpoint: Callable[..., Any]) -> None:
             ("the tutorial names its keys 'model_state_dict', 'optimizer_state_dict', ...; this exercise (and "
              f"load_checkpoint) expects exactly {list(KEYS)}: save one dict under those names.",
              lambda k: any(str(x).endswith("_state_dict") for x in k)),
+            (f"your keys are named differently: this exercise (and load_checkpoint) expects exactly {list(KEYS)}.",
+             lambda k: isinstance(k, list) and any(x != e and (e in x or x in e) for x in map(str, k) for e in KEYS)),
             ("the model's weights are missing: save model.state_dict() under 'model'.", lambda k: "model" not in k),
             ("the optimizer state is missing: without optimizer.state_dict() Adam's moments and step counts restart "
              "at zero when you resume.", lambda k: "optimizer" not in k),
@@ -101,8 +105,10 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, "checkpoint.npz")
             save_checkpoint(path, *source, steps)
-            returned = call_student(load_checkpoint, path, *target,
-                                    where="load_checkpoint(path, model, optimizer, scheduler)")
+            returned = call_student(load_checkpoint, path, *target, crashes=[
+                (KeyError, "_state_dict'", f"the checkpoint's keys are {list(KEYS)}, as save_checkpoint writes them "
+                                           "(not the tutorial's 'model_state_dict', ...).")],
+                where="load_checkpoint(path, model, optimizer, scheduler)")
         where = f"after loading a checkpoint saved after {steps} epochs"
         for key, got, expected, otherwise in zip(KEYS, target, source, [
                 "the model keeps its own random weights", "Adam's moments restart from zero",
@@ -141,6 +147,8 @@ def check_resume_training(resume_training: Callable[..., Any]) -> None:
                   "whole list, not only the last loss.")])
         resumes = [(hint, _trained(num_epochs - done, checkpoint, keys)[1]) for hint, keys in [
             ("the checkpoint was not loaded: the run started from scratch.", ()),
+            ("only the model was restored: load the optimizer's and the scheduler's state too (Adam's moments and "
+             "the schedule restarted).", ("model",)),
             ("the optimizer state was not restored: Adam's moments restarted from zero.", ("model", "scheduler")),
             ("the scheduler state was not restored: the schedule restarted.", ("model", "optimizer"))]]
         compare(np.array(got, dtype=float), np.array(expected),
@@ -167,7 +175,9 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
         for step in range(6):
             if step == 3:  # freeze between the third and the fourth step
                 before, others_before = [p._data.copy() for p in frozen], [p._data.copy() for p in others]
-                call_student(freeze, optimizer, model[index], where=f"freeze(optimizer, model[{index}])")
+                call_student(freeze, optimizer, model[index], where=f"freeze(optimizer, model[{index}])", crashes=[
+                    (RuntimeError, "must match the size", "`p in a_list` compares tensors element by element; compare "
+                                                          "the objects themselves: any(p is q for q in frozen).")])
             optimizer.zero_grad(set_to_none=step < 3)
             ((model(_INPUTS) - _TARGETS) ** 2).mean().backward()
             optimizer.step()
@@ -183,6 +193,8 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
                   "call module.requires_grad_(False) so backward stops computing gradients nobody uses."),
                  (all(np.array_equal(p._data, b) for p, b in zip(others, others_before)),
                   f"{where}, the other layer stopped training too.",
+                  "an lr of 0 stops every parameter of its group; remove the module's parameters from the param "
+                  "groups instead." if any(g["lr"] == 0 for g in optimizer.param_groups) else
                   "remove only the module's parameters from the param groups.")])
         try:
             optimizer.state_dict()

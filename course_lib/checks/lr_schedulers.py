@@ -4,6 +4,7 @@ the course_lib scheduler (see :mod:`course_lib.checks._schedules`)."""
 from __future__ import annotations
 
 import copy
+import math
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
@@ -37,6 +38,8 @@ def check_step_lr(step_lr: Callable) -> None:
          "epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
         ("the lr decays every epoch: the exponent is the number of whole periods, epoch // step_size, not epoch.",
          lambda e, b, s, g: b * g ** e),
+        ("math.ceil rounds up, so the first decay comes right after epoch 0; the lr decays when epoch reaches a "
+         "multiple of step_size: epoch // step_size rounds down.", lambda e, b, s, g: b * g ** math.ceil(e / s)),
         ("gamma multiplies once per period, so it is a power: gamma ** (epoch // step_size), not "
          "gamma * (epoch // step_size).", lambda e, b, s, g: b * g * (e // s)),
         ("the lr never changes: multiply base_lr by gamma ** (epoch // step_size).", lambda e, b, s, g: b),
@@ -74,7 +77,9 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
     name, lrs = scheduler_cls.__name__, [0.1, 0.03]
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
     reference = lr_trajectory(reference_optimizer, LambdaLR(reference_optimizer, lambda t: 0.5 ** t), 6, groups=True)
-    scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)")
+    scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)", crashes=[
+        (AttributeError, "'last_epoch'", "__init__ must store self.last_epoch = last_epoch before its initial "
+                                         "self.step(), which adds 1 to it.")])
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
             f"{name}.__init__: param_groups[i]['initial_lr'] after construction", hint="set group.setdefault("
             "'initial_lr', group['lr']) in every param group when last_epoch == -1: it records the lr the schedule "
@@ -97,10 +102,14 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
                            [lr * 0.5 ** (step - 1) for lr in lrs]),
                           ("step(): last_epoch += 1, then lrs = self.get_lr(), then set group['lr'] for each group.",
                            lambda got: True)], rtol=RTOL, atol=ATOL)
-        last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()")
+        last = call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()", crashes=[
+            (AttributeError, "'_last_lr'", "step() should save the rates it sets, self._last_lr = [group['lr'] for "
+                                           "group in self.optimizer.param_groups], for get_last_lr() to return.")])
         compare(last, expected, f"{name}.get_last_lr() {where}",
-                mistakes=[("get_last_lr() returns the base_lrs; it should return the rates set by the last step().",
-                           lrs if step else None),
+                mistakes=[("get_last_lr() returns the rates from before the last step() (the base_lrs after the first "
+                           "one): step() should save the rates AFTER writing them into the groups (self._last_lr = "
+                           "[group['lr'] ...]), and get_last_lr() return that list.",
+                           reference[step - 1] if step else None),
                           ("step() should save the rates it sets (self._last_lr = [group['lr'] ...]) and get_last_lr() "
                            "return them (a list, one per group).", lambda got: True)], rtol=RTOL, atol=ATOL)
     # A second scheduler on the same optimizer must start from initial_lr, not from the current lr.
@@ -136,6 +145,8 @@ def check_step_lr_class(step_lr_cls: type) -> None:
         ("the decay comes one step late: use last_epoch // step_size, not (last_epoch - 1) // step_size.",
          lambda e, b, s, g: b * g ** (max(e - 1, 0) // s)),
         ("the lr decays every step: the exponent is last_epoch // step_size.", lambda e, b, s, g: b * g ** e),
+        ("you divided with /, which decays a little every step; StepLR decays in steps: use integer division, "
+         "last_epoch // step_size.", lambda e, b, s, g: b * g ** (e / s)),
         ("the lr never changes: get_lr() should return [base_lr * self.gamma ** (self.last_epoch // self.step_size) "
          "for base_lr in self.base_lrs].", lambda e, b, s, g: b),
         ("the rate is multiplied by gamma at every call of get_lr(), the constructor's initial step included; "
@@ -193,11 +204,16 @@ def check_train(train: Callable) -> None:
     compare(got, expected, "train: the returned list of learning rates", setup, mistakes=[
         ("you recorded the lr after scheduler.step(), i.e. the next epoch's; record it at the start.",
          expected[1:] + ref_scheduler.get_last_lr()[:1]),
+        ("your lrs never change: the scheduler writes each new rate into optimizer.param_groups[0]['lr'] (not into "
+         "optimizer.defaults or your own variable); record that, or scheduler.get_last_lr()[0].",
+         expected[:1] * epochs),
         ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, before "
          "the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
     compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
             "train: the trained parameters [w, b] are wrong.", setup, mistakes=[
-                ("the parameters never changed: call optimizer.step() after loss.backward() for each batch.", start),
+                ("the parameters never changed: for each batch call optimizer.zero_grad(), loss.backward() and "
+                 "optimizer.step(), in that order (a zero_grad() between backward() and step() wipes the gradient).",
+                 start),
                 ("the updates differ: call optimizer.zero_grad() before each backward(), otherwise gradients of "
                  "earlier batches accumulate into .grad.", lambda g: True)], rtol=1e-4, atol=1e-6)
     report_success("train", 1, "training run (order, per-epoch stepping, lrs, parameters)")
