@@ -125,6 +125,12 @@ def test_a_crash_inside_numpy_quotes_the_students_line_not_numpys():
         "in reshapes_wrongly: return np.reshape(np.arange(3.0), (2, 2))")
 
 
+def test_format_value_shows_the_first_entries_of_a_long_dict_or_tuple():
+    assert format_value({k: float(k) for k in range(10)}) == "{0: 0.0, 1: 1.0, 2: 2.0, 3: 3.0, 4: 4.0, 5: 5.0, ...}"
+    assert format_value(tuple(np.ones(1) for _ in range(7))).endswith("[1.], ...)")
+    assert format_value({"lr": 0.1}) == "{'lr': 0.1}"
+
+
 def test_a_forgotten_return_is_not_called_nan():
     def forgets_return(a, b, grad):
         (b * grad, a * grad)

@@ -47,6 +47,7 @@ _STUB = re.compile(r"Exercise (\d+\.\d+): complete `([^`]+)`")
 _NOT_STUDENT = tuple({os.path.dirname(os.path.dirname(os.path.abspath(__file__))), *(
     os.path.abspath(sysconfig.get_path(key)) for key in ("stdlib", "platstdlib", "purelib", "platlib"))})
 _NOTHING = object()
+_SHOWN = 6  # entries of a dict, tuple or list of arrays that a message shows
 
 # Crashes that mean the same thing in every exercise: (exception type, words in it, hint).
 COMMON_CRASHES = [
@@ -123,10 +124,11 @@ def format_value(x: Any, precision: int = 4) -> str:
     """A short, rounded, one-line text for a number, array, Tensor, tuple or None."""
     if x is None or isinstance(x, (str, bool)):
         return repr(x)
-    if isinstance(x, Mapping):
-        return "{" + ", ".join(f"{k!r}: {format_value(v, precision)}" for k, v in x.items()) + "}"
+    if isinstance(x, Mapping):  # a whole checkpoint would fill the screen: its first entries say enough
+        items = [f"{k!r}: {format_value(v, precision)}" for k, v in list(x.items())[:_SHOWN]]
+        return "{" + ", ".join(items + ["..."] * (len(x) > _SHOWN)) + "}"
     if _is_container(x):
-        inner = ", ".join(format_value(v, precision) for v in x)
+        inner = ", ".join([format_value(v, precision) for v in list(x)[:_SHOWN]] + ["..."] * (len(x) > _SHOWN))
         if isinstance(x, tuple):
             return f"({inner},)" if len(x) == 1 else f"({inner})"  # (3,) is a tuple, (3) is not
         return f"[{inner}]"
