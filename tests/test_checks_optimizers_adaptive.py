@@ -98,12 +98,12 @@ def test_checks_of_lesson06_stub_gets_friendly_message(check):
 
 def _rmsprop_eps_inside(p, g, s, lr=1e-2, alpha=0.99, eps=1e-8):
     square_avg = alpha * s.get("square_avg", 0.0) + (1 - alpha) * g * g
-    return p - lr * g / np.sqrt(square_avg + eps), {"square_avg": square_avg}
+    return p - lr * g / np.sqrt(square_avg + eps), {"step": s.get("step", 0) + 1, "square_avg": square_avg}
 
 
 def _rmsprop_starts_at_grad_squared(p, g, s, lr=1e-2, alpha=0.99, eps=1e-8):
     square_avg = alpha * s.get("square_avg", g * g) + (1 - alpha) * g * g
-    return p - lr * g / (np.sqrt(square_avg) + eps), {"square_avg": square_avg}
+    return p - lr * g / (np.sqrt(square_avg) + eps), {"step": s.get("step", 0) + 1, "square_avg": square_avg}
 
 
 @pytest.mark.parametrize("wrong, diagnosis", [
@@ -297,3 +297,97 @@ def test_check_adamw_update_names_decaying_with_the_gradient():
 
     assert "likely mistake: the decay subtracts lr * weight_decay * grad" in _message(check_adamw_update,
                                                                                       decays_with_grad)
+
+
+def _rmsprop_loop(param, grad, state, lr=1e-2, alpha=0.99, eps=1e-8):
+    """A correct RMSprop written element by element, with a float step and a copied state."""
+    old = state.get("square_avg", np.zeros_like(param))
+    square_avg, new_param = np.empty_like(param), np.empty_like(param)
+    for i in range(len(param)):
+        square_avg[i] = alpha * old[i] + (1 - alpha) * grad[i] ** 2
+        new_param[i] = param[i] - lr * grad[i] / (np.sqrt(square_avg[i]) + eps)
+    return new_param, {**state, "step": state.get("step", 0.0) + 1, "square_avg": square_avg}
+
+
+def _adamw_by_keywords(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+    return make_adam()(param - lr * weight_decay * param, grad, state, lr=lr, betas=betas, eps=eps)
+
+
+def _amsgrad_into_a_copy(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):
+    new_max = max_exp_avg_sq.copy()
+    np.maximum(new_max, exp_avg_sq, out=new_max)
+    return np.sqrt(new_max) * (1 - beta2**step) ** -0.5 + eps, new_max
+
+
+@pytest.mark.parametrize("check, student", [
+    (check_rmsprop_update, _rmsprop_loop),
+    (check_adamw_update, _adamw_by_keywords),
+    (check_amsgrad_denominator, _amsgrad_into_a_copy),
+    (check_amsgrad_denominator, lambda v, mx, t, b2, eps: amsgrad_denominator(v, mx.copy(), t, b2, eps)),
+])
+def test_checks_of_lesson06_accept_correct_answers_written_differently(check, student, capsys):
+    check(student)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
+def test_check_rmsprop_update_wants_the_step_count():
+    """The exercise asks for new_state = {"step": ..., "square_avg": ...}: the count is checked, not only the
+    average."""
+    def no_step(param, grad, state, lr=1e-2, alpha=0.99, eps=1e-8):
+        new_param, new_state = rmsprop_update(param, grad, state, lr, alpha, eps)
+        return new_param, {"square_avg": new_state["square_avg"]}
+
+    def step_from_one(param, grad, state, lr=1e-2, alpha=0.99, eps=1e-8):
+        new_param, new_state = rmsprop_update(param, grad, {**state, "step": state.get("step", 1)}, lr, alpha, eps)
+        return new_param, new_state
+
+    assert "the state has no 'step'" in _message(check_rmsprop_update, no_step)
+    assert "likely mistake: state['step'] is one too high" in _message(check_rmsprop_update, step_from_one)
+
+
+def test_checks_of_lesson06_name_a_hard_coded_eps():
+    def rmsprop_eps_fixed(param, grad, state, lr=1e-2, alpha=0.99, eps=1e-8):
+        return rmsprop_update(param, grad, state, lr, alpha, 1e-8)
+
+    def adam_eps_fixed(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        return make_adam()(param, grad, state, lr, betas, 1e-8, weight_decay)
+
+    def adamw_eps_not_passed(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        return make_adam()(param * (1 - lr * weight_decay), grad, state, lr, betas)
+
+    assert "likely mistake: eps is fixed at 1e-8" in _message(check_rmsprop_update, rmsprop_eps_fixed)
+    assert "likely mistake: eps is fixed at 1e-8" in _message(check_adam_update, adam_eps_fixed)
+    assert "likely mistake: eps is not passed on" in _message(check_adamw_update, adamw_eps_not_passed)
+
+
+def test_check_adamw_update_names_betas_not_passed_on():
+    def betas_not_passed(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        return make_adam()(param * (1 - lr * weight_decay), grad, state, lr, eps=eps)
+
+    message = _message(check_adamw_update, betas_not_passed)
+    assert "state['exp_avg'] after step 1 is wrong" in message and "betas are fixed at their defaults" in message
+
+
+def test_checks_of_lesson06_reject_changing_param_or_grad_in_place():
+    """The update functions are pure: `param *= ...` (AdamW's shrink) or `grad += ...` (Adam's L2) changes the
+    caller's array even when the numbers returned are right."""
+    def adamw_shrinks_in_place(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2):
+        param *= 1 - lr * weight_decay
+        return make_adam()(param, grad, state, lr, betas, eps)
+
+    def adam_decays_grad_in_place(param, grad, state, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        grad += weight_decay * param
+        return make_adam()(param, grad, state, lr, betas, eps)
+
+    for check, wrong in [(check_adamw_update, adamw_shrinks_in_place), (check_adam_update, adam_decays_grad_in_place)]:
+        message = _message(check, wrong)
+        assert "changed its param or grad in place" in message and "`param *= ...`" in message
+
+
+def test_check_amsgrad_denominator_rejects_torchs_in_place_maximum():
+    def in_place(exp_avg_sq, max_exp_avg_sq, step, beta2, eps):  # torch.maximum(..., out=max_exp_avg_sqs[i])
+        new_max = np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        return np.sqrt(new_max) / np.sqrt(1 - beta2**step) + eps, new_max
+
+    message = _message(check_amsgrad_denominator, in_place)
+    assert "changed its arguments in place" in message and "out=max_exp_avg_sq" in message

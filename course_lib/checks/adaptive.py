@@ -44,9 +44,8 @@ def _check_runs(name: str, update: Callable, reference: Callable, runs, state_ke
         for step, g in enumerate(grads):
             inputs = (f"param = {format_value(param)}, grad = {format_value(g)}, state from the previous steps, "
                       + ", ".join(f"{k} = {v!r}" for k, v in options.items()))
-            given = copy.deepcopy(state)
-            out = call_student(update, param.copy(), g.copy(), state, where=f"{name} at step {step + 1}",
-                               inputs=inputs, **options)
+            given, arrays = copy.deepcopy(state), (param.copy(), g.copy())
+            out = call_student(update, *arrays, state, where=f"{name} at step {step + 1}", inputs=inputs, **options)
             require([(not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)),
                       f"{name} returned {format_value(out)} at step {step + 1}, not a pair (new_param, new_state).",
                       "return both: the new parameter and a new state dict under torch's names, e.g. return "
@@ -54,7 +53,11 @@ def _check_runs(name: str, update: Callable, reference: Callable, runs, state_ke
                      (not identical(given, state), f"{name} changed the state dict it was given (at step "
                       f"{step + 1}).", "build a new dict and return it; leave the one you were given as it was, "
                       "its arrays too: avg = beta * avg + ..., not avg *= beta (the library's update functions are "
-                      "pure: arrays in, new arrays out).")], inputs)
+                      "pure: arrays in, new arrays out)."),
+                     (not identical(arrays, (param, g)), f"{name} changed its param or grad in place (at step "
+                      f"{step + 1}).", "`param *= ...` or `param -= ...` (`grad += ...`) changes the caller's array; "
+                      "compute new ones: param = param * (1 - lr * weight_decay), grad = grad + weight_decay * param "
+                      "(the library's update functions are pure).")], inputs)
             param, state = _array(out[0]), out[1]
             missing = [key for key in state_keys if key not in state]
             if missing:
@@ -69,8 +72,17 @@ def _check_runs(name: str, update: Callable, reference: Callable, runs, state_ke
 
 
 # ------------------------------------------------------------------- Exercise 06.1
+def _step_mistakes(step: int) -> list:
+    """The likely wrong ``state['step']`` after ``step`` (from 0)."""
+    return [("state['step'] is not incremented: the new state holds state['step'] + 1", float(step)),
+            ("state['step'] is one too high: it starts at 0 (state.get('step', 0)) and gains 1 per step", step + 2.0),
+            ("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
+
+
 def _rmsprop_mistakes(what: str, step: int, run: list, grads: list, o: dict) -> list:
-    """The likely wrong parameter or ``square_avg`` after ``step``, from the library's ``run`` before it."""
+    """The likely wrong parameter, ``step`` or ``square_avg`` after ``step``, from the library's ``run`` before it."""
+    if what == "step":
+        return _step_mistakes(step)
     g, a, s = grads[step], o["alpha"], run[step][1]["square_avg"]
     prev, old = (_PARAM0, 0.0) if step == 0 else (run[step - 1][0], run[step - 1][1]["square_avg"])
     if what == "square_avg":
@@ -84,23 +96,26 @@ def _rmsprop_mistakes(what: str, step: int, run: list, grads: list, o: dict) -> 
             ("the square root is missing: divide by sqrt(square_avg) + eps", prev - o["lr"] * g / (s + o["eps"])),
             ("eps is missing: divide by sqrt(square_avg) + eps (it keeps the step finite when square_avg is 0)",
              prev - o["lr"] * g / np.sqrt(s)),
+            ("eps is fixed at 1e-8, its default; use the eps given", prev - o["lr"] * g / (np.sqrt(s) + 1e-8)),
             ("the update has the wrong sign: param - lr * grad / (sqrt(square_avg) + eps)",
              prev + o["lr"] * g / (np.sqrt(s) + o["eps"]))]
 
 
 def check_rmsprop_update(rmsprop_update: Callable) -> None:
     """Check ``rmsprop_update(param, grad, state, lr, alpha, eps) -> (new_param, new_state)`` (``state``
-    empty on the first step, ``new_state["square_avg"]`` after it) over three steps against the library's
+    empty on the first step, ``"step"`` and ``"square_avg"`` after it) over three steps against the library's
     ``course_lib.optim.rmsprop.rmsprop_update``."""
     _check_runs("rmsprop_update", rmsprop_update, reference_rmsprop, [
         (_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)), (_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-8)),
-        (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8))], ["square_avg"], _rmsprop_mistakes)
+        (_TINY_GRADS, dict(lr=0.01, alpha=0.99, eps=1e-8)),
+        (_TINY_GRADS, dict(lr=0.1, alpha=0.9, eps=1e-6))], ["step", "square_avg"], _rmsprop_mistakes)
 
 
 # ------------------------------------------------------------------- Exercises 06.2 and 06.4
 def _adam_variant(grads, lr, betas, eps, weight_decay=0.0, decoupled=False, mistake=None) -> list:
     """The parameters after each step of Adam (or AdamW) computed with one usual ``mistake``."""
     b1, b2 = betas[::-1] if mistake == "betas swapped" else betas
+    eps = 1e-8 if mistake == "eps fixed" else eps
     p, m, v, history = _PARAM0.copy(), np.zeros(3), np.zeros(3), []
     with np.errstate(divide="ignore", invalid="ignore"):
         for step, g in enumerate(grads, start=1):
@@ -136,6 +151,7 @@ ADAM_HINTS = {
     "eps before bias correction": "eps is added before the bias correction; torch computes sqrt(exp_avg_sq) / "
                                   "sqrt(1 - beta2**t) + eps",
     "betas swapped": "beta1 and beta2 swapped: betas = (beta1 for exp_avg, beta2 for exp_avg_sq)",
+    "eps fixed": "eps is fixed at 1e-8, its default; use the eps given",
     "sign": "the update has the wrong sign: param - lr * m_hat / denom",
     "weight decay after moments": "weight decay is added to the update after the moments; in Adam it is added to "
                                   "the gradient first (grad + weight_decay * param)",
@@ -149,6 +165,8 @@ ADAMW_HINTS = {  # then the mistakes it shares with Adam
                        "param * (1 - lr * weight_decay), before the Adam step",
     "decay after the step": "the decay is applied after the Adam step; torch shrinks the parameter first, then "
                             "applies the Adam step",
+    "eps fixed": "eps is not passed on: adam_update used its default 1e-8; pass every option on: "
+                 "adam_update(param, grad, state, lr, betas, eps, weight_decay=0.0)",
     **{m: ADAM_HINTS[m] for m in ("no weight decay", "step starts at 0", "no bias correction", "eps inside sqrt")},
 }
 
@@ -161,10 +179,7 @@ def _adam_mistakes(hints: dict, decoupled: bool) -> Callable:
             return first + [(hint, _adam_variant(grads, decoupled=decoupled, mistake=m, **options)[step])
                             for m, hint in hints.items()]
         if what == "step":
-            return [("state['step'] is not incremented: the new state holds state['step'] + 1", float(step)),
-                    ("state['step'] is one too high: it starts at 0 (state.get('step', 0)) and gains 1 per step",
-                     step + 2.0),
-                    ("state['step'] counts the steps taken so far: 1 after the first step", lambda got: True)]
+            return _step_mistakes(step)
         (b1, b2), lr, wd = options["betas"], options["lr"], options.get("weight_decay", 0.0)
         prev_p, prev = (_PARAM0, 0.0) if step == 0 else (run[step - 1][0], run[step - 1][1][what])
         squared = what == "exp_avg_sq"
@@ -181,6 +196,8 @@ def _adam_mistakes(hints: dict, decoupled: bool) -> Callable:
              "each step", run[step][1][what] / (1 - beta ** (step + 1))),
             ("beta and 1 - beta swapped: avg = beta * avg + (1 - beta) * new", avg(g, 1 - beta)),
             ("beta1 and beta2 swapped: exp_avg uses beta1, exp_avg_sq uses beta2", avg(g, other)),
+            ("betas are fixed at their defaults (0.9, 0.999); use the betas given (in AdamW: pass them on to "
+             "adam_update)", avg(g, 0.999 if squared else 0.9)),
             ("exp_avg_sq averages the SQUARED gradient: grad * grad", b2 * prev + (1 - b2) * g if squared else None),
             ("weight decay is not in the gradient: add weight_decay * param to grad before updating the averages",
              avg(grads[step]) if wd and not decoupled else None),
@@ -200,6 +217,7 @@ def check_adam_update(adam_update: Callable) -> None:
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
         (_GRADS, dict(lr=0.01, betas=(0.8, 0.99), eps=1e-8, weight_decay=0.1)),
         (_TINY_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0)),
+        (_TINY_GRADS, dict(lr=0.1, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.0)),
     ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(ADAM_HINTS, False))
 
 
@@ -209,6 +227,7 @@ def check_adamw_update(adamw_update: Callable) -> None:
     _check_runs("adamw_update", adamw_update, reference_adamw, [
         (_GRADS, dict(lr=0.1, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.5)),
         (_GRADS, dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2)),
+        (_TINY_GRADS, dict(lr=0.1, betas=(0.8, 0.99), eps=1e-6, weight_decay=0.1)),
     ], ("step", "exp_avg", "exp_avg_sq"), _adam_mistakes(ADAMW_HINTS, True))
 
 
@@ -261,4 +280,6 @@ def check_amsgrad_denominator(amsgrad_denominator: Callable) -> None:
                                               1e-8),
         "large eps": (np.array([0.2, 0.3]), np.array([0.1, 0.6]), 3, 0.9, 0.1),
     }, mistakes=AMSGRAD_MISTAKES, **_EXACT, crashes=[(ValueError, "ambiguous", "Python's max compares whole arrays; "
-                                                      "take the elementwise np.maximum(max_exp_avg_sq, exp_avg_sq).")])
+                                                      "take the elementwise np.maximum(max_exp_avg_sq, exp_avg_sq).")],
+        pure="np.maximum(..., out=max_exp_avg_sq) (torch's in-place form) changes the caller's array; return a new "
+             "one: np.maximum(max_exp_avg_sq, exp_avg_sq).")
