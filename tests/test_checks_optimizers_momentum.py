@@ -321,3 +321,53 @@ def test_check_sutskever_update_names_a_velocity_starting_at_the_gradient():
         return p + v, v
 
     assert "starting it at the gradient is torch's rule" in _message(check_sutskever_update, starts_at_grad)
+
+
+def _sgd_inline(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                maximize=False):
+    """A correct sgd_update written without momentum_buffer_update: the buffer rule inline."""
+    g = grad * (-1.0 if maximize else 1.0) + weight_decay * param
+    if not momentum:
+        return param - lr * g, {}
+    old = state.get("momentum_buffer")
+    buf = np.copy(g) if old is None else momentum * old + (1 - dampening) * g
+    return param - lr * (g + momentum * buf if nesterov else buf), {"momentum_buffer": buf}
+
+
+def test_check_sgd_momentum_update_accepts_the_buffer_rule_written_inline(capsys):
+    check_sgd_momentum_update(_sgd_inline)
+    assert capsys.readouterr().out.startswith("\u2713 sgd_update")
+
+
+def test_check_sgd_momentum_update_names_dampening_on_the_first_step():
+    """A buffer started from zeros, momentum * state.get('momentum_buffer', 0) + (1 - dampening) * g, is right
+    on a first step only without dampening."""
+    def zero_start(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                   maximize=False):
+        return _sgd_inline(param, grad, {"momentum_buffer": state.get("momentum_buffer", 0 * grad)}, lr, momentum,
+                           dampening, weight_decay, nesterov, maximize)
+
+    message = _message(check_sgd_momentum_update, zero_start)
+    assert 'case "first step with dampening"' in message and "without the (1 - dampening) factor" in message
+
+
+def test_check_sgd_momentum_update_names_an_early_return_without_momentum():
+    def early_return(param, grad, state, lr, momentum=0.0, *options):
+        if momentum == 0:  # before maximize and weight decay
+            return param - lr * grad, {}
+        return _sgd_inline(param, grad, state, lr, momentum, *options)
+
+    assert "with momentum = 0 the step still uses g" in _message(check_sgd_momentum_update, early_return)
+
+
+def test_check_sgd_momentum_update_requires_a_copy_on_the_first_step():
+    def aliases(param, grad, state, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False,
+                maximize=False):
+        g = -grad if maximize else grad
+        g = g + weight_decay * param if weight_decay else g
+        if momentum == 0 or "momentum_buffer" in state:
+            return _sgd_inline(param, grad, state, lr, momentum, dampening, weight_decay, nesterov, maximize)
+        return param - lr * (g + momentum * g if nesterov else g), {"momentum_buffer": g}  # buf = g: no copy
+
+    message = _message(check_sgd_momentum_update, aliases)
+    assert "your momentum_buffer is the gradient array itself" in message and "g.copy()" in message

@@ -10,7 +10,7 @@ from typing import Callable
 import numpy as np
 
 from ..optim.sgd import momentum_buffer_update as _buffer_reference, sgd_update as _sgd_reference
-from ._core import EXACT, allclose, call_student, fail, rounded_normal as _rng_case, run_cases
+from ._core import EXACT, allclose, call_student, fail, require, rounded_normal as _rng_case, run_cases
 
 __all__ = ["check_momentum_buffer_update", "check_sgd_momentum_update", "check_sutskever_update",
            "check_ema_momentum_update"]
@@ -90,6 +90,13 @@ SGD_MISTAKES = [
     ("the state keeps the buffer under torch's key: return (new_param, {'momentum_buffer': new_buf})", _sgd_mistake(
         lambda c: lambda got: isinstance(got, (tuple, list)) and len(got) == 2 and isinstance(got[1], dict)
         and bool(got[1]) and "momentum_buffer" not in got[1])),
+    ("on the first step (no 'momentum_buffer' in state) the buffer is a plain copy of g, without the (1 - dampening) "
+     "factor: buf = momentum_buffer_update(state.get('momentum_buffer'), g, momentum, dampening), not a buffer "
+     "started from zeros", _sgd_mistake(lambda c: c.ref(state={"momentum_buffer": 0 * c.grad})[0]
+                                        if c.buf is None and c.momentum and c.dampening else None)),
+    ("with momentum = 0 the step still uses g: start from -grad when maximize=True, add weight_decay * param, "
+     "then return (param - lr * g, {})", _sgd_mistake(lambda c: c.ref(weight_decay=0.0, maximize=False)[0]
+                                                      if not c.momentum and c.weight_decay and c.maximize else None)),
     ("Nesterov steps along the buffer alone (or nesterov is ignored); it should step along grad + momentum * buf "
      "(with the new buf)", _sgd_mistake(lambda c: c.ref(nesterov=False)[0] if c.nesterov else None)),
     ("Nesterov uses the OLD buf: update buf first, then step along grad + momentum * buf", _sgd_mistake(
@@ -132,9 +139,19 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
                                               "a copy of grad (state.get('momentum_buffer') is None)."),
                (TypeError, "NoneType", "there is no buffer before the first step: update the buffer first (a copy "
                                        "of grad), then use the NEW buf, grad + momentum * buf for Nesterov.")]
+    grad = np.array([1.0, 2.0])  # the first buffer must be a copy: one that *is* grad changes with it
+    out = call_student(sgd_update, np.zeros(2), grad, {}, 0.1, 0.9, 0.0, 0.0, False, False, crashes=crashes,
+                       where="sgd_update(param, grad, {}, lr=0.1, momentum=0.9)")
+    require([(isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict) and any(
+        np.shares_memory(v, grad) for v in out[1].values() if isinstance(v, np.ndarray)),
+        "sgd_update: on the first step your momentum_buffer is the gradient array itself.",
+        "start it from a copy: momentum_buffer_update(None, g, ...) returns g.copy(); otherwise the next backward() "
+        "(or an in-place update of the buffer) changes both.")],
+        "param = [0. 0.], grad = [1. 2.], state = {}, lr = 0.1, momentum = 0.9")
     run_cases("sgd_update", sgd_update, _sgd_reference, {
         "no momentum (no state kept)": case(None, 0.1, 0.0),
         "first step": case(None, 0.1, 0.9),
+        "first step with dampening": case(None, 0.1, 0.9, dampening=0.3),
         "later step": case(_rng_case(rng), 0.1, 0.9),
         "dampening": case(_rng_case(rng), 0.1, 0.9, dampening=0.3),
         "weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5),
@@ -143,6 +160,7 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
         "Nesterov, later step": case(_rng_case(rng), 0.1, 0.9, nesterov=True),
         "Nesterov with weight decay": case(_rng_case(rng), 0.05, 0.8, weight_decay=0.2, nesterov=True),
         "maximize with weight decay": case(_rng_case(rng), 0.1, 0.9, weight_decay=0.5, maximize=True),
+        "no momentum, with weight decay and maximize": case(None, 0.1, 0.0, weight_decay=0.5, maximize=True),
     }, mistakes=SGD_MISTAKES, crashes=crashes, **EXACT,
         pure="leave `state` and `grad` as they are: compute new arrays (g = g + weight_decay * param, not g += ...; "
              "momentum * buf + ..., not buf *= ...) and return a new dict: {'momentum_buffer': new_buf} (the "
