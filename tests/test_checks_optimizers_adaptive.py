@@ -379,7 +379,13 @@ def test_checks_of_lesson06_reject_changing_param_or_grad_in_place():
         grad += weight_decay * param
         return make_adam()(param, grad, state, lr, betas, eps)
 
-    for check, wrong in [(check_adamw_update, adamw_shrinks_in_place), (check_adam_update, adam_decays_grad_in_place)]:
+    def rmsprop_steps_in_place(param, grad, state, lr=1e-2, alpha=0.99, eps=1e-8):
+        new_param, new_state = rmsprop_update(param, grad, state, lr, alpha, eps)
+        param -= param - new_param
+        return param, new_state
+
+    for check, wrong in [(check_adamw_update, adamw_shrinks_in_place), (check_adam_update, adam_decays_grad_in_place),
+                         (check_rmsprop_update, rmsprop_steps_in_place)]:
         message = _message(check, wrong)
         assert "changed its param or grad in place" in message and "`param *= ...`" in message
 

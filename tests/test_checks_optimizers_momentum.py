@@ -371,3 +371,39 @@ def test_check_sgd_momentum_update_requires_a_copy_on_the_first_step():
 
     message = _message(check_sgd_momentum_update, aliases)
     assert "your momentum_buffer is the gradient array itself" in message and "g.copy()" in message
+
+
+def test_convention_checks_reject_changing_param_in_place():
+    """`param += velocity` returns the right numbers but changes the caller's array: a loop that keeps every
+    position (path.append(p), as lesson 05's form_path) would hold one array many times."""
+    def sutskever_in_place(p, g, v, lr, mu):
+        v = (0 if v is None else mu * v) - lr * g
+        p += v
+        return p, v
+
+    def ema_in_place(p, g, a, lr, b):
+        a = (1 - b) * g if a is None else b * a + (1 - b) * g
+        p -= lr * a
+        return p, a
+
+    message = _message(check_sutskever_update, sutskever_in_place)
+    assert "changed its arguments in place" in message and "`param += velocity`" in message
+    message = _message(check_ema_momentum_update, ema_in_place)
+    assert "changed its arguments in place" in message and "`param -= lr * avg`" in message
+
+
+def test_convention_checks_accept_answers_written_differently(capsys):
+    def sutskever_zeros(param, grad, velocity, lr, momentum):
+        velocity = np.zeros_like(grad) if velocity is None else velocity.copy()
+        velocity *= momentum  # a fresh array: the caller's velocity is left alone
+        velocity -= lr * grad
+        return param + velocity, velocity
+
+    def ema_zeros(param, grad, avg, lr, beta):
+        avg = np.zeros_like(grad) if avg is None else avg
+        avg = avg + (1 - beta) * (grad - avg)
+        return param - lr * avg, avg
+
+    check_sutskever_update(sutskever_zeros)
+    check_ema_momentum_update(ema_zeros)
+    assert capsys.readouterr().out.count("\u2713") == 2

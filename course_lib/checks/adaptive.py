@@ -55,9 +55,9 @@ def _check_runs(name: str, update: Callable, reference: Callable, runs, state_ke
                       "its arrays too: avg = beta * avg + ..., not avg *= beta (the library's update functions are "
                       "pure: arrays in, new arrays out)."),
                      (not identical(arrays, (param, g)), f"{name} changed its param or grad in place (at step "
-                      f"{step + 1}).", "`param *= ...` or `param -= ...` (`grad += ...`) changes the caller's array; "
-                      "compute new ones: param = param * (1 - lr * weight_decay), grad = grad + weight_decay * param "
-                      "(the library's update functions are pure).")], inputs)
+                      f"{step + 1}).", "`param -= ...`, `param *= ...` or `grad += ...` changes the caller's "
+                      "array; build new arrays instead (param - ..., param * (1 - lr * weight_decay), grad + "
+                      "weight_decay * param): the library's update functions are pure.")], inputs)
             param, state = _array(out[0]), out[1]
             missing = [key for key in state_keys if key not in state]
             if missing:

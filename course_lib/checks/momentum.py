@@ -200,7 +200,10 @@ def check_sutskever_update(sutskever_update: Callable) -> None:
         "first step (velocity is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "another lr": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.02, 0.5),
-    }, mistakes=[(hint, _mistake(wrong, sutskever_reference)) for hint, wrong in SUTSKEVER_MISTAKES], **EXACT)
+    }, mistakes=[(hint, _mistake(wrong, sutskever_reference)) for hint, wrong in SUTSKEVER_MISTAKES], **EXACT,
+        pure="`param += velocity` (or `velocity *= momentum`) changes the caller's array; return new ones: velocity "
+             "= momentum * velocity - lr * grad, then param + velocity (a loop that keeps every position, "
+             "path.append(param), would otherwise hold one array many times).")
 
 
 # ------------------------------------------------------------------- Exercise 05.4
@@ -229,4 +232,7 @@ def check_ema_momentum_update(ema_momentum_update: Callable) -> None:
         "first step (avg is None)": (_rng_case(rng), _rng_case(rng), None, 0.1, 0.9),
         "later step": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.1, 0.9),
         "beta = 0.5": (_rng_case(rng), _rng_case(rng), _rng_case(rng), 0.3, 0.5),
-    }, mistakes=[(hint, _mistake(wrong, ema_momentum_reference)) for hint, wrong in EMA_MISTAKES], **EXACT)
+    }, mistakes=[(hint, _mistake(wrong, ema_momentum_reference)) for hint, wrong in EMA_MISTAKES], **EXACT,
+        pure="`param -= lr * avg` (or `avg *= beta`) changes the caller's array; return new ones: avg = beta * avg "
+             "+ (1 - beta) * grad, then param - lr * avg (a loop that keeps every position, path.append(param), "
+             "would otherwise hold one array many times).")
