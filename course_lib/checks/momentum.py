@@ -139,15 +139,14 @@ def check_sgd_momentum_update(sgd_update: Callable) -> None:
                                               "a copy of grad (state.get('momentum_buffer') is None)."),
                (TypeError, "NoneType", "there is no buffer before the first step: update the buffer first (a copy "
                                        "of grad), then use the NEW buf, grad + momentum * buf for Nesterov.")]
-    grad = np.array([1.0, 2.0])  # the first buffer must be a copy: one that *is* grad changes with it
+    grad, inputs = np.array([1.0, 2.0]), "param = [0. 0.], grad = [1. 2.], state = {}, lr = 0.1, momentum = 0.9"
     out = call_student(sgd_update, np.zeros(2), grad, {}, 0.1, 0.9, 0.0, 0.0, False, False, crashes=crashes,
-                       where="sgd_update(param, grad, {}, lr=0.1, momentum=0.9)")
+                       where="sgd_update on a first step", inputs=inputs)  # its buffer must be a copy of grad
     require([(isinstance(out, tuple) and len(out) == 2 and isinstance(out[1], dict) and any(
         np.shares_memory(v, grad) for v in out[1].values() if isinstance(v, np.ndarray)),
         "sgd_update: on the first step your momentum_buffer is the gradient array itself.",
         "start it from a copy: momentum_buffer_update(None, g, ...) returns g.copy(); otherwise the next backward() "
-        "(or an in-place update of the buffer) changes both.")],
-        "param = [0. 0.], grad = [1. 2.], state = {}, lr = 0.1, momentum = 0.9")
+        "(or an in-place update of the buffer) changes both.")], inputs)
     run_cases("sgd_update", sgd_update, _sgd_reference, {
         "no momentum (no state kept)": case(None, 0.1, 0.0),
         "first step": case(None, 0.1, 0.9),
