@@ -114,18 +114,21 @@ def _student_adam(kind):
             return ch.ScaleByAdamState(0, [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params])
 
         def update(updates, state, params=None):
-            t = state.count if kind == "t0" else state.count + 1
-            mu = [b1 * m + (1 - b1) * g for m, g in zip(state.mu, updates)]
-            nu = [b2 * v + (1 - b2) * (g if kind == "v_of_g" else g * g) for v, g in zip(state.nu, updates)]
+            count, old_mu, old_nu = state  # a plain tuple too
+            t = count if kind == "t0" else count + 1
+            mu = [b1 * m + (1 - b1) * g for m, g in zip(old_mu, updates)]
+            nu = [b2 * v + (1 - b2) * (g if kind == "v_of_g" else g * g) for v, g in zip(old_nu, updates)]
             with np.errstate(all="ignore"):
                 if kind == "eps_inside_sqrt":
                     out = [(m / (1 - b1**t)) / np.sqrt(v / (1 - b2**t) + eps) for m, v in zip(mu, nu)]
                 else:
                     out = [(m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps) for m, v in zip(mu, nu)]
-            count = state.count if kind == "frozen" else t if kind != "t0" else t + 1
+            count = count if kind == "frozen" else t if kind != "t0" else t + 1
             if kind == "stored_m_hat":
                 mu = [m / (1 - b1**t) for m in mu]
-            return out, ch.ScaleByAdamState(count, mu, nu)
+            if kind == "tuple":
+                return out, (count, mu, nu)
+            return out, ch.ScaleByAdamState(count, *((nu, mu) if kind == "swapped" else (mu, nu)))
 
         return ch.GradientTransformation(init, update)
 
@@ -140,11 +143,18 @@ def _student_adam(kind):
         ("frozen", "the count never advances"),
         ("stored_m_hat", "the state holds the bias-corrected m"),
         ("v_of_g", "v averages g instead of g \\* g"),  # nan, but not from a division by zero
+        ("swapped", "mu and nu are swapped in the state you return"),  # nan at step 2 as well
+        ("tuple", "your state is a tuple, without the fields count, mu and nu"),
     ],
 )
 def test_check_scale_by_adam_diagnoses_usual_mistakes(kind, message):
     with pytest.raises(ExerciseError, match=message):
         check_scale_by_adam(_student_adam(kind))
+
+
+def test_check_scale_by_adam_accepts_a_student_written_answer(capsys):
+    check_scale_by_adam(_student_adam(None))
+    assert "2 cases match" in capsys.readouterr().out
 
 
 def test_check_scale_by_adam_says_where_the_count_starts():

@@ -156,6 +156,7 @@ def _adam_variant(grads_seq: Sequence[list], b1: float, b2: float, eps: float, k
             if kind in ("stored_hat", "stored_m_hat"):  # the corrected moments kept as state
                 m = [mi / bc1 for mi in m]
                 v = [vi / bc2 for vi in v] if kind == "stored_hat" else v
+            m, v = (v, m) if kind == "swapped" else (m, v)  # ScaleByAdamState(count, nu, mu)
     # a step from 0 shows at the first update (a division by zero); later it equals "frozen"
     return outputs[:1] + [None] * (len(outputs) - 1) if kind == "t0" else outputs
 
@@ -175,12 +176,14 @@ ADAM_MISTAKES = {
                   "bias-correct copies (m_hat, v_hat) for the output only.",
     "stored_m_hat": "the state holds the bias-corrected m: keep the raw m in the state and bias-correct a copy "
                     "(m_hat) for the output only.",
+    "swapped": "mu and nu are swapped in the state you return: ch.ScaleByAdamState(count, mu, nu) keeps the mean "
+               "of g in mu and the mean of g * g in nu.",
 }
 
 
 def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
     """Check ``scale_by_adam(b1, b2, eps)`` over four updates, incl. a zero gradient. Compares every step's
-    updates (and the state's ``count``, ``mu``, ``nu`` when present) with
+    updates (and the state's ``count``, ``mu``, ``nu``) with
     :func:`course_lib.optim.chain.scale_by_adam`."""
     params, grads_seq = _problem(np.random.default_rng(13))
     moments = "keep the raw moments m and v in the state (not the bias-corrected m_hat, v_hat)."
@@ -194,7 +197,10 @@ def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
             ch.scale_by_adam(b1, b2, eps), params, grads_seq, made_by,
             {hint: _adam_variant(grads_seq, b1, b2, eps, kind) for kind, hint in ADAM_MISTAKES.items()})
         for k, (state, ref) in enumerate(zip(states[1:], ref_states[1:]), start=1):
-            for field in (f for f in fields if getattr(state, f, None) is not None):
+            require([(not all(hasattr(state, f) for f in fields), f"after update {k} your state is a "
+                      f"{type(state).__name__}, without the fields count, mu and nu.",
+                      "return ch.ScaleByAdamState(count=t, mu=mu, nu=nu), the state the exercise asks for.")])
+            for field in fields:
                 compare(getattr(state, field), getattr(ref, field), f"after update {k} your state's {field}",
                         hint=fields[field], **EXACT)
     report_success("scale_by_adam", len(cases))
