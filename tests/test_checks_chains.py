@@ -309,6 +309,24 @@ def test_check_scale_rejects_an_init_that_returns_none():
         check_scale(scale)
 
 
+def test_check_scale_rejects_an_update_that_returns_none_for_the_state():
+    def scale(step_size):
+        return ch.GradientTransformation(lambda params: ch.EmptyState(),
+                                         lambda updates, state, params=None: ([step_size * u for u in updates], None))
+
+    with pytest.raises(ExerciseError, match="(?s)returned None for the new state.*return updates, state"):
+        check_scale(scale)
+
+
+def test_check_adamw_names_a_learning_rate_left_at_its_default():
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return ch.chain(ch.scale_by_adam(b1, b2, eps), ch.add_decayed_weights(weight_decay),
+                        ch.scale_by_learning_rate(1e-3))
+
+    with pytest.raises(ExerciseError, match="the learning rate is its default 1e-3"):
+        check_adamw(adamw)
+
+
 def test_check_chain_rejects_a_list_for_the_state():
     def chain(*links):
         def init(params):
