@@ -66,8 +66,8 @@ def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list],
         require([
             (not (isinstance(result, tuple) and len(result) == 2), f"{where} returned {format_value(result)}, not a "
              "pair (updates, state).", "update returns the new updates and the new state: `return updates, state`."),
-            (lambda: result[1] is None, f"{where} returned None for the new state.", "return the new state, even an unchanged "
-             "one: a stateless transform returns the state it was given, `return updates, state`."),
+            (lambda: result[1] is None, f"{where} returned None for the new state.", "return the new state, even an "
+             "unchanged one: a stateless transform returns the state it was given, `return updates, state`."),
             (not identical((g_in, p_in), (grads, params)), f"{where} changed its input arrays in place.", "a transform "
              "must be pure: build new arrays (`step_size * u`), not `u *= ...`; the caller still needs its gradients."),
             (not identical(states[-1], s_in), f"{where} changed the state it was given.", "return a NEW state of new "
