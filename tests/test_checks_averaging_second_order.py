@@ -140,18 +140,19 @@ def test_check_two_loop_recursion_names_each_likely_mistake(mistake, hint):
 ], ids=["formula", "negated", "numpy bool, rearranged"])
 def test_check_armijo_accepts_correct_variants(answer, capsys):
     check_armijo(answer)
-    assert "8 cases match" in capsys.readouterr().out
+    assert "9 cases match" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("wrong, hint", [
     (lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + c1 * gtd, "yours leaves out t"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new <= f - c1 * t * gtd, "a minus sign too many"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + t * gtd, "c1 is missing"),
+    (lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + 1e-4 * t * gtd, "not its default 1e-4 written into the formula"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new < f, "any decrease is not enough"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new < f + c1 * t * gtd, "equality is enough"),
     (lambda f_new, f, t, gtd, c1=1e-4: f_new >= f + c1 * t * gtd, "the comparison is the wrong way round"),
     (lambda f_new, f, t, gtd, c1=1e-4: f - f_new <= c1 * t * gtd, "the comparison is the wrong way round"),
-], ids=["no t", "sign", "no c1", "any decrease", "strict", "reversed", "reversed decrease"])
+], ids=["no t", "sign", "no c1", "hard-coded c1", "any decrease", "strict", "reversed", "reversed decrease"])
 def test_check_armijo_names_each_likely_mistake(wrong, hint):
     fails_with(check_armijo, wrong, "armijo gives a wrong answer", "likely mistake: ", hint)
 
@@ -205,6 +206,42 @@ def test_check_rprop_step_names_each_likely_mistake(mistake, hint):
         return _rprop(param, grad, prev, step_size, etas, step_sizes, mistake=mistake)
 
     fails_with(check_rprop_step, wrong, "rprop_step gives a wrong answer", "likely mistake: ", hint)
+
+
+def _rprop_in_place(param, grad, prev, step_size, etas=(0.5, 1.2), step_sizes=(1e-6, 50)):
+    """Right numbers, but the caller's arrays are changed (torch's Rprop clones the gradient first)."""
+    sign = np.sign(grad * prev)
+    step_size *= np.where(sign > 0, etas[1], np.where(sign < 0, etas[0], 1.0))
+    np.clip(step_size, *step_sizes, out=step_size)
+    grad[sign < 0] = 0.0
+    param -= np.sign(grad) * step_size
+    return param, grad, step_size
+
+
+def _averages_in_place(avg, param, n):
+    avg += (param - avg) / (n + 1)
+    return avg
+
+
+def _ema_in_place(ema, param, decay):
+    ema *= decay
+    ema += (1 - decay) * param
+    return ema
+
+
+def _two_loop_in_place(flat_grad, old_dirs, old_stps, ro, H_diag):
+    flat_grad *= -1  # q = -flat_grad, on the caller's array
+    return _two_loop_reference(-flat_grad, old_dirs, old_stps, ro, H_diag)
+
+
+@pytest.mark.parametrize("check, answer, words", [
+    (check_running_average, _averages_in_place, "`avg += ...` changes the caller's array"),
+    (check_ema_update, _ema_in_place, "`ema *= decay` changes the caller's array"),
+    (check_two_loop_recursion, _two_loop_in_place, "not `flat_grad *= -1`"),
+    (check_rprop_step, _rprop_in_place, "`grad[sign < 0] = 0` changes the caller's gradient"),
+], ids=["running_average", "ema_update", "two_loop_recursion", "rprop_step"])
+def test_checkers_reject_answers_that_change_their_arguments(check, answer, words):
+    fails_with(check, answer, "changed its arguments in place", words)
 
 
 def test_strong_wolfe_accepts_only_steps_that_satisfy_armijo():

@@ -114,18 +114,21 @@ def _student_adam(kind):
             return ch.ScaleByAdamState(0, [np.zeros_like(p) for p in params], [np.zeros_like(p) for p in params])
 
         def update(updates, state, params=None):
-            t = state.count if kind == "t0" else state.count + 1
-            mu = [b1 * m + (1 - b1) * g for m, g in zip(state.mu, updates)]
-            nu = [b2 * v + (1 - b2) * (g if kind == "v_of_g" else g * g) for v, g in zip(state.nu, updates)]
+            count, old_mu, old_nu = state  # a plain tuple too
+            t = count if kind == "t0" else count + 1
+            mu = [b1 * m + (1 - b1) * g for m, g in zip(old_mu, updates)]
+            nu = [b2 * v + (1 - b2) * (g if kind == "v_of_g" else g * g) for v, g in zip(old_nu, updates)]
             with np.errstate(all="ignore"):
                 if kind == "eps_inside_sqrt":
                     out = [(m / (1 - b1**t)) / np.sqrt(v / (1 - b2**t) + eps) for m, v in zip(mu, nu)]
                 else:
                     out = [(m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps) for m, v in zip(mu, nu)]
-            count = state.count if kind == "frozen" else t if kind != "t0" else t + 1
+            count = count if kind == "frozen" else t if kind != "t0" else t + 1
             if kind == "stored_m_hat":
                 mu = [m / (1 - b1**t) for m in mu]
-            return out, ch.ScaleByAdamState(count, mu, nu)
+            if kind == "tuple":
+                return out, (count, mu, nu)
+            return out, ch.ScaleByAdamState(count, *((nu, mu) if kind == "swapped" else (mu, nu)))
 
         return ch.GradientTransformation(init, update)
 
@@ -140,11 +143,18 @@ def _student_adam(kind):
         ("frozen", "the count never advances"),
         ("stored_m_hat", "the state holds the bias-corrected m"),
         ("v_of_g", "v averages g instead of g \\* g"),  # nan, but not from a division by zero
+        ("swapped", "mu and nu are swapped in the state you return"),  # nan at step 2 as well
+        ("tuple", "your state is a tuple, without the fields count, mu and nu"),
     ],
 )
 def test_check_scale_by_adam_diagnoses_usual_mistakes(kind, message):
     with pytest.raises(ExerciseError, match=message):
         check_scale_by_adam(_student_adam(kind))
+
+
+def test_check_scale_by_adam_accepts_a_student_written_answer(capsys):
+    check_scale_by_adam(_student_adam(None))
+    assert "2 cases match" in capsys.readouterr().out
 
 
 def test_check_scale_by_adam_says_where_the_count_starts():
@@ -297,6 +307,24 @@ def test_check_scale_rejects_an_init_that_returns_none():
 
     with pytest.raises(ExerciseError, match=r"(?s)init\(params\) returned None.*return ch\.EmptyState\(\)"):
         check_scale(scale)
+
+
+def test_check_scale_rejects_an_update_that_returns_none_for_the_state():
+    def scale(step_size):
+        return ch.GradientTransformation(lambda params: ch.EmptyState(),
+                                         lambda updates, state, params=None: ([step_size * u for u in updates], None))
+
+    with pytest.raises(ExerciseError, match="(?s)returned None for the new state.*return updates, state"):
+        check_scale(scale)
+
+
+def test_check_adamw_names_a_learning_rate_left_at_its_default():
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return ch.chain(ch.scale_by_adam(b1, b2, eps), ch.add_decayed_weights(weight_decay),
+                        ch.scale_by_learning_rate(1e-3))
+
+    with pytest.raises(ExerciseError, match="the learning rate is its default 1e-3"):
+        check_adamw(adamw)
 
 
 def test_check_chain_rejects_a_list_for_the_state():

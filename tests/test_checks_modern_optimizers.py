@@ -121,8 +121,9 @@ def test_check_factored_second_moment_explains_a_matmul_crash(answer):
 # ------------------------------------------------------------------- 12.3 adafactor_step
 def student_adafactor(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 1e-3), d=1.0, mistake=None):
     eps1 = np.finfo(param.dtype).eps if eps[0] is None else eps[0]
+    eps1 = {"eps1 = eps2": eps[1], "eps1 always machine": np.finfo(param.dtype).eps}.get(mistake, eps1)
     t = state.get("step", 0) + 1
-    w = t**beta2_decay
+    w = t ** (-0.8 if mistake == "decay -0.8" else beta2_decay)
     if mistake == "weight swapped":
         w = 1 - w
     n, m = grad.shape
@@ -152,6 +153,9 @@ def student_adafactor(param, grad, state, lr=1e-2, beta2_decay=-0.8, eps=(None, 
     ("sums", "means of grad**2"),
     ("no eps2", "eps2 is missing"),
     ("no sqrt", "divides by the SQUARE ROOT"),
+    ("decay -0.8", "beta2_decay is an argument"),
+    ("eps1 = eps2", "eps1 is eps[0] (the machine epsilon of param's dtype when it is None), not eps[1]"),
+    ("eps1 always machine", "eps1 is eps[0] when it is given"),
 ])
 def test_check_adafactor_step_names_mistakes(mistake, words):
     fails_with(check_adafactor_step, lambda *a, **k: student_adafactor(*a, **k, mistake=mistake), words)
@@ -159,7 +163,7 @@ def test_check_adafactor_step_names_mistakes(mistake, words):
 
 def test_check_adafactor_step_accepts_another_correct_answer(capsys):
     check_adafactor_step(student_adafactor)
-    assert "4 cases match" in capsys.readouterr().out
+    assert "7 cases match" in capsys.readouterr().out
 
 
 def test_check_adafactor_step_names_flat_state_and_in_place_state():
@@ -223,6 +227,7 @@ def test_check_lion_update_names_decay_after_the_step_and_l2():
 def student_schedule_free(param, grad, state, step, scheduled_lr, ckp1, betas=(0.9, 0.999), eps=1e-8,
                           weight_decay=0.0, mistake=None):
     beta1, beta2 = betas
+    eps = 1e-8 if mistake == "eps 1e-8" else eps
     z = state.get("z", param)
     x = state.get("x", param)
     y = param  # the parameter holds y while training
@@ -254,6 +259,7 @@ def student_schedule_free(param, grad, state, step, scheduled_lr, ckp1, betas=(0
     ("decay at z", "the weight decay is computed at y"),
     ("old z", "x must average the z of THIS step"),
     ("eps inside", "eps sits inside the square root"),
+    ("eps 1e-8", "not 1e-8 written into the formula"),
 ])
 def test_check_schedule_free_step_names_mistakes(mistake, words):
     fails_with(check_schedule_free_step, lambda *a, **k: student_schedule_free(*a, **k, mistake=mistake), words)
@@ -261,7 +267,7 @@ def test_check_schedule_free_step_names_mistakes(mistake, words):
 
 def test_check_schedule_free_step_accepts_another_correct_answer(capsys):
     check_schedule_free_step(student_schedule_free)
-    assert "4 cases match" in capsys.readouterr().out
+    assert "5 cases match" in capsys.readouterr().out
 
 
 def test_check_schedule_free_step_names_missing_keys():
@@ -289,6 +295,7 @@ def test_checks_explain_a_state_read_with_brackets_on_the_first_step(check, refe
 # ------------------------------------------------------------------- 12.5 newton_schulz
 def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps=1e-7, mistake=None):
     a, b, c = coefficients
+    eps = 1e-7 if mistake == "eps 1e-7" else eps
     if mistake == "reversed":
         a, b, c = c, b, a
     transpose = G.shape[0] > G.shape[1] and mistake != "no transpose"
@@ -312,6 +319,7 @@ def student_newton_schulz(G, steps=5, coefficients=(3.4445, -4.775, 2.0315), eps
     ("reversed", "yours look reversed"),
     ("c times gram", "the c term multiplies (X X^T)^2"),
     ("one short", "one step short"),
+    ("eps 1e-7", "not 1e-7 written into the formula"),
 ])
 def test_check_newton_schulz_names_mistakes(mistake, words):
     with np.errstate(all="ignore"):
@@ -322,7 +330,7 @@ def test_check_newton_schulz_accepts_other_correct_answers(capsys):
     check_newton_schulz(student_newton_schulz)
     # no transpose for tall matrices: a bigger Gram matrix, the same polynomial, the same numbers
     check_newton_schulz(lambda *a, **k: student_newton_schulz(*a, **k, mistake="no transpose"))
-    assert capsys.readouterr().out.count("5 cases match") == 2
+    assert capsys.readouterr().out.count("6 cases match") == 2
 
 
 def test_check_newton_schulz_names_gram_on_the_wrong_side_and_no_eps_and_no_transpose_back():

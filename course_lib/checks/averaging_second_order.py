@@ -37,7 +37,8 @@ def check_running_average(running_average: Callable) -> None:
          "the new one the weight 1 / (n + 1)", lambda avg, param, n: (avg + param) / 2),
         ("the sign is flipped: the mean moves towards the new iterate, avg + (param - avg) / (n + 1)",
          lambda avg, param, n: avg - (param - avg) / (n + 1)),
-    ], **EXACT)
+    ], pure="return a new array, avg + (param - avg) / (n + 1), and leave avg and param as they were: `avg += ...` "
+            "changes the caller's array.", **EXACT)
 
 
 def _ema_reference(ema: np.ndarray, param: np.ndarray, decay: float) -> np.ndarray:
@@ -61,7 +62,8 @@ def check_ema_update(ema_update: Callable) -> None:
          "ema + (1 - decay) * (param - ema)", lambda ema, param, decay: ema - (1 - decay) * (param - ema)),
         ("the average must change: return the new average, decay * ema + (1 - decay) * param",
          lambda ema, param, decay: ema),
-    ], **EXACT)
+    ], pure="return a new array and leave ema and param as they were: `ema *= decay` changes the caller's array "
+            "(and `param *= ...` the model's own weights).", **EXACT)
 
 
 def _two_loop_reference(flat_grad, old_dirs, old_stps, ro, H_diag) -> np.ndarray:
@@ -105,7 +107,8 @@ def check_two_loop_recursion(two_loop_recursion: Callable) -> None:
          partial(_two_loop_variant, mistake="second loop newest first")),
         ("the second loop adds (al[i] - be) * s_i, not (be - al[i]) * s_i",
          partial(_two_loop_variant, mistake="be - al")),
-    ], **EXACT)
+    ], pure="leave the arguments as they were: start from a new array, q = -flat_grad (not `flat_grad *= -1`), and do "
+            "not change the pairs in old_dirs and old_stps.", **EXACT)
 
 
 def check_armijo(armijo: Callable) -> None:
@@ -115,6 +118,7 @@ def check_armijo(armijo: Callable) -> None:
         "a clear decrease": (0.5, 1.0, 1.0, -2.0, 1e-4),
         "a rise": (1.2, 1.0, 1.0, -2.0, 1e-4),
         "a small rise": (1.00005, 1.0, 1.0, -2.0, 1e-4),
+        "a tiny decrease, enough for c1 = 1e-5": (0.9999, 1.0, 1.0, -2.0, 1e-5),
         "a decrease too small for a long step": (0.9, 1.0, 0.5, -2.0, 0.25),
         "a decrease enough only without t": (0.7, 1.0, 0.5, -2.0, 0.25),
         "a decrease too small for the slope": (0.99, 1.0, 0.1, -1.0, 0.5),
@@ -128,6 +132,8 @@ def check_armijo(armijo: Callable) -> None:
          lambda f_new, f, t, gtd, c1=1e-4: f_new < f),
         ("gtd (the slope along d) is negative, so f + c1 * t * gtd lies below f; yours allows f to rise (a minus "
          "sign too many)", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f - c1 * t * gtd),
+        ("c1 is an argument: use the c1 given, f + c1 * t * gtd, not its default 1e-4 written into the formula",
+         lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + 1e-4 * t * gtd),
         ("c1 is missing: the condition asks only for the fraction c1 of the decrease the slope promises, "
          "f + c1 * t * gtd", lambda f_new, f, t, gtd, c1=1e-4: f_new <= f + t * gtd),
         ("the comparison is the wrong way round: armijo is True when the new loss is low enough, "
@@ -182,4 +188,6 @@ def check_rprop_step(rprop_step: Callable) -> None:
          partial(_rprop_variant, mistake="uphill")),
         ("the results are in the wrong order: return (new_param, new_prev, new_step_size)",
          partial(_rprop_variant, mistake="order")),
-    ], **EXACT)
+    ], pure="return new arrays and leave the arguments as they were: `grad[sign < 0] = 0` changes the caller's "
+            "gradient (torch's Rprop works on a copy); use np.where(sign < 0, 0.0, grad), and build new prev and "
+            "step_size arrays.", **EXACT)

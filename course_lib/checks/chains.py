@@ -66,6 +66,8 @@ def _run(transform: Any, made_by: str, params: list, grads_seq: Sequence[list],
         require([
             (not (isinstance(result, tuple) and len(result) == 2), f"{where} returned {format_value(result)}, not a "
              "pair (updates, state).", "update returns the new updates and the new state: `return updates, state`."),
+            (lambda: result[1] is None, f"{where} returned None for the new state.", "return the new state, even an "
+             "unchanged one: a stateless transform returns the state it was given, `return updates, state`."),
             (not identical((g_in, p_in), (grads, params)), f"{where} changed its input arrays in place.", "a transform "
              "must be pure: build new arrays (`step_size * u`), not `u *= ...`; the caller still needs its gradients."),
             (not identical(states[-1], s_in), f"{where} changed the state it was given.", "return a NEW state of new "
@@ -156,6 +158,7 @@ def _adam_variant(grads_seq: Sequence[list], b1: float, b2: float, eps: float, k
             if kind in ("stored_hat", "stored_m_hat"):  # the corrected moments kept as state
                 m = [mi / bc1 for mi in m]
                 v = [vi / bc2 for vi in v] if kind == "stored_hat" else v
+            m, v = (v, m) if kind == "swapped" else (m, v)  # ScaleByAdamState(count, nu, mu)
     # a step from 0 shows at the first update (a division by zero); later it equals "frozen"
     return outputs[:1] + [None] * (len(outputs) - 1) if kind == "t0" else outputs
 
@@ -175,12 +178,14 @@ ADAM_MISTAKES = {
                   "bias-correct copies (m_hat, v_hat) for the output only.",
     "stored_m_hat": "the state holds the bias-corrected m: keep the raw m in the state and bias-correct a copy "
                     "(m_hat) for the output only.",
+    "swapped": "mu and nu are swapped in the state you return: ch.ScaleByAdamState(count, mu, nu) keeps the mean "
+               "of g in mu and the mean of g * g in nu.",
 }
 
 
 def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
     """Check ``scale_by_adam(b1, b2, eps)`` over four updates, incl. a zero gradient. Compares every step's
-    updates (and the state's ``count``, ``mu``, ``nu`` when present) with
+    updates (and the state's ``count``, ``mu``, ``nu``) with
     :func:`course_lib.optim.chain.scale_by_adam`."""
     params, grads_seq = _problem(np.random.default_rng(13))
     moments = "keep the raw moments m and v in the state (not the bias-corrected m_hat, v_hat)."
@@ -194,7 +199,10 @@ def check_scale_by_adam(scale_by_adam: Callable[..., Any]) -> None:
             ch.scale_by_adam(b1, b2, eps), params, grads_seq, made_by,
             {hint: _adam_variant(grads_seq, b1, b2, eps, kind) for kind, hint in ADAM_MISTAKES.items()})
         for k, (state, ref) in enumerate(zip(states[1:], ref_states[1:]), start=1):
-            for field in (f for f in fields if getattr(state, f, None) is not None):
+            require([(not all(hasattr(state, f) for f in fields), f"after update {k} your state is a "
+                      f"{type(state).__name__}, without the fields count, mu and nu.",
+                      "return ch.ScaleByAdamState(count=t, mu=mu, nu=nu), the state the exercise asks for.")])
+            for field in fields:
                 compare(getattr(state, field), getattr(ref, field), f"after update {k} your state's {field}",
                         hint=fields[field], **EXACT)
     report_success("scale_by_adam", len(cases))
@@ -284,6 +292,8 @@ def check_adamw(adamw: Callable[..., Any], steps: int = 50) -> None:
                 [ch.scale_by_adam(b2, b1, eps), decay, descend],
             "scale_by_adam runs with its defaults: pass it b1, b2 and eps (the arguments of adamw).":
                 [ch.scale_by_adam(), decay, descend],
+            "the learning rate is its default 1e-3: pass adamw's learning_rate to the last link.":
+                [adam, decay, ch.scale(-1e-3)],
         }
         paths = {text: _quadratic_path(ch.chain(*links), "reference", params, steps) for text, links in wrong.items()}
         for k, (g, e) in enumerate(zip(got, expected)):

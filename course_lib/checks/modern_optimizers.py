@@ -144,6 +144,9 @@ def check_adafactor_step(adafactor_step) -> None:
         "lr = 0.5, d = 4, a 4x2 matrix": (rng.normal(size=(4, 2)), rng.normal(size=(4, 2)) * [[1.0, 30.0]],
                                            {"step": 2.0, "row_var": rng.random((4, 1)), "col_var": rng.random((1, 2))},
                                            0.5, -0.8, (None, 1e-3), 4.0),
+        "tiny gradients (eps1, machine epsilon, matters)": (param, grads[0] * 1e-4, {}),
+        "tiny gradients, eps = (1e-6, 1e-3)": (param, grads[1] * 1e-7, {}, 1e-2, -0.8, (1e-6, 1e-3), 1.0),
+        "third step, beta2_decay = -0.5": (p, grads[2], state, 1e-2, -0.5, (None, 1e-3), 1.0),
     }, mistakes=[
         ("the step is not relative to the parameter's size: alpha = max(eps2, RMS(param)) * rho_t, with "
          "RMS(param) = norm(param) / sqrt(numel)", _with(_adafactor_variant, mistake="not relative")),
@@ -157,6 +160,12 @@ def check_adafactor_step(adafactor_step) -> None:
          _with(_adafactor_variant, mistake="sums")),
         ("the update divides by the SQUARE ROOT of the estimated second moment: grad / sqrt(var_estimate)",
          _with(_adafactor_variant, mistake="no sqrt")),
+        ("beta2_decay is an argument: w = step ** beta2_decay with the beta2_decay given, not -0.8",
+         _with(reference_adafactor_step, beta2_decay=-0.8)),
+        ("eps1 is eps[0] (the machine epsilon of param's dtype when it is None), not eps[1]: eps2 only floors "
+         "RMS(param)", _with(reference_adafactor_step, eps=lambda a: (a["eps"][1],) * 2)),
+        ("eps1 is eps[0] when it is given; only eps[0] = None means the machine epsilon",
+         _with(reference_adafactor_step, eps=lambda a: (None, a["eps"][1]))),
         ("keep torch's shapes in the state: row_var (n, 1) and col_var (1, m) (keepdims=True)",
          _with(_adafactor_variant, mistake="flat state")),
     ], crashes=_first_step("step", "row_var", "col_var", example="state.get('step', 0.0)"), pure=_PURE, **EXACT)
@@ -241,6 +250,7 @@ def check_schedule_free_step(schedule_free_step) -> None:
         "third step, betas (0.5, 0.9), no decay": (p, grads[2], state, *numbers[2], (0.5, 0.9), 1e-8, 0.0),
         "tiny gradients (eps matters)": (p, grads[2] * 1e-9, state, *numbers[2], (0.9, 0.999), 1e-8, 0.0),
         "first step (z = x = y = param)": (param, grads[0], {}, *numbers[0]),
+        "small gradients, eps = 1e-3": (p, grads[2] * 1e-3, state, *numbers[2], (0.9, 0.999), 1e-3, 0.0),
     }, mistakes=[
         ("the parameter holds y while training (the point where the next gradient is taken); return y, "
          "and keep x in the state for evaluation", _with(_schedule_free_variant, mistake="returns x")),
@@ -253,6 +263,8 @@ def check_schedule_free_step(schedule_free_step) -> None:
          _with(reference_schedule_free_step, step=np.inf)),
         ("eps sits inside the square root; it is added after it: sqrt(v_hat) + eps",
          _with(_schedule_free_variant, mistake="eps inside")),
+        ("eps is an argument: add the eps given, sqrt(v_hat) + eps, not 1e-8 written into the formula",
+         _with(reference_schedule_free_step, eps=1e-8)),
         ("the weight decay is computed at y (the current parameter), not at z: z = z - scheduled_lr * "
          "weight_decay * y", _with(_schedule_free_variant, mistake="decay at z")),
     ], crashes=_first_step("z", "x", "y", "exp_avg_sq", example="state.get('z', param)"), pure=_PURE, **EXACT)
@@ -285,6 +297,8 @@ def check_newton_schulz(newton_schulz) -> None:
         "a tall 6x2 matrix, 3 steps": (rng.normal(size=(6, 2)) * 10, 3, (3.4445, -4.775, 2.0315), 1e-7),
         "the cubic iteration (1.5, -0.5, 0), 8 steps": (rng.normal(size=(3, 3)), 8, (1.5, -0.5, 0.0), 1e-7),
         "a zero matrix": (np.zeros((2, 3)), 5, (3.4445, -4.775, 2.0315), 1e-7),
+        "a tiny matrix, eps = 1e-3 (larger than its norm)": (rng.normal(size=(2, 3)) * 1e-4, 5,
+                                                             (3.4445, -4.775, 2.0315), 1e-3),
     }, mistakes=[
         ("divide G by its Frobenius norm first (np.linalg.norm(G), at least eps): then every singular value is "
          "at most 1, where the polynomial pushes it towards 1", _with(_newton_schulz_variant, mistake="none")),
@@ -301,6 +315,8 @@ def check_newton_schulz(newton_schulz) -> None:
          lambda G, *args: reference_newton_schulz(G, *args).T if G.shape[0] > G.shape[1] else None),
         ("the loop runs one step short: run exactly `steps` iterations",
          _with(reference_newton_schulz, steps=lambda a: a["steps"] - 1)),
+        ("eps is an argument: divide by max(norm(G), eps) with the eps given, not 1e-7 written into the formula",
+         _with(reference_newton_schulz, eps=1e-7)),
         ("guard the division: X = G / max(norm(G), eps), so that a zero matrix gives zeros, not nan",
          _with(reference_newton_schulz, eps=0.0)),
     ], crashes=[
