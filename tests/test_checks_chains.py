@@ -263,6 +263,15 @@ def test_check_adamw_diagnoses_weight_decay_after_the_learning_rate():
         check_adamw(adamw)
 
 
+def test_check_adamw_accepts_a_negative_decay_after_the_learning_rate(capsys):
+    def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
+        return ch.chain(ch.scale_by_adam(b1, b2, eps), ch.scale_by_learning_rate(learning_rate),
+                        ch.add_decayed_weights(-learning_rate * weight_decay))  # the same decoupled decay
+
+    check_adamw(adamw)
+    assert "\u2713 adamw" in capsys.readouterr().out
+
+
 def test_check_adamw_diagnoses_l2_instead_of_decoupled_decay():
     def adamw(learning_rate=1e-3, b1=0.9, b2=0.999, eps=1e-8, weight_decay=1e-2):
         return ch.adam(learning_rate, b1, b2, eps, weight_decay)

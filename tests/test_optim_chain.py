@@ -226,13 +226,22 @@ def test_transforms_reject_a_bare_array():
         (lambda: ch.scale_by_adam(b1=1.0), "Invalid beta parameter at index 0"),
         (lambda: ch.scale_by_adam(b2=-0.1), "Invalid beta parameter at index 1"),
         (lambda: ch.scale_by_adam(eps=-1.0), "Invalid epsilon value"),
-        (lambda: ch.add_decayed_weights(-0.1), "Invalid weight_decay value"),
         (lambda: ch.trace(0.0, nesterov=True), "Nesterov momentum requires a momentum"),
     ],
 )
 def test_transforms_reject_bad_options(factory, message):
     with pytest.raises(ValueError, match=message):
         factory()
+
+
+def test_negative_decay_after_the_learning_rate_is_decoupled_decay():
+    rng = np.random.default_rng(3)
+    params, grads = [rng.normal(size=4)], [rng.normal(size=4)]
+    lr, wd = 0.1, 0.01
+    before = ch.chain(ch.scale_by_adam(), ch.add_decayed_weights(wd), ch.scale_by_learning_rate(lr))
+    after = ch.chain(ch.scale_by_adam(), ch.scale_by_learning_rate(lr), ch.add_decayed_weights(-lr * wd))
+    steps = [t.update(grads, t.init(params), params)[0][0] for t in (before, after)]
+    np.testing.assert_allclose(steps[1], steps[0], rtol=1e-12, atol=1e-15)
 
 
 # ------------------------------------------------------------------ live against torch

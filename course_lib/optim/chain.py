@@ -181,9 +181,9 @@ def add_decayed_weights(weight_decay: float = 0.0) -> GradientTransformation:
     Placed before an adaptive rescaling it is an L2 penalty (``Adam(weight_decay=...)``,
     ``SGD(weight_decay=...)``); placed after it and before ``scale_by_learning_rate`` it is
     decoupled weight decay (``AdamW``): the parameter shrinks by ``lr * weight_decay * p``.
+    A negative value is allowed, as in optax: after ``scale_by_learning_rate(lr)``,
+    ``add_decayed_weights(-lr * weight_decay)`` is the same decoupled decay.
     """
-    if weight_decay < 0.0:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
     def init(params):
         return EmptyState()
