@@ -12,6 +12,7 @@ import pytest
 from checks_helpers import fails_with, stub, torch_lrs
 
 from course_lib.checks import lr_schedulers as checks
+from course_lib.optim.lr_scheduler import LRScheduler
 
 pytestmark = pytest.mark.lesson07
 
@@ -230,6 +231,65 @@ def test_base_check_names_last_lrs_saved_before_the_groups_are_written(saves_bef
             return self.base_lrs
     fails_with(checks.check_lr_scheduler_base, Stale if saves_before_writing else BaseLrs,
                "get_last_lr() after 1 call of step()", "from before the last step()", "AFTER writing them")
+
+
+class LoopScheduler(MyLRScheduler):
+    """A right answer written differently: index loops, the saved list returned as it is."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        self.optimizer, self.last_epoch, self.base_lrs = optimizer, last_epoch, []
+        for i in range(len(optimizer.param_groups)):
+            if last_epoch == -1 and "initial_lr" not in optimizer.param_groups[i]:
+                optimizer.param_groups[i]["initial_lr"] = optimizer.param_groups[i]["lr"]
+            self.base_lrs.append(optimizer.param_groups[i]["initial_lr"])
+        self.step()
+
+    def step(self):
+        self.last_epoch = self.last_epoch + 1
+        lrs = self.get_lr()
+        for i, group in enumerate(self.optimizer.param_groups):
+            group["lr"] = lrs[i]
+        self._last_lr = list(lrs)
+
+    def get_last_lr(self):
+        return self._last_lr
+
+
+@pytest.mark.parametrize("answer", [LoopScheduler, LRScheduler], ids=["loops", "course_lib"])
+def test_base_check_accepts_right_answers_written_differently(answer, capsys):
+    checks.check_lr_scheduler_base(answer)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
+def test_base_check_catches_param_groups_replaced_by_copies():
+    class Copies(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            optimizer.param_groups = [dict(group) for group in optimizer.param_groups]
+            super().__init__(optimizer, last_epoch)
+    fails_with(checks.check_lr_scheduler_base, Copies, "replaced the optimizer's param groups", "not into copies")
+
+
+def test_base_check_names_the_students_class_when_their_code_raises():
+    class Typo(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            self.optimizer = optimizer
+            self.base_lrs = self.base_lr
+    message = fails_with(checks.check_lr_scheduler_base, Typo, "'Typo' object has no attribute 'base_lr'")
+    assert "Probe" not in message
+
+
+def test_base_check_catches_an_ignored_last_epoch():
+    class Restarts(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            super().__init__(optimizer)
+    fails_with(checks.check_lr_scheduler_base, Restarts, "last_epoch=5", "resumes at 6")
+
+
+def test_base_check_catches_get_last_lr_reading_the_groups():
+    class ReadsGroups(MyLRScheduler):
+        def get_last_lr(self):
+            return [group["lr"] for group in self.optimizer.param_groups]
+    fails_with(checks.check_lr_scheduler_base, ReadsGroups, "after a second scheduler", "not read the groups now")
 
 
 def test_step_lr_class_check_catches_decaying_the_current_lr():
