@@ -6,7 +6,7 @@ the checkers compare them with course_lib's schedulers run step by step.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 import pytest
 from checks_helpers import fails_with, stub, torch_lrs
@@ -142,6 +142,20 @@ def test_step_lr_check_rejects_a_non_number():
 ])
 def test_multistep_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_multistep_lr, wrong, "likely mistake", *words)
+
+
+def test_multistep_lr_check_catches_milestones_sorted_in_place():
+    def sorts_in_place(epoch, base_lr, milestones, gamma):
+        milestones.sort()
+        return multistep_lr(epoch, base_lr, milestones, gamma)
+    fails_with(checks.check_multistep_lr, sorts_in_place, "changed its arguments in place", "milestones = [8, 2, 5]",
+               "sorted(milestones) returns a sorted copy")
+
+
+@pytest.mark.parametrize("answer", [lambda e, b, m, g: b * g ** bisect_right(sorted(m), e), multistep_lr])
+def test_multistep_lr_check_accepts_right_answers_written_differently(answer, capsys):
+    checks.check_multistep_lr(answer)
+    assert capsys.readouterr().out.startswith("\u2713")
 
 
 def test_base_check_catches_a_missing_initial_lr():
@@ -406,6 +420,20 @@ def test_train_check_names_an_lr_read_where_the_scheduler_does_not_write():
             scheduler.step()
         return lrs
     fails_with(checks.check_train, defaults, "your lrs never change", "optimizer.param_groups[0]['lr']")
+
+
+def test_train_check_names_an_lr_read_with_get_lr():
+    def reads_get_lr(model, loss_fn, optimizer, scheduler, batches, epochs):
+        lrs = []
+        for _ in range(epochs):
+            lrs.append(scheduler.get_lr()[0])
+            for x, y in batches:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+        return lrs
+    fails_with(checks.check_train, reads_get_lr, "scheduler.get_lr() is what step() calls", "get_last_lr()[0]")
 
 
 def test_train_check_catches_a_missing_list_of_lrs():

@@ -226,6 +226,9 @@ def check_train(train: Callable) -> None:
         ("your lrs never change: the scheduler writes each new rate into optimizer.param_groups[0]['lr'] (not into "
          "optimizer.defaults or your own variable); record that, or scheduler.get_last_lr()[0].",
          expected[:1] * epochs),
+        ("scheduler.get_lr() is what step() calls to compute the next rate (for StepLR the current lr times gamma "
+         "at every step_size-th step); the rate in use is scheduler.get_last_lr()[0].",
+         [lr * 0.5 if epoch and epoch % 2 == 0 else lr for epoch, lr in enumerate(expected)]),
         ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, before "
          "the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
     compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
