@@ -313,6 +313,29 @@ def test_step_lr_class_check_catches_decaying_the_current_lr():
     fails_with(checks.check_step_lr_class, Compounds, "CURRENT lr", "base_lr")
 
 
+def test_step_lr_class_check_catches_decaying_the_base_lrs():
+    class DecaysBaseLrs(MyStepLR):
+        def get_lr(self):
+            if self.last_epoch and self.last_epoch % self.step_size == 0:
+                self.base_lrs = [b * self.gamma for b in self.base_lrs]
+            return list(self.base_lrs)
+    fails_with(checks.check_step_lr_class, DecaysBaseLrs, "base_lrs after 12 steps", "must not change self.base_lrs")
+
+
+class StepLRFromInitialLr(MyStepLR):
+    """A right answer written differently: each group's initial_lr, an explicit count of decays."""
+
+    def get_lr(self):
+        decays = self.last_epoch // self.step_size
+        return [group["initial_lr"] * self.gamma ** decays for group in self.optimizer.param_groups]
+
+
+@pytest.mark.parametrize("answer", [MyStepLR, StepLRFromInitialLr])
+def test_step_lr_class_check_accepts_right_answers_written_differently(answer, capsys):
+    checks.check_step_lr_class(answer)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
 def test_step_lr_class_check_catches_decaying_at_every_call():
     class EveryCall(MyStepLR):
         def get_lr(self):

@@ -177,6 +177,9 @@ def check_step_lr_class(step_lr_cls: type) -> None:
     compare([g[1] for g in got], [e[1] for e in expected], f"{name}: param group 1's lr at steps 0-{n - 1}",
             hint="group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed from "
             "that group's own base_lr.", rtol=RTOL, atol=ATOL)
+    compare(list(getattr(scheduler, "base_lrs", [])), lrs, f"{name}.base_lrs after {n - 1} steps", hint="get_lr() "
+            "must not change self.base_lrs (the rates the schedule starts from, also saved in a checkpoint): return "
+            "base_lr * gamma ** (last_epoch // step_size) for each base_lr, a new list.", rtol=RTOL, atol=ATOL)
     report_success(name, 1, f"schedule ({n} steps, 2 param groups)")
 
 
