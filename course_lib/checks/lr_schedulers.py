@@ -68,7 +68,8 @@ def check_multistep_lr(multistep_lr: Callable) -> None:
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
     """Check a student's ``LRScheduler`` base class, subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]``,
     next to ``LambdaLR(optimizer, lambda t: 0.5 ** t)`` on two param groups: ``initial_lr``, ``base_lrs``,
-    ``last_epoch``, every group's ``lr`` and ``get_last_lr()`` after construction and each ``step()``."""
+    ``last_epoch``, every group's ``lr`` (in the optimizer's own group dicts) and ``get_last_lr()`` after construction
+    and each ``step()``; then a second scheduler on the same optimizer, and one built with ``last_epoch=5``."""
 
     def get_lr(self):
         return [base_lr * 0.5 ** self.last_epoch for base_lr in self.base_lrs]
