@@ -53,6 +53,31 @@ def test_advanced_schedule_checks_accept_the_right_answer(check, answer, capsys)
     assert capsys.readouterr().out.startswith("\u2713")
 
 
+def _warmup_cosine_with_other_bounds(step, base_lr, eta_min, warmup_steps, total_steps):
+    if step >= total_steps:
+        return eta_min
+    if step <= warmup_steps:  # at warmup_steps both phases give base_lr
+        return base_lr * (step + 1) / (warmup_steps + 1)
+    angle = math.pi * (step - warmup_steps) / (total_steps - warmup_steps)
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(angle)) / 2
+
+
+def _warm_restarts_closed_form(step, base_lr, eta_min, T_0, T_mult):
+    if T_mult == 1:
+        return cosine_lr(step % T_0, base_lr, eta_min, T_0)
+    n = int(math.log(step / T_0 * (T_mult - 1) + 1, T_mult))  # torch's own formula for the cycle
+    return cosine_lr(step - T_0 * (T_mult ** n - 1) / (T_mult - 1), base_lr, eta_min, T_0 * T_mult ** n)
+
+
+@pytest.mark.parametrize("check, answer", [
+    (checks.check_warmup_cosine_lr, _warmup_cosine_with_other_bounds),
+    (checks.check_warm_restarts_lr, _warm_restarts_closed_form),
+])
+def test_advanced_schedule_checks_accept_right_answers_written_differently(check, answer, capsys):
+    check(answer)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
 @pytest.mark.parametrize("check", [
     checks.check_cosine_lr, checks.check_warmup_cosine_lr, checks.check_warm_restarts_lr, checks.check_polynomial_lr,
 ])
@@ -98,6 +123,8 @@ def _warmup_variant(warm=None, cos=None, after=None):
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T)), ["total_steps - warmup_steps"]),
     (_warmup_variant(cos=lambda t, b, m, W, T: cosine_lr(t, b, m, T)), ["not cosine_lr(step, ..., total_steps)"]),
     (_warmup_variant(after=lambda t, b, m, W, T: cosine_lr(t - W, b, m, T - W)), ["stay at eta_min"]),
+    (_warmup_variant(after=lambda t, b, m, W, T: 0.0), ["stay at eta_min", "not drop to 0"]),
+    (_warmup_variant(after=lambda t, b, m, W, T: b), ["stay at eta_min", "not jump back to base_lr"]),
 ])
 def test_warmup_cosine_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_warmup_cosine_lr, wrong, "likely mistake", *words)
@@ -111,8 +138,17 @@ def _restarts_growing_by_addition(t, b, m, T0, k):
     return cosine_lr(t, b, m, T_i)
 
 
+def _restarts_growing_first(t, b, m, T0, k):
+    T_i = T0
+    while t >= T_i:
+        T_i *= k
+        t -= T_i
+    return cosine_lr(t, b, m, T_i)
+
+
 @pytest.mark.parametrize("wrong, words", [
     (lambda t, b, m, T0, k: cosine_lr(t % T0, b, m, T0), ["T_mult"]),
+    (_restarts_growing_first, ["grew before it was subtracted"]),
     (lambda t, b, m, T0, k: warm_restarts_lr(t, b, 0.0, T0, k), ["eta_min is missing"]),
     (lambda t, b, m, T0, k: _restarts_growing_by_addition(t, b, m, T0, k), ["not T_i + T_mult"]),
 ])

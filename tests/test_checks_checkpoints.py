@@ -12,6 +12,7 @@ from course_lib.checks.checkpoints import (
     check_load_checkpoint,
     check_resume_training,
     check_save_checkpoint,
+    make_run,
 )
 
 pytestmark = pytest.mark.lesson09
@@ -104,6 +105,17 @@ def test_check_load_checkpoint_diagnoses_a_missing_return():
         training.load_checkpoint(path, model, optimizer, scheduler)
 
     with pytest.raises(ExerciseError, match=r"return checkpoint\['epoch'\]"):
+        check_load_checkpoint(load_checkpoint)
+
+
+def test_check_load_checkpoint_names_loading_into_new_objects():
+    def load_checkpoint(path, model, optimizer, scheduler):
+        checkpoint = course_lib.load(path)
+        model, optimizer, scheduler = make_run()  # new objects: the caller's stay as they were
+        training.load_checkpoint(path, model, optimizer, scheduler)
+        return checkpoint["epoch"]
+
+    with pytest.raises(ExerciseError, match="on the model you were given"):
         check_load_checkpoint(load_checkpoint)
 
 
@@ -231,3 +243,57 @@ def test_check_save_checkpoint_with_the_tutorials_key_names_says_which_keys_are_
     assert "the tutorial names its keys 'model_state_dict'" in message
     assert "expects exactly ['model', 'optimizer', 'scheduler', 'epoch']" in message
     assert "weights are missing" not in message
+
+
+# ------------------------------------------------------------------ freeze: the other parameters, every group
+def freeze_with_ids(optimizer, module):
+    """A right answer written differently: a set of ids, the groups' lists changed in place."""
+    frozen = {id(p) for p in module.parameters()}
+    for p in module.parameters():
+        p.requires_grad = False
+        p.grad = None
+        if p in optimizer.state:
+            del optimizer.state[p]
+    for group in optimizer.param_groups:
+        group["params"][:] = [p for p in group["params"] if id(p) not in frozen]
+
+
+@pytest.mark.parametrize("freeze", [training.freeze, freeze_with_ids], ids=["course_lib", "ids"])
+def test_check_freeze_accepts_right_answers_written_differently(freeze, capsys):
+    check_freeze(freeze)
+    assert capsys.readouterr().out.startswith("\u2713 freeze")
+
+
+def test_check_freeze_catches_the_whole_state_cleared():
+    def freeze(optimizer, module):
+        training.freeze(optimizer, module)
+        optimizer.state.clear()  # the other layers' Adam moments go too
+
+    with pytest.raises(ExerciseError, match="you cleared the whole optimizer.state"):
+        check_freeze(freeze)
+
+
+def test_check_freeze_catches_a_module_removed_from_the_first_group_only():
+    def freeze(optimizer, module):
+        params = list(module.parameters())
+        for p in params:
+            p.requires_grad_(False)
+            p.grad = None
+            optimizer.state.pop(p, None)
+        group = optimizer.param_groups[0]
+        group["params"] = [p for p in group["params"] if not any(p is q for q in params)]
+
+    with pytest.raises(ExerciseError, match="not only from the first group"):
+        check_freeze(freeze)
+
+
+def test_check_freeze_catches_an_lr_of_zero_for_the_modules_group_only():
+    def freeze(optimizer, module):
+        params = list(module.parameters())
+        module.requires_grad_(False)
+        for group in optimizer.param_groups:
+            if any(p is q for p in group["params"] for q in params):
+                group["lr"] = 0.0
+
+    with pytest.raises(ExerciseError, match="a group's lr of 0 does not stay"):
+        check_freeze(freeze)

@@ -6,12 +6,13 @@ the checkers compare them with course_lib's schedulers run step by step.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 
 import pytest
 from checks_helpers import fails_with, stub, torch_lrs
 
 from course_lib.checks import lr_schedulers as checks
+from course_lib.optim.lr_scheduler import LRScheduler
 
 pytestmark = pytest.mark.lesson07
 
@@ -143,6 +144,20 @@ def test_multistep_lr_check_names_the_mistake(wrong, words):
     fails_with(checks.check_multistep_lr, wrong, "likely mistake", *words)
 
 
+def test_multistep_lr_check_catches_milestones_sorted_in_place():
+    def sorts_in_place(epoch, base_lr, milestones, gamma):
+        milestones.sort()
+        return multistep_lr(epoch, base_lr, milestones, gamma)
+    fails_with(checks.check_multistep_lr, sorts_in_place, "changed its arguments in place", "milestones = [8, 2, 5]",
+               "sorted(milestones) returns a sorted copy")
+
+
+@pytest.mark.parametrize("answer", [lambda e, b, m, g: b * g ** bisect_right(sorted(m), e), multistep_lr])
+def test_multistep_lr_check_accepts_right_answers_written_differently(answer, capsys):
+    checks.check_multistep_lr(answer)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
 def test_base_check_catches_a_missing_initial_lr():
     class NoInitial(MyLRScheduler):
         def __init__(self, optimizer, last_epoch=-1):
@@ -232,11 +247,93 @@ def test_base_check_names_last_lrs_saved_before_the_groups_are_written(saves_bef
                "get_last_lr() after 1 call of step()", "from before the last step()", "AFTER writing them")
 
 
+class LoopScheduler(MyLRScheduler):
+    """A right answer written differently: index loops, the saved list returned as it is."""
+
+    def __init__(self, optimizer, last_epoch=-1):
+        self.optimizer, self.last_epoch, self.base_lrs = optimizer, last_epoch, []
+        for i in range(len(optimizer.param_groups)):
+            if last_epoch == -1 and "initial_lr" not in optimizer.param_groups[i]:
+                optimizer.param_groups[i]["initial_lr"] = optimizer.param_groups[i]["lr"]
+            self.base_lrs.append(optimizer.param_groups[i]["initial_lr"])
+        self.step()
+
+    def step(self):
+        self.last_epoch = self.last_epoch + 1
+        lrs = self.get_lr()
+        for i, group in enumerate(self.optimizer.param_groups):
+            group["lr"] = lrs[i]
+        self._last_lr = list(lrs)
+
+    def get_last_lr(self):
+        return self._last_lr
+
+
+@pytest.mark.parametrize("answer", [LoopScheduler, LRScheduler], ids=["loops", "course_lib"])
+def test_base_check_accepts_right_answers_written_differently(answer, capsys):
+    checks.check_lr_scheduler_base(answer)
+    assert capsys.readouterr().out.startswith("\u2713")
+
+
+def test_base_check_catches_param_groups_replaced_by_copies():
+    class Copies(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            optimizer.param_groups = [dict(group) for group in optimizer.param_groups]
+            super().__init__(optimizer, last_epoch)
+    fails_with(checks.check_lr_scheduler_base, Copies, "replaced the optimizer's param groups", "not into copies")
+
+
+def test_base_check_names_the_students_class_when_their_code_raises():
+    class Typo(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            self.optimizer = optimizer
+            self.base_lrs = self.base_lr
+    message = fails_with(checks.check_lr_scheduler_base, Typo, "'Typo' object has no attribute 'base_lr'")
+    assert "Probe" not in message
+
+
+def test_base_check_catches_an_ignored_last_epoch():
+    class Restarts(MyLRScheduler):
+        def __init__(self, optimizer, last_epoch=-1):
+            super().__init__(optimizer)
+    fails_with(checks.check_lr_scheduler_base, Restarts, "last_epoch=5", "resumes at 6")
+
+
+def test_base_check_catches_get_last_lr_reading_the_groups():
+    class ReadsGroups(MyLRScheduler):
+        def get_last_lr(self):
+            return [group["lr"] for group in self.optimizer.param_groups]
+    fails_with(checks.check_lr_scheduler_base, ReadsGroups, "after a second scheduler", "not read the groups now")
+
+
 def test_step_lr_class_check_catches_decaying_the_current_lr():
     class Compounds(MyStepLR):
         def get_lr(self):
             return [g["lr"] * self.gamma ** (self.last_epoch // self.step_size) for g in self.optimizer.param_groups]
     fails_with(checks.check_step_lr_class, Compounds, "CURRENT lr", "base_lr")
+
+
+def test_step_lr_class_check_catches_decaying_the_base_lrs():
+    class DecaysBaseLrs(MyStepLR):
+        def get_lr(self):
+            if self.last_epoch and self.last_epoch % self.step_size == 0:
+                self.base_lrs = [b * self.gamma for b in self.base_lrs]
+            return list(self.base_lrs)
+    fails_with(checks.check_step_lr_class, DecaysBaseLrs, "base_lrs after 12 steps", "must not change self.base_lrs")
+
+
+class StepLRFromInitialLr(MyStepLR):
+    """A right answer written differently: each group's initial_lr, an explicit count of decays."""
+
+    def get_lr(self):
+        decays = self.last_epoch // self.step_size
+        return [group["initial_lr"] * self.gamma ** decays for group in self.optimizer.param_groups]
+
+
+@pytest.mark.parametrize("answer", [MyStepLR, StepLRFromInitialLr])
+def test_step_lr_class_check_accepts_right_answers_written_differently(answer, capsys):
+    checks.check_step_lr_class(answer)
+    assert capsys.readouterr().out.startswith("\u2713")
 
 
 def test_step_lr_class_check_catches_decaying_at_every_call():
@@ -346,6 +443,20 @@ def test_train_check_names_an_lr_read_where_the_scheduler_does_not_write():
             scheduler.step()
         return lrs
     fails_with(checks.check_train, defaults, "your lrs never change", "optimizer.param_groups[0]['lr']")
+
+
+def test_train_check_names_an_lr_read_with_get_lr():
+    def reads_get_lr(model, loss_fn, optimizer, scheduler, batches, epochs):
+        lrs = []
+        for _ in range(epochs):
+            lrs.append(scheduler.get_lr()[0])
+            for x, y in batches:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+            scheduler.step()
+        return lrs
+    fails_with(checks.check_train, reads_get_lr, "scheduler.get_lr() is what step() calls", "get_last_lr()[0]")
 
 
 def test_train_check_catches_a_missing_list_of_lrs():

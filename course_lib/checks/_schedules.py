@@ -3,12 +3,13 @@ compare schedules step by step. A schedule exercise takes the step first, e.g. `
 T_max)``; its likely mistakes are wrong schedule functions with the same signature."""
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..creation import zeros
 from ..optim import SGD
-from ._core import allclose, call_student, fail, first_match, format_value, report_success
+from ._core import allclose, call_student, fail, first_match, format_value, identical, report_success, require
 
 RTOL, ATOL = 1e-6, 1e-9  # schedules decay to ~1e-7 of base_lr: compare small values too
 
@@ -84,13 +85,20 @@ def check_schedule_function(name: str, student_fn: Callable, arg_names: Sequence
                             hold: str | None = None) -> None:
     """Compare ``student_fn(step, base_lr, *rest)`` with ``scheduler(optimizer, **dict(zip(arg_names[2:], rest)))``
     (an SGD at base_lr) on every step of every case ``{label: ((base_lr, *rest), n_steps)}``; from step
-    ``kwargs[hold]`` on, the lr holds its value there. ``mistakes``: see :func:`check_schedule`."""
+    ``kwargs[hold]`` on, the lr holds its value there; the arguments must stay as given. ``mistakes``: see
+    :func:`check_schedule`."""
     for number, (label, (args, n_steps)) in enumerate(cases.items(), start=1):
         kwargs = dict(zip(arg_names[2:], args[1:]))
         lrs = reference_lrs(lambda optimizer: scheduler(optimizer, **kwargs), args[0], n_steps)
         if hold:
             lrs = lrs[:kwargs[hold]] + [lrs[kwargs[hold]]] * (n_steps - kwargs[hold])
+        given = copy.deepcopy(args)
         got = [_student_lr(name, student_fn, arg_names, (step, *args)) for step in range(n_steps)]
+        changed = [k for k, new, old in zip(arg_names[1:], args, given) if not identical(new, old)]
+        require([(changed, f'{name} changed its arguments in place on case "{label}": {", ".join(changed)}.',
+                  "a schedule is a pure function of the step: leave its arguments as given (sorted(milestones) "
+                  "returns a sorted copy; milestones.sort() reorders the caller's list).")],
+                ", ".join(f"{k} = {v!r}" for k, v in zip(arg_names[1:], given)))
         described = f"{scheduler.__name__}({', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
         check_schedule(f'{name} gives a wrong answer on case "{label}" ({number} of {len(cases)})', arg_names, args,
                        got, lrs, mistakes, described + (f", held after step {kwargs[hold]}" if hold else ""))

@@ -81,16 +81,22 @@ def check_warmup_cosine_lr(warmup_cosine_lr: Callable) -> None:
          lambda t, b, m, W, T: _cosine(t - W, b, 0.0, T - W) if W <= t <= T else None),
         ("after total_steps the lr must stay at eta_min (nanoGPT's phase 3); the cosine formula alone climbs back up.",
          lambda t, b, m, W, T: _cosine(t - W, b, m, T - W) if t > T else None),
+        ("after total_steps the lr must stay at eta_min, where the cosine ended, not drop to 0.",
+         lambda t, b, m, W, T: 0.0 if t > T else None),
+        ("after total_steps the lr must stay at eta_min, where the cosine ended, not jump back to base_lr.",
+         lambda t, b, m, W, T: b if t > T else None),
     ], hold="total_steps")
 
 
-def _restarts(late: bool = False, grow: Callable | None = None, no_eta_min: bool = False) -> Callable:
-    """lr(t) found by walking the cycles; late: restart when t > T_i; grow: a wrong rule for the next T_i."""
+def _restarts(late: bool = False, grow: Callable | None = None, no_eta_min: bool = False,
+              grow_first: bool = False) -> Callable:
+    """lr(t) found by walking the cycles; late: restart when t > T_i; grow: a wrong rule for the next T_i;
+    grow_first: T_i grows before T_cur -= T_i, so the longer period is subtracted."""
     def lr(t, b, m, T_0, T_mult):
         T_i = T_0
         while (t > T_i) if late else (t >= T_i):
-            t -= T_i
-            T_i = grow(T_i, T_mult) if grow else T_i * T_mult
+            T_next = grow(T_i, T_mult) if grow else T_i * T_mult
+            t, T_i = t - (T_next if grow_first else T_i), T_next
         return _cosine(t, b, 0.0 if no_eta_min else m, T_i)
     return lr
 
@@ -113,6 +119,8 @@ def check_warm_restarts_lr(warm_restarts_lr: Callable) -> None:
          _restarts(no_eta_min=True)),
         ("the period grows by multiplication: after a restart T_i = T_i * T_mult, not T_i + T_mult.",
          _restarts(grow=lambda T_i, k: T_i + k)),
+        ("T_i grew before it was subtracted: subtract the period that just ended first (T_cur -= T_i), then let "
+         "the next one grow (T_i *= T_mult).", _restarts(grow_first=True)),
     ])
 
 

@@ -16,6 +16,7 @@ from ..random import manual_seed
 from ..serialization import load
 from ..tensor import Tensor
 from ..training import CHECKPOINT_KEYS as KEYS, save_checkpoint
+from ..training import freeze as reference_freeze
 from ._core import call_student, compare, describe_difference, fail, format_value, report_success, require
 
 __all__ = ["make_run", "train_epoch", "check_save_checkpoint", "check_load_checkpoint", "check_resume_training",
@@ -116,7 +117,8 @@ def check_load_checkpoint(load_checkpoint: Callable[..., Any]) -> None:
             problem = describe_difference(got.state_dict(), expected.state_dict(), rtol=0, atol=0)
             if problem:
                 fail(f"{where}: {key}.state_dict() differs from the saved one.", difference=problem, hint=(
-                     f"the {key} was not restored: call {key}.load_state_dict(checkpoint[{key!r}]); otherwise "
+                     f"the {key} was not restored: call {key}.load_state_dict(checkpoint[{key!r}]) on the {key} "
+                     f"you were given (a new or copied {key} is lost when load_checkpoint returns); otherwise "
                      f"{otherwise}."))
         compare(returned, steps, f"{where}, the epoch load_checkpoint returned",
                 hint="return checkpoint['epoch'], the number of epochs already done.")
@@ -163,24 +165,40 @@ def check_resume_training(resume_training: Callable[..., Any]) -> None:
     report_success("resume_training", len(cases), what="resumed runs")
 
 
+def _flat(parameters: Any) -> np.ndarray:
+    """The values of ``parameters``, one after another in one flat array."""
+    return np.concatenate([p._data.ravel() for p in parameters])
+
+
+def _freeze_run(freeze: Callable[..., Any], index: int) -> tuple:
+    """``make_run()``'s model under Adam with weight decay, one param group per layer, six full-batch steps that
+    keep zero gradients after the third, with ``freeze(optimizer, model[index])`` between the third and the fourth:
+    ``(model, optimizer, {layer index: its parameters' values at the freeze})``."""
+    model = make_run()[0]
+    optimizer = Adam([{"params": model[0].parameters()}, {"params": model[2].parameters(), "lr": 0.03}], lr=0.05,
+                     weight_decay=0.01)
+    for step in range(6):
+        if step == 3:  # freeze between the third and the fourth step
+            before = {i: [p._data.copy() for p in model[i].parameters()] for i in (0, 2)}
+            freeze(optimizer, model[index])
+        optimizer.zero_grad(set_to_none=step < 3)
+        ((model(_INPUTS) - _TARGETS) ** 2).mean().backward()
+        optimizer.step()
+    return model, optimizer, before
+
+
 def check_freeze(freeze: Callable[..., Any]) -> None:
-    """Check ``freeze(optimizer, module)``: the module never moves again, the rest still trains. After freezing,
-    ``zero_grad(set_to_none=False)`` leaves zero gradients, and with them Adam still moves a layer that was only
-    marked ``requires_grad_(False)``."""
+    """Check ``freeze(optimizer, module)``: the module never moves again, the rest trains as with the reference.
+    After freezing, ``zero_grad(set_to_none=False)`` leaves zero gradients, and with them Adam still moves a layer
+    that was only marked ``requires_grad_(False)``. Each layer has its own param group."""
     cases = {"first layer": 0, "last layer": 2}
     for label, index in cases.items():
-        model = make_run()[0]
-        optimizer = Adam(model.parameters(), lr=0.05, weight_decay=0.01)
+        model, optimizer, before = _freeze_run(lambda o, m: call_student(
+            freeze, o, m, where=f"freeze(optimizer, model[{index}])", crashes=[
+                (RuntimeError, "must match the size", "`p in a_list` compares tensors element by element; compare "
+                                                      "the objects themselves: any(p is q for q in frozen).")]), index)
         frozen, others = list(model[index].parameters()), list(model[2 - index].parameters())
-        for step in range(6):
-            if step == 3:  # freeze between the third and the fourth step
-                before, others_before = [p._data.copy() for p in frozen], [p._data.copy() for p in others]
-                call_student(freeze, optimizer, model[index], where=f"freeze(optimizer, model[{index}])", crashes=[
-                    (RuntimeError, "must match the size", "`p in a_list` compares tensors element by element; compare "
-                                                          "the objects themselves: any(p is q for q in frozen).")])
-            optimizer.zero_grad(set_to_none=step < 3)
-            ((model(_INPUTS) - _TARGETS) ** 2).mean().backward()
-            optimizer.step()
+        before, others_before = before[index], before[2 - index]
         where = f"after freeze(optimizer, model[{index}]) ({label}) and 3 more steps"
         moved = max(float(np.abs(p._data - b).max()) for p, b in zip(frozen, before))
         still_in = any(p is q for g in optimizer.param_groups for q in g["params"] for p in frozen)
@@ -195,7 +213,13 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
                   f"{where}, the other layer stopped training too.",
                   "an lr of 0 stops every parameter of its group; remove the module's parameters from the param "
                   "groups instead." if any(g["lr"] == 0 for g in optimizer.param_groups) else
-                  "remove only the module's parameters from the param groups.")])
+                  "remove only the module's parameters from the param groups."),
+                 (still_in, f"{where}, its parameters are still in the optimizer's param groups.",
+                  "a group's lr of 0 does not stay (OneCycleLR writes its own rate at the next scheduler.step()): "
+                  "remove the parameters from every group['params'] instead." if any(
+                      g["lr"] == 0 for g in optimizer.param_groups) else
+                  "remove them from every group['params'], not only from the first group: each group holds its own "
+                  "list, and a parameter left in one is still the optimizer's to move.")])
         try:
             optimizer.state_dict()
         except KeyError:
@@ -204,4 +228,13 @@ def check_freeze(freeze: Callable[..., Any]) -> None:
         require([(any(p.grad is not None and np.any(p.grad._data) for p in frozen),
                   f"{where}, its parameters still hold a nonzero .grad from before the freeze.",
                   "set p.grad = None for each frozen parameter: the optimizer no longer clears the stale gradient.")])
+        compare(_flat(others), _flat(_freeze_run(reference_freeze, index)[0][2 - index].parameters()),
+                f"{where}, the other layer's weights differ from a run with the reference freeze.", mistakes=[
+                    ("you cleared the whole optimizer.state: the other parameters' Adam moments and step counts "
+                     "restarted. Delete only the frozen parameters' entries: optimizer.state.pop(p, None).",
+                     _flat(_freeze_run(lambda o, m: (reference_freeze(o, m), o.state.clear()), index)[0][
+                         2 - index].parameters())),
+                    ("change only what belongs to the frozen parameters (their state entries, their place in the "
+                     "groups); leave the other parameters, their groups' settings and their state as they were.",
+                     lambda g: True)])
     report_success("freeze", len(cases))

@@ -68,16 +68,18 @@ def check_multistep_lr(multistep_lr: Callable) -> None:
 def check_lr_scheduler_base(scheduler_cls: type) -> None:
     """Check a student's ``LRScheduler`` base class, subclassed with ``get_lr() = [base_lr * 0.5 ** last_epoch ...]``,
     next to ``LambdaLR(optimizer, lambda t: 0.5 ** t)`` on two param groups: ``initial_lr``, ``base_lrs``,
-    ``last_epoch``, every group's ``lr`` and ``get_last_lr()`` after construction and each ``step()``."""
+    ``last_epoch``, every group's ``lr`` (in the optimizer's own group dicts) and ``get_last_lr()`` after construction
+    and each ``step()``; then a second scheduler on the same optimizer, and one built with ``last_epoch=5``."""
 
-    class Probe(scheduler_cls):  # type: ignore[misc, valid-type]
-        def get_lr(self):
-            return [base_lr * 0.5 ** self.last_epoch for base_lr in self.base_lrs]
+    def get_lr(self):
+        return [base_lr * 0.5 ** self.last_epoch for base_lr in self.base_lrs]
 
     name, lrs = scheduler_cls.__name__, [0.1, 0.03]
+    probe = type(name, (scheduler_cls,), {"get_lr": get_lr})  # their class's name in their AttributeErrors
     optimizer, reference_optimizer = one_param_optimizer(lrs), one_param_optimizer(lrs)
+    groups = list(optimizer.param_groups)
     reference = lr_trajectory(reference_optimizer, LambdaLR(reference_optimizer, lambda t: 0.5 ** t), 6, groups=True)
-    scheduler = call_student(Probe, optimizer, where=f"{name}(optimizer)", crashes=[
+    scheduler = call_student(probe, optimizer, where=f"{name}(optimizer)", crashes=[
         (AttributeError, "'last_epoch'", "__init__ must store self.last_epoch = last_epoch before its initial "
                                          "self.step(), which adds 1 to it.")])
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
@@ -112,9 +114,13 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
                            reference[step - 1] if step else None),
                           ("step() should save the rates it sets (self._last_lr = [group['lr'] ...]) and get_last_lr() "
                            "return them (a list, one per group).", lambda got: True)], rtol=RTOL, atol=ATOL)
+    require([(len(groups) != len(optimizer.param_groups) or any(a is not b for a, b in zip(groups,
+              optimizer.param_groups)), f"{name} replaced the optimizer's param groups with new dicts.",
+              "write initial_lr and lr into the optimizer's own group dicts (group.setdefault(...), group['lr'] = "
+              "lr), not into copies: other code (the optimizer's state_dict, a second scheduler) holds those dicts.")])
     # A second scheduler on the same optimizer must start from initial_lr, not from the current lr.
     current = [g["lr"] for g in optimizer.param_groups]
-    second = call_student(Probe, optimizer, where=f"a second {name}(optimizer)")
+    second = call_student(probe, optimizer, where=f"a second {name}(optimizer)")
     compare([g.get("initial_lr") for g in optimizer.param_groups], lrs,
             f"{name}.__init__ overwrote initial_lr when it was already set.", hint="set group.setdefault("
             "'initial_lr', group['lr']) in every param group: a second scheduler (or one built after lr changed) "
@@ -122,7 +128,21 @@ def check_lr_scheduler_base(scheduler_cls: type) -> None:
     compare(list(second.base_lrs), lrs, f"{name}.__init__: a second scheduler on the same optimizer (whose lrs are now "
             f"{current}) has the wrong base_lrs.", hint="read base_lrs from group['initial_lr'], not from group['lr'] "
             "(which a schedule changes).")
-    report_success(name, 3, "checks (construction, 5 steps, a second scheduler)")
+    compare(call_student(scheduler.get_last_lr, where=f"{name}.get_last_lr()"), reference[-1],
+            f"{name}.get_last_lr() after a second scheduler set the groups' lr to {lrs}", mistakes=[
+                ("get_last_lr() must return the rates the scheduler's own last step() set (saved in step() as "
+                 "self._last_lr), not read the groups now: another scheduler (or your code) may have changed them.",
+                 lrs)], rtol=RTOL, atol=ATOL)
+    # A scheduler built with last_epoch=5 resumes: its initial step goes on to last_epoch 6.
+    resumed = call_student(probe, optimizer, last_epoch=5, where=f"{name}(optimizer, last_epoch=5)")
+    expected = LambdaLR(reference_optimizer, lambda t: 0.5 ** t, last_epoch=5)
+    compare(getattr(resumed, "last_epoch", None), expected.last_epoch, f"{name}(optimizer, last_epoch=5): last_epoch "
+            "after construction", hint="store the last_epoch argument (self.last_epoch = last_epoch) before the "
+            "initial step: a schedule built with last_epoch=5 resumes at 6, not at 0.")
+    compare([g["lr"] for g in optimizer.param_groups], expected.get_last_lr(), f"{name}(optimizer, last_epoch=5): the "
+            "param groups' lr after construction", hint="with last_epoch=5 the initial step moves last_epoch to 6 and "
+            "sets the rates of step 6, computed from the groups' initial_lr.", rtol=RTOL, atol=ATOL)
+    report_success(name, 4, "checks (construction, 5 steps, a second scheduler, a resumed one)")
 
 
 def check_step_lr_class(step_lr_cls: type) -> None:
@@ -158,6 +178,9 @@ def check_step_lr_class(step_lr_cls: type) -> None:
     compare([g[1] for g in got], [e[1] for e in expected], f"{name}: param group 1's lr at steps 0-{n - 1}",
             hint="group 0 is right but another group is wrong: get_lr() must return one lr per base_lr, computed from "
             "that group's own base_lr.", rtol=RTOL, atol=ATOL)
+    compare(list(getattr(scheduler, "base_lrs", [])), lrs, f"{name}.base_lrs after {n - 1} steps", hint="get_lr() "
+            "must not change self.base_lrs (the rates the schedule starts from, also saved in a checkpoint): return "
+            "base_lr * gamma ** (last_epoch // step_size) for each base_lr, a new list.", rtol=RTOL, atol=ATOL)
     report_success(name, 1, f"schedule ({n} steps, 2 param groups)")
 
 
@@ -207,6 +230,9 @@ def check_train(train: Callable) -> None:
         ("your lrs never change: the scheduler writes each new rate into optimizer.param_groups[0]['lr'] (not into "
          "optimizer.defaults or your own variable); record that, or scheduler.get_last_lr()[0].",
          expected[:1] * epochs),
+        ("scheduler.get_lr() is what step() calls to compute the next rate (for StepLR the current lr times gamma "
+         "at every step_size-th step); the rate in use is scheduler.get_last_lr()[0].",
+         [lr * 0.5 if epoch and epoch % 2 == 0 else lr for epoch, lr in enumerate(expected)]),
         ("record scheduler.get_last_lr()[0] (or optimizer.param_groups[0]['lr']) at the START of each epoch, before "
          "the batches, and return the list.", lambda g: True)], rtol=RTOL, atol=ATOL)
     compare([p.tolist() for p in model.parameters()], [p.tolist() for p in ref_model.parameters()],
