@@ -411,3 +411,40 @@ def test_check_sgd_update_names_weight_decay_with_the_wrong_sign():
         return param - lr * (g - weight_decay * param)
 
     assert "likely mistake: weight decay has the wrong sign" in _message(check_sgd_update, minus_decay)
+
+
+def _stepping(update_of, stop=False):
+    """An SGD whose step writes ``update_of(p, group)`` into every parameter (None: skipped with `continue`, or
+    with ``stop`` the group's loop ends with `break`)."""
+    class Stepping(SGD):
+        def step(self, closure=None):
+            with course_lib.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        new = update_of(p, group)
+                        if new is None and stop:
+                            break
+                        if new is not None:
+                            p.copy_(course_lib.from_numpy(new))
+    return Stepping
+
+
+def test_check_sgd_step_names_a_step_that_ignores_the_groups_maximize():
+    message = _message(check_sgd_step, _stepping(lambda p, group: None if p.grad is None else sgd_update(
+        p.detach().numpy(), p.grad.numpy(), group["lr"], group["weight_decay"])))
+    assert "b (group 1" in message and "group['maximize']" in message
+
+
+def test_check_sgd_step_rejects_weight_decay_on_a_parameter_without_gradient():
+    def decays_all(p, group):
+        grad = course_lib.zeros_like(p) if p.grad is None else p.grad
+        return sgd_update(p.detach().numpy(), grad.numpy(), group["lr"], group["weight_decay"], group["maximize"])
+
+    message = _message(check_sgd_step, _stepping(decays_all))
+    assert "unused (no gradient)" in message and "not even the weight decay" in message
+
+
+def test_check_sgd_step_names_a_break_where_continue_is_meant():
+    message = _message(check_sgd_step, _stepping(lambda p, group: None if p.grad is None else sgd_update(
+        p.detach().numpy(), p.grad.numpy(), group["lr"], group["weight_decay"], group["maximize"]), stop=True))
+    assert "b (group 1" in message and "`break` on unused" in message

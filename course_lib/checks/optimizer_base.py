@@ -171,7 +171,7 @@ def check_sgd_update(sgd_update: Callable) -> None:
 def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
     """The parameters before and after each of three steps with fixed gradients, and the optimizer."""
     w, b, unused = _tensors([[0.5, -1.0], [2.0, 0.0]], [0.3, -0.7], [1.0, 1.0, 1.0])
-    opt = make_optimizer([{"params": [w], "lr": 0.1}, {"params": [b, unused], "weight_decay": 0.0}])
+    opt = make_optimizer([{"params": [w], "lr": 0.1}, {"params": [unused, b], "weight_decay": 0.2, "maximize": True}])
     history = [[w._data.copy(), b._data.copy(), unused._data.copy()]]
     for gw, gb in (([[1.0, -2.0], [0.5, 0.0]], [0.2, 0.4]), ([[0.1, 0.3], [-1.0, 2.0]], [-0.6, 0.1]),
                    ([[-0.4, 0.2], [0.7, -0.3]], [0.5, 0.5])):
@@ -183,10 +183,10 @@ def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
 
 def check_sgd_step(sgd_class: type) -> None:
     """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``. Two param groups with
-    their own lr and weight decay, a parameter without a gradient, three steps; then ``step(closure)`` must call
-    the closure and return its loss."""
-    name, setup = "SGD.step", ("SGD([{'params': [w], 'lr': 0.1}, {'params': [b, unused], 'weight_decay': 0.0}], "
-                               "lr=0.01, weight_decay=0.5), unused never gets a gradient")
+    their own lr, weight decay and maximize, a parameter without a gradient (before b, in a group with weight decay),
+    three steps; then ``step(closure)`` must call the closure and return its loss."""
+    name, setup = "SGD.step", ("SGD([{'params': [w], 'lr': 0.1}, {'params': [unused, b], 'weight_decay': 0.2, "
+                               "'maximize': True}], lr=0.01, weight_decay=0.5), unused never gets a gradient")
     expected, _ = _three_steps(lambda g: ReferenceSGD(g, lr=0.01, weight_decay=0.5), ReferenceSGD.step)
     got, opt = _three_steps(
         lambda g: call_student(sgd_class, g, lr=0.01, weight_decay=0.5, where=f"{name}: SGD(...)", inputs=setup),
@@ -196,15 +196,21 @@ def check_sgd_step(sgd_class: type) -> None:
     # The usual wrong answer for groups: every group stepped with the constructor's options.
     ignoring, _ = _three_steps(lambda g: ReferenceSGD([p for grp in g for p in grp["params"]], lr=0.01,
                                                       weight_decay=0.5), ReferenceSGD.step)
-    labels = ("w (group 0, lr=0.1)", "b (group 1, weight_decay=0)", "unused (no gradient)")
+    ascending, _ = _three_steps(lambda g: ReferenceSGD([g[0], {**g[1], "maximize": False}], lr=0.01,
+                                                       weight_decay=0.5), ReferenceSGD.step)
+    labels = ("w (group 0, lr=0.1)", "b (group 1, weight_decay=0.2, maximize=True)", "unused (no gradient)")
     for t in range(1, len(expected)):
         for k, label in enumerate(labels):
             compare(got[t][k], expected[t][k], f"{name}: parameter {label} after step {t}", setup,
-                    hint="a parameter whose p.grad is None must be skipped (continue)" if k == 2 else None, mistakes=[
+                    hint="a parameter whose p.grad is None must be skipped (continue): no step at all, not even "
+                         "the weight decay" if k == 2 else None, mistakes=[
                         ("every group was updated with the constructor's options; read lr and weight_decay "
                          "from each group (group['lr']), not from self.defaults", ignoring[t][k]),
+                        ("group 1 has maximize=True, and your step descended: pass the group's own "
+                         "group['maximize'] on to sgd_update, which then climbs along the gradient", ascending[t][k]),
                         ("only the first group was updated: loop over every group in self.param_groups (a "
-                         "`return` inside that loop ends step() after the first group)",
+                         "`return` inside that loop ends step() after the first group; so does a `break` on "
+                         "unused, which comes before b in group 1: skip it with `continue`)",
                          expected[0][k] if t == 1 and k == 1 else None),  # w, in group 0, changed in place
                         ("the parameter did not change: update it in place (p.sub_(...), p.copy_(...)); "
                          "`p = p - ...` only rebinds a local name", expected[0][k] if t == 1 else None),
