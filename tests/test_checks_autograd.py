@@ -407,3 +407,27 @@ def test_check_unbroadcast_names_if_where_while_is_needed():
 def test_check_topological_order_names_the_empty_list_for_a_leaf_root(for_a_leaf):
     with pytest.raises(ExerciseError, match=r"(?s)on a single leaf.*a root that is a leaf has no graph.*return \[\]"):
         check_topological_order(lambda root: for_a_leaf(root) if root.grad_fn is None else topological_order(root))
+
+
+def test_check_unbroadcast_names_the_size_one_dims_summed_before_the_leading_ones():
+    def stretched_first(grad, shape):
+        for dim, size in enumerate(shape):
+            if size == 1 and grad.shape[dim] != 1:
+                grad = grad.sum(dim=dim, keepdim=True)
+        while grad.ndim > len(shape):
+            grad = grad.sum(dim=0)
+        return grad
+
+    with pytest.raises(ExerciseError, match=r"\(2, 3, 4\) -> \(3, 1\)(?s:.*)summed the size-1 dimensions before the "
+                                            r"leading ones(?s:.*)Do step 1"):
+        check_unbroadcast(stretched_first)
+
+
+def test_check_unbroadcast_accepts_one_sum_over_all_the_dims_at_once(capsys):
+    def sum_to(grad, shape):
+        extra = grad.ndim - len(shape)
+        dims = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1)
+        return grad.sum(dim=dims, keepdim=True).reshape(shape) if dims else grad
+
+    check_unbroadcast(sum_to)
+    assert "unbroadcast: 6 cases match" in capsys.readouterr().out

@@ -198,6 +198,21 @@ def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
     ])
 
 
+def _stretched_first(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """A likely mistake: step 2 (the size-1 dims, indexed as in ``shape``) before step 1 (the leading dims)."""
+    for dim in [dim for dim, size in enumerate(shape) if size == 1 and grad.shape[dim] != 1]:
+        grad = grad.sum(dim=dim, keepdim=True)
+    return grad.sum(dim=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
+
+
+UNBROADCAST_MISTAKES = [
+    _NUMPY,
+    ("you summed the size-1 dimensions before the leading ones: `shape` lines up with grad's LAST dimensions, so "
+     "while grad still has its extra leading dimensions, dimension i of `shape` is not dimension i of grad. Do step 1 "
+     "(sum the leading dimensions away) first, then step 2.", _stretched_first),
+]
+
+
 def check_unbroadcast(unbroadcast: Callable) -> None:
     """Check ``unbroadcast(grad, shape) -> Tensor`` (sum ``grad`` back down to ``shape``): nothing to undo,
     a new leading dimension, a stretched size-1 dimension (kept as size 1), both at once, a 0-d input."""
@@ -205,7 +220,7 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
     run_cases("unbroadcast", unbroadcast, reference_unbroadcast, {
         "shape unchanged": (g23, (2, 3)), "(2, 3) -> (3,)": (g23, (3,)), "(2, 3) -> (1, 3)": (g23, (1, 3)),
         "(2, 3) -> (2, 1)": (g23, (2, 1)), "(2, 3, 4) -> (3, 1)": (g234, (3, 1)), "(2, 3) -> ()": (g23, ()),
-    }, mistakes=[_NUMPY], diagnose=_diagnose_unbroadcast)
+    }, mistakes=UNBROADCAST_MISTAKES, diagnose=_diagnose_unbroadcast)
 
 
 def reference_topological_order(root: Tensor) -> list:
