@@ -244,3 +244,40 @@ def test_check_fit_names_a_scheduler_not_passed_to_train_one_epoch():
 
     with pytest.raises(ExerciseError, match=r"the lr never changes: pass the scheduler on"):
         check_fit(fit)
+
+
+def _recipe_with(**changes):
+    """make_optimizer_and_scheduler with one slip in the first recipe: ``options`` for the optimizer, ``model``, or
+    ``scheduler_on`` (the optimizer given to StepLR)."""
+    def make(name, model, steps_per_epoch, epochs):
+        if name != training.CONFIGS[0]:
+            return training.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
+        optimizer = course_lib.optim.SGD(changes.get("model", model).parameters(), lr=0.1, momentum=0.9,
+                                         **changes.get("options", {}))
+        on = changes.get("scheduler_on", lambda o: o)(optimizer)
+        return optimizer, course_lib.optim.lr_scheduler.StepLR(on, step_size=4 * steps_per_epoch, gamma=0.2)
+    return make
+
+
+@pytest.mark.parametrize("options, option", [({"nesterov": True}, "nesterov"), ({"dampening": 0.9}, "dampening")])
+def test_check_make_optimizer_and_scheduler_rejects_an_option_the_table_does_not_have(options, option):
+    with pytest.raises(ExerciseError, match=rf"(?s)element '{option}'.*leave every other option at its default"):
+        check_make_optimizer_and_scheduler(_recipe_with(options=options))
+
+
+def test_check_make_optimizer_and_scheduler_rejects_an_optimizer_of_another_model():
+    with pytest.raises(ExerciseError, match=r"does not hold the parameters of `model`"):
+        check_make_optimizer_and_scheduler(_recipe_with(model=course_lib.nn.Linear(5, 3)))
+
+
+def test_check_make_optimizer_and_scheduler_rejects_a_scheduler_on_another_optimizer():
+    def another(optimizer):
+        return course_lib.optim.SGD(optimizer.param_groups[0]["params"], lr=0.1, momentum=0.9)
+
+    with pytest.raises(ExerciseError, match=r"the scheduler drives another optimizer"):
+        check_make_optimizer_and_scheduler(_recipe_with(scheduler_on=another))
+
+
+def test_check_make_optimizer_and_scheduler_accepts_a_recipe_written_with_keywords(capsys):
+    check_make_optimizer_and_scheduler(_recipe_with(options={"weight_decay": 0.0, "nesterov": False}))
+    assert "3 configurations match" in capsys.readouterr().out

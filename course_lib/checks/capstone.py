@@ -148,24 +148,36 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
     report_success("evaluate", len(cases))
 
 
+_FLAGS = ("foreach", "fused", "capturable", "differentiable")  # how an optimizer computes, not what
+
+
 def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..., tuple]) -> None:
     """Check each configuration: optimizer class and options, and the lr at every step."""
     steps_per_epoch, epochs = 5, 6
     total = steps_per_epoch * epochs
     for name in training.CONFIGS:
         where = f"make_optimizer_and_scheduler({name!r}, model, steps_per_epoch={steps_per_epoch}, epochs={epochs})"
-        got = call_student(make_optimizer_and_scheduler, name, _Spy(), steps_per_epoch, epochs, where=where)
+        model = _Spy()
+        got = call_student(make_optimizer_and_scheduler, name, model, steps_per_epoch, epochs, where=where)
         optimizer, scheduler = training.make_optimizer_and_scheduler(name, _Spy(), steps_per_epoch, epochs)
         require([(not (isinstance(got, tuple) and len(got) == 2), f"{where} returned {format_value(got)}, not a pair.",
                   "return (optimizer, scheduler)."),
                  (lambda: not isinstance(got[0], Optimizer), f"{where} returned a pair whose first element is not an "
-                  "optimizer.", "return (optimizer, scheduler), in that order.")])
-        options = [k for k in ("momentum", "weight_decay", "betas") if k in optimizer.defaults]
+                  "optimizer.", "return (optimizer, scheduler), in that order."),
+                 (lambda: [id(p) for group in got[0].param_groups for p in group["params"]] != list(
+                     map(id, model.parameters())), f"{where}: the optimizer does not hold the parameters of `model`.",
+                  "build the optimizer on model.parameters() of the model you are given, or it trains another one."),
+                 (lambda: getattr(got[1], "optimizer", None) is not got[0], f"{where}: the scheduler drives another "
+                  "optimizer than the one returned.", "build the scheduler on the optimizer you return (lesson 07's "
+                  "slip): the returned optimizer's lr would never change.")])
+        options = [k for k in optimizer.defaults if k not in _FLAGS]  # every option of the table and its defaults
         yours, reference = ({"optimizer": type(o).__name__, "scheduler": type(s).__name__,
                              **{k: o.defaults.get(k) for k in options}} for o, s in (got, (optimizer, scheduler)))
         compare(yours, reference, f"for {name!r} the optimizer or the scheduler", mistakes=[
             ("Adam(weight_decay=...) adds an L2 penalty to the gradient; AdamW decays the weights directly (decoupled "
-             "weight decay, lesson 06).", lambda g: (g["optimizer"], reference["optimizer"]) == ("Adam", "AdamW"))])
+             "weight decay, lesson 06).", lambda g: (g["optimizer"], reference["optimizer"]) == ("Adam", "AdamW")),
+            ("use the options of the table, and leave every other option at its default.",
+             lambda g: g["optimizer"] == reference["optimizer"] and g["scheduler"] == reference["scheduler"])])
         # the lr at steps 0 .. total - 1, and the run's last scheduler.step() (OneCycleLR refuses one too many)
         expected = lr_trajectory(optimizer, scheduler, total + 1)[:-1]
         lrs = call_student(lr_trajectory, *got, total + 1, where=f"for {name!r} stepping the scheduler {total} times",
