@@ -281,3 +281,56 @@ def test_check_make_optimizer_and_scheduler_rejects_a_scheduler_on_another_optim
 def test_check_make_optimizer_and_scheduler_accepts_a_recipe_written_with_keywords(capsys):
     check_make_optimizer_and_scheduler(_recipe_with(options={"weight_decay": 0.0, "nesterov": False}))
     assert "3 configurations match" in capsys.readouterr().out
+
+
+def _epoch_with(slip):
+    """train_one_epoch with one slip: "batch_size" weights by loader.batch_size, "skip_last" drops the last batch."""
+    def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+        model.train()
+        total = 0.0
+        for inputs, targets in list(loader)[:-1] if slip == "skip_last" else loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * (loader.batch_size if slip == "batch_size" else len(targets))
+        return total / len(loader.dataset)
+    return train_one_epoch
+
+
+def test_check_train_one_epoch_names_batches_weighted_by_loader_batch_size():
+    with pytest.raises(ExerciseError, match=r"weighted every batch by loader.batch_size \(16\).*only 8 samples"):
+        check_train_one_epoch(_epoch_with("batch_size"))
+
+
+def test_check_train_one_epoch_names_a_skipped_last_batch():
+    with pytest.raises(ExerciseError, match=r"stepped the scheduler 2 times(?s:.*)is a batch skipped"):
+        check_train_one_epoch(_epoch_with("skip_last"))
+
+    def without_scheduler(model, loader, optimizer, loss_fn, scheduler=None):  # the slip in the second case only
+        return _epoch_with(None if scheduler else "skip_last")(model, loader, optimizer, loss_fn, scheduler)
+
+    with pytest.raises(ExerciseError, match=r"without its last batch \(8 samples\)"):
+        check_train_one_epoch(without_scheduler)
+
+
+def test_check_train_one_epoch_accepts_a_total_over_the_dataset(capsys):
+    check_train_one_epoch(_epoch_with(None))
+    assert "train_one_epoch: 2 cases match" in capsys.readouterr().out
+
+
+def test_check_evaluate_names_batches_weighted_by_loader_batch_size():
+    def evaluate(model, loader, loss_fn):
+        model.eval()
+        total, correct = 0.0, 0
+        with course_lib.no_grad():
+            for inputs, targets in loader:
+                logits = model(inputs)
+                total += loss_fn(logits, targets).item() * loader.batch_size
+                correct += int((logits.argmax(dim=1) == targets).sum().item())
+        return total / len(loader.dataset), correct / len(loader.dataset)
+
+    with pytest.raises(ExerciseError, match=r"weighted every batch by loader.batch_size \(16\).*only 8 samples"):
+        check_evaluate(evaluate)

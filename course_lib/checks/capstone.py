@@ -80,6 +80,8 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                       0: "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch.",
                       1: "the scheduler stepped once per epoch; the schedules of this lesson count optimizer steps: "
                          "call scheduler.step() right after optimizer.step(), inside the loop over the batches.",
+                      len(loader) - 1: "the scheduler stepped once less than there are batches: is a batch skipped "
+                                       "(the last, smaller one)? Train on every batch the loader gives.",
                   }.get(steps, "call scheduler.step() exactly once per batch, right after optimizer.step(), and "
                                "nowhere else.")),
                  (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
@@ -90,6 +92,7 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                 inputs)
         losses, params = _epoch(loader, with_scheduler)
         unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
+        skipped_params = _epoch(list(loader)[:-1], with_scheduler)[1]
         compare((float(got), [p._data.copy() for p in model.parameters()]),
                 (np.dot(losses, n) / np.sum(n), params),
                 f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
@@ -103,8 +106,12 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                     ("the weights never changed: call optimizer.zero_grad(), loss.backward() and optimizer.step(), in "
                      "that order (a zero_grad() between backward() and step() wipes the gradient).",
                      lambda g: allclose(g[1], [p._data for p in _Spy().parameters()])),
+                    (f"your weights match an epoch without its last batch ({n[-1]} samples): train on every batch "
+                     "the loader gives, the smaller last one too.", lambda g: allclose(g[1], skipped_params)),
                     ("you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
                      "sum(loss * n) / sum(n).", (np.mean(losses), params)),
+                    (f"you weighted every batch by loader.batch_size ({n[0]}), but the last batch holds only {n[-1]} "
+                     "samples: weight each batch loss by len(targets).", (n[0] * np.sum(losses) / np.sum(n), params)),
                     ("you returned the last batch's loss: return the mean over the whole epoch.", (losses[-1], params)),
                     ("you returned the sum of the batch losses: return the mean per sample.", (np.sum(losses), params)),
                     ("you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
@@ -137,6 +144,9 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
             ("return a pair: (mean loss, accuracy).", lambda g: not (isinstance(g, tuple) and len(g) == 2)),
             ("the two values are swapped: return (mean loss, accuracy), in that order.", (accuracy, loss)),
             ("you averaged the batch means: weight each batch loss by its size.", (np.mean(batch_losses), accuracy)),
+            (f"you weighted every batch by loader.batch_size ({batch_size}), but the last batch holds only "
+             f"{40 - batch_size * (len(loader) - 1)} samples: weight each batch loss by len(targets).",
+             (batch_size * np.sum(batch_losses) / 40, accuracy) if 40 % batch_size else None),
             ("you averaged the batch accuracies: the last batch is smaller, so count the correct predictions of all "
              "batches and divide by the number of samples.", lambda g: np.isclose(g[1], np.mean(batch_accuracies))),
             ("you returned the number of correct answers: divide by the number of samples.", (loss, accuracy * 40)),
