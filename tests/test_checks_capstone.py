@@ -334,3 +334,21 @@ def test_check_evaluate_names_batches_weighted_by_loader_batch_size():
 
     with pytest.raises(ExerciseError, match=r"weighted every batch by loader.batch_size \(16\).*only 8 samples"):
         check_evaluate(evaluate)
+
+
+def test_check_train_one_epoch_names_gradients_zeroed_after_the_step():
+    def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+        model.train()
+        total = 0.0
+        for inputs, targets in loader:
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()  # the slip: the first step used the gradients the model came with
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * len(targets)
+        return total / len(loader.dataset)
+
+    with pytest.raises(ExerciseError, match=r"zero the gradients after optimizer.step\(\)"):
+        check_train_one_epoch(train_one_epoch)

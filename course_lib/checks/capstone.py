@@ -34,24 +34,35 @@ class _Spy(nn.Linear):
         return super().forward(x)
 
 
+def _with_old_gradients(model: _Spy) -> _Spy:
+    """``model`` with gradients left over from an earlier backward(): a loop that zeroes them only after its step
+    uses them in its first step."""
+    for p in model.parameters():
+        p.grad = Tensor(np.full(p.shape, 0.5, dtype=np.float32))
+    return model
+
+
 def _dataset(n: int = 40) -> TensorDataset:
     X = np.random.default_rng(10).normal(size=(n, 5)).astype(np.float32)
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5).astype(np.int64)
     return TensorDataset(Tensor(X), Tensor(y))
 
 
-def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list]:
-    """The reference loop by hand (or without optimizer.zero_grad()): the batch losses and the final params."""
-    model = _Spy()
+def _epoch(loader: Any, with_scheduler: bool, zero_grad: str | None = "first") -> tuple[list[float], list]:
+    """The reference loop by hand (``zero_grad="last"``: optimizer.zero_grad() after the step, None: never), from a
+    model with old gradients: the batch losses and the final params."""
+    model = _with_old_gradients(_Spy())
     optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
     losses = []
     for inputs, targets in loader:
-        if zero_grad:
+        if zero_grad == "first":
             optimizer.zero_grad()
         loss = nn.CrossEntropyLoss()(model(inputs), targets)
         loss.backward()
         optimizer.step()
+        if zero_grad == "last":
+            optimizer.zero_grad()
         if scheduler is not None:
             scheduler.step()
         losses.append(loss.item())
@@ -64,7 +75,7 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
     n = [len(targets) for _, targets in loader]  # 16, 16 and 8
     cases = {"with a scheduler": True, "without a scheduler": False}
     for label, with_scheduler in cases.items():
-        model = _Spy().eval()  # the student's function must switch training mode on itself
+        model = _with_old_gradients(_Spy().eval())  # the student's function must switch training mode on itself
         optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
         scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
         args = (model, loader, optimizer, nn.CrossEntropyLoss()) + ((scheduler,) if with_scheduler else ())
@@ -91,7 +102,8 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                   "loss.item() * len(targets) over the batches, divided by the number of samples.")],
                 inputs)
         losses, params = _epoch(loader, with_scheduler)
-        unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
+        unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=None)
+        zeroed_last = _epoch(loader, with_scheduler, zero_grad="last")[1]
         skipped_params = _epoch(list(loader)[:-1], with_scheduler)[1]
         compare((float(got), [p._data.copy() for p in model.parameters()]),
                 (np.dot(losses, n) / np.sum(n), params),
@@ -103,6 +115,9 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                     ("gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
                      "batch's gradient is added to all the previous ones.",
                      (np.dot(unzeroed, n) / np.sum(n), unzeroed_params)),
+                    ("you zero the gradients after optimizer.step(), so the first step also uses the gradients "
+                     "the model came with (from an earlier backward()); call optimizer.zero_grad() first in each "
+                     "batch, before the forward pass.", lambda g: allclose(g[1], zeroed_last)),
                     ("the weights never changed: call optimizer.zero_grad(), loss.backward() and optimizer.step(), in "
                      "that order (a zero_grad() between backward() and step() wipes the gradient).",
                      lambda g: allclose(g[1], [p._data for p in _Spy().parameters()])),
