@@ -62,7 +62,10 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay, maximize=maximize))
 
     def step(self, closure=None):
-        loss = closure() if closure is not None else None
+        loss = None
+        if closure is not None:
+            with course_lib.enable_grad():
+                loss = closure()
         with course_lib.no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -448,3 +451,26 @@ def test_check_sgd_step_names_a_break_where_continue_is_meant():
     message = _message(check_sgd_step, _stepping(lambda p, group: None if p.grad is None else sgd_update(
         p.detach().numpy(), p.grad.numpy(), group["lr"], group["weight_decay"], group["maximize"]), stop=True))
     assert "b (group 1" in message and "`break` on unused" in message
+
+
+def _with_closure(order):
+    """The correct SGD whose step runs the closure ``order``: "no_enable_grad" (first, without enable_grad) or
+    "last" (after the update)."""
+    class ClosureSGD(SGD):
+        def step(self, closure=None):
+            loss = closure() if closure is not None and order == "no_enable_grad" else None
+            SGD.step(self)
+            if closure is not None and order == "last":
+                with course_lib.enable_grad():
+                    loss = closure()
+            return loss
+    return ClosureSGD
+
+
+def test_check_sgd_step_rejects_a_closure_run_without_enable_grad():
+    message = _message(check_sgd_step, _with_closure("no_enable_grad"))
+    assert "ran the closure with gradients off" in message and "torch.enable_grad()" in message
+
+
+def test_check_sgd_step_rejects_a_closure_called_after_the_update():
+    assert "called the closure after updating" in _message(check_sgd_step, _with_closure("last"))

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import is_grad_enabled, no_grad
 from ..optim import SGD as ReferenceSGD
 from ..tensor import Tensor
 from ._core import EXACT, call_student, compare, fail, format_value, report_success, require, run_cases
@@ -216,16 +216,22 @@ def check_sgd_step(sgd_class: type) -> None:
                          "`p = p - ...` only rebinds a local name", expected[0][k] if t == 1 else None),
                         ("compare with p - group['lr'] * (p.grad + group['weight_decay'] * p)", lambda v: True),
                     ], **EXACT)
-    calls = []
+    calls, w = [], opt.param_groups[0]["params"][0]  # w still has a gradient: step(closure) also updates it
+    before = w._data.copy()
 
     def closure():
-        calls.append(1)
+        calls.append((is_grad_enabled(), np.array_equal(w._data, before)))
         return 1.25
 
-    with no_grad():
+    with no_grad():  # as step() is often called: the closure must turn gradients back on
         loss = call_student(opt.step, closure, where=f"{name}: step(closure)")
     times = f"{len(calls)} time{'s' if len(calls) != 1 else ''}"
     require([(not calls or loss != 1.25, f"{name}: step(closure) returned {loss!r} and called the closure {times}; "
               "expected the closure's loss 1.25, with the closure called once.", "call the closure first (loss = "
-              "closure() if closure is not None else None) and return loss at the end of step().")])
+              "closure() if closure is not None else None) and return loss at the end of step()."),
+             (lambda: not calls[0][1], f"{name}: step(closure) called the closure after updating the parameters.",
+              "call the closure first: it computes the loss and the gradients that this step then uses."),
+             (lambda: not calls[0][0], f"{name}: step(closure), called inside torch.no_grad(), ran the closure with "
+              "gradients off.", "call the closure inside `with torch.enable_grad():`; it runs a backward pass, "
+              "which needs the graph that no_grad() turns off.")], "the closure returns 1.25")
     report_success(name, 4, "checks")
