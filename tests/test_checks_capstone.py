@@ -352,3 +352,21 @@ def test_check_train_one_epoch_names_gradients_zeroed_after_the_step():
 
     with pytest.raises(ExerciseError, match=r"zero the gradients after optimizer.step\(\)"):
         check_train_one_epoch(train_one_epoch)
+
+
+def test_check_train_one_epoch_rejects_a_total_built_from_loss_tensors():
+    def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+        model.train()
+        total = 0.0
+        for inputs, targets in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total = total + loss * len(targets)  # the slip: a tensor, with the graph of every batch
+        return total / len(loader.dataset)
+
+    with pytest.raises(ExerciseError, match=r"returned a tensor, not a float(?s:.*)graph of every batch"):
+        check_train_one_epoch(train_one_epoch)

@@ -379,3 +379,19 @@ def _message(check, student) -> str:
     with pytest.raises(ExerciseError) as info:
         check(student)
     return str(info.value)
+
+
+def test_check_train_linear_rejects_losses_kept_as_tensors():
+    def keeps_tensors(X, y, lr, steps):
+        w, b, _ = train_linear(X, y, lr, 0)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses.append(loss)  # the slip: the tensor, not loss.item()
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    with pytest.raises(ExerciseError, match=r"the losses are tensors(?s:.*)append loss.item\(\)"):
+        check_train_linear(keeps_tensors)

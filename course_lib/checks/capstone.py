@@ -97,7 +97,10 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                                "nowhere else.")),
                  (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
                   "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off."),
-                 (not isinstance(got, (int, float, np.number, Tensor)), f"train_one_epoch ({label}) returned "
+                 (isinstance(got, Tensor), f"train_one_epoch ({label}) returned a tensor, not a float.", "add "
+                  "loss.item() (a float) to the running total: a total built from loss tensors (total = total + loss "
+                  "* n) keeps the graph of every batch alive until the epoch ends."),
+                 (not isinstance(got, (int, float, np.number)), f"train_one_epoch ({label}) returned "
                   f"{format_value(got)}, not one number.", "return the mean loss per sample, one float: the sum of "
                   "loss.item() * len(targets) over the batches, divided by the number of samples.")],
                 inputs)

@@ -134,6 +134,9 @@ def check_train_linear(train_linear: Callable) -> None:
         got = np.array([float(v) for v in losses])
     except (TypeError, ValueError):
         fail(f"{where}: the losses are not a list of numbers.", got=losses, hint="append loss.item() at each step.")
+    if any(isinstance(v, Tensor) for v in losses):
+        fail(f"{where}: the losses are tensors, not numbers.", got=losses, hint="append loss.item(), a float: a "
+             "loss tensor keeps its whole graph alive, so memory grows with every step you record.")
     never_changes = next(hint for hint, applies in [
         ("the loss never changes, and your gradients are empty at the end: zero_grads runs between loss.backward() "
          "and the step, so the step finds no gradient to use. Zero the gradients BEFORE loss.backward().",
