@@ -371,8 +371,8 @@ def test_check_train_linear_names_rebinding_w_inside_no_grad():
             return w - lr * w.grad, b - lr * b.grad
 
     message = _message(check_train_linear, _loop_with(step=step))
-    assert "inside torch.no_grad() makes a NEW tensor" in message and "create the inputs" not in message.split(
-        "likely mistake")[-1]
+    hint = message.split("likely mistake")[-1]
+    assert "inside torch.no_grad() replaced them with NEW tensors" in hint and "create the inputs" not in hint
 
 
 def _message(check, student) -> str:

@@ -21,10 +21,11 @@ _REBOUND = (TypeError, "NoneType", "a .grad is None here, yet w and b both take 
                                    "(a result, whose .grad stays None) and rebinds the name; update the leaves in "
                                    "place with manual_sgd_step([w, b], lr). (If the None comes from manual_sgd_step, "
                                    "it must skip such parameters: `if p.grad is None: continue`.)")
-_NO_GRAPH = (RuntimeError, "does not require grad", "the loss has no graph, so w or b no longer requires grad: "
-                                                    "`w = w - lr * w.grad` inside torch.no_grad() makes a NEW tensor "
-                                                    "without requires_grad and rebinds the name. Update the leaves in "
-                                                    "place with manual_sgd_step([w, b], lr).")
+_NO_GRAPH = (RuntimeError, "does not require grad", "the loss has no graph: neither w nor b requires grad here. "
+                                                    "Either they were created without requires_grad=True, or a "
+                                                    "rebinding such as `w = w - lr * w.grad` inside torch.no_grad() "
+                                                    "replaced them with NEW tensors that do not require grad: update "
+                                                    "the leaves in place with manual_sgd_step([w, b], lr).")
 _ASSIGN_NONE = (Exception, "NoneType", "a parameter that took no part in the loss has `.grad` None, and "
                                        "p.grad.zero_() fails on it; set `p.grad = None` for every parameter "
                                        "instead: that works whether it had a gradient or not.")
