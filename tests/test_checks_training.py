@@ -395,3 +395,13 @@ def test_check_train_linear_rejects_losses_kept_as_tensors():
 
     with pytest.raises(ExerciseError, match=r"the losses are tensors(?s:.*)append loss.item\(\)"):
         check_train_linear(keeps_tensors)
+
+
+def test_check_train_linear_rejects_the_lessons_global_lr_instead_of_the_argument():
+    lesson_lr = 0.1  # the lesson sets `lr = 0.1` at top level before the exercise
+
+    def global_lr(X, y, lr, steps):
+        return train_linear(X, y, lesson_lr, steps)
+
+    with pytest.raises(ExerciseError, match=r"the losses are wrong(?s:.*)lr = 0.1, the `lr` set earlier"):
+        check_train_linear(global_lr)

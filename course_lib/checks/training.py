@@ -123,7 +123,7 @@ def check_train_linear(train_linear: Callable) -> None:
     step (float32 tolerance), then the final ``w`` and ``b``; known wrong loops name the mistake."""
     X = tensor(np.random.default_rng(4).normal(size=(8, 2)).round(2).astype(np.float32))  # 8 points, 2 features
     y = tensor((X._data @ np.array([[2.0], [-1.0]], dtype=np.float32) + 0.5).round(2).astype(np.float32))
-    lr, steps = 0.1, 12
+    lr, steps = 0.05, 12  # not 0.1, the lesson's global lr: a loop must use its argument
     where = f"train_linear(X, y, lr={lr}, steps={steps})"
     w_ref, b_ref, expected = reference_train_linear(X, y, lr, steps)
     result = call_student(train_linear, X, y, lr, steps, where=where, crashes=[_REBOUND, _NO_GRAPH, _SKIP_NONE])
@@ -153,6 +153,9 @@ def check_train_linear(train_linear: Callable) -> None:
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
         (never_changes, lambda g: np.allclose(g, g[0])),
+        (f"your losses match lr = 0.1, the `lr` set earlier in the lesson, not the argument lr = {lr}: inside "
+         "train_linear use its own arguments (lr, steps, X, y), never the notebook's globals.",
+         _loop(X, y, 0.1, steps)[2]),
         *[(f"your losses match a loop that resets only {name}.grad: backward() ADDS into .grad, so {other}.grad "
            "sums all its past gradients. Reset both: zero_grads([w, b]).",
            _loop(X, y, lr, steps, zeroed=lambda w, b, k=k: [(w, b)[k]])[2])
