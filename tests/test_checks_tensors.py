@@ -222,3 +222,8 @@ def test_check_broadcast_shape_accepts_a_loop_from_the_right(capsys):
 
     check_broadcast_shape(from_the_right)
     assert "11 pairs of shapes match" in capsys.readouterr().out
+
+
+def test_check_broadcast_shape_rejects_a_list():
+    with pytest.raises(ExerciseError, match=r"'the list \[3, 4\]', expected \(3, 4\)(?s:.*)return a tuple"):
+        check_broadcast_shape(lambda a, b: list(broadcast_shape(a, b)))

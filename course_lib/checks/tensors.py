@@ -28,10 +28,12 @@ def reference_broadcast_shape(a_shape: tuple, b_shape: tuple) -> tuple[int, ...]
 
 
 def _outcome(fn: Callable) -> Callable:
-    """``fn`` with raising RuntimeError turned into an answer that can be compared."""
+    """``fn`` with raising RuntimeError turned into an answer that can be compared (a list, which would compare
+    equal to the tuple element by element, into a text that does not)."""
     def broadcast_shape(a_shape, b_shape):
         try:
-            return fn(a_shape, b_shape)
+            shape = fn(a_shape, b_shape)
+            return f"the list {shape}" if isinstance(shape, list) else shape
         except NotImplementedError:  # a stub (a RuntimeError too): not an answer
             raise
         except RuntimeError:
@@ -52,6 +54,8 @@ def _combine(a_shape, b_shape, side: str = "right", one_stretches: bool = True):
 
 # Each row's function gives the wrong answer, or a test of it (``got -> bool``), or None where it cannot show.
 BROADCAST_MISTAKES = [
+    ("return a tuple, as the exercise asks (a shape is a tuple: torch.Size is one): tuple(shape), not a list; "
+     "[3, 4] == (3, 4) is False in Python.", lambda a, b: lambda got: str(got).startswith("the list")),
     ("two sizes that differ, neither of them 1, cannot broadcast: raise RuntimeError, as course_lib and torch do, "
      "instead of returning a shape.", lambda a, b: (lambda got: True) if _combine(a, b) == _RAISES else None),
     ("it looks like you lined the shapes up from the LEFT; broadcasting lines them up from the RIGHT (trailing "
