@@ -60,7 +60,8 @@ def test_check_mul_backward_names_forgotten_grad():
 
 
 def test_check_mul_backward_names_wrong_grad_b():
-    with pytest.raises(ExerciseError, match="with respect to `b` should be `a \\* grad`; yours looks like `b \\* grad`"):
+    with pytest.raises(ExerciseError, match="with respect to `b` should be `a \\* grad`; "
+                                            "yours looks like `b \\* grad`"):
         check_mul_backward(lambda a, b, grad: (b * grad, b * grad))
 
 
