@@ -405,3 +405,20 @@ def test_check_train_linear_rejects_the_lessons_global_lr_instead_of_the_argumen
 
     with pytest.raises(ExerciseError, match=r"the losses are wrong(?s:.*)lr = 0.1, the `lr` set earlier"):
         check_train_linear(global_lr)
+
+
+def test_check_train_linear_names_losses_rebound_to_the_none_of_append():
+    def rebinds_losses(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses = losses.append(loss.item())  # the slip: append returns None
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    message = _message(check_train_linear, rebinds_losses)
+    assert "not `losses = losses.append(...)`" in message and ".grad" not in message

@@ -16,6 +16,8 @@ __all__ = ["check_manual_sgd_step", "check_zero_grads", "check_train_linear", "r
 _NAMES = ["w", "unused (grad None)", "b"]  # the unused one in the middle: `return` where `continue` is meant shows
 _SKIP_NONE = (Exception, "NoneType", "a parameter that took no part in the loss has `.grad` None: skip it "
                                      "(`if p.grad is None: continue`), as torch's optimizers do.")
+_APPEND = (AttributeError, "no attribute 'append'", "list.append changes the list in place and returns None: write "
+                                                   "`losses.append(loss.item())`, not `losses = losses.append(...)`.")
 _REBOUND = (TypeError, "NoneType", "a .grad is None here, yet w and b both take part in the loss: the name w (or b) "
                                    "no longer points to the leaf you created. `w = w - lr * w.grad` makes a NEW tensor "
                                    "(a result, whose .grad stays None) and rebinds the name; update the leaves in "
@@ -126,7 +128,8 @@ def check_train_linear(train_linear: Callable) -> None:
     lr, steps = 0.05, 12  # not 0.1, the lesson's global lr: a loop must use its argument
     where = f"train_linear(X, y, lr={lr}, steps={steps})"
     w_ref, b_ref, expected = reference_train_linear(X, y, lr, steps)
-    result = call_student(train_linear, X, y, lr, steps, where=where, crashes=[_REBOUND, _NO_GRAPH, _SKIP_NONE])
+    result = call_student(train_linear, X, y, lr, steps, where=where,
+                          crashes=[_APPEND, _REBOUND, _NO_GRAPH, _SKIP_NONE])
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         fail(f"{where} returned something other than (w, b, losses).", got=result,
              hint="return the three values: `return w, b, losses`.")
