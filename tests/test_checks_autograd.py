@@ -1,4 +1,6 @@
 """Tests of course_lib.checks.autograd: mul/matmul/sum backward and unbroadcast."""
+import sys
+
 import pytest
 
 import course_lib
@@ -432,3 +434,26 @@ def test_check_unbroadcast_accepts_one_sum_over_all_the_dims_at_once(capsys):
 
     check_unbroadcast(sum_to)
     assert "unbroadcast: 6 cases match" in capsys.readouterr().out
+
+
+def test_check_topological_order_rejects_recursion_with_a_raised_limit():
+    limit = sys.getrecursionlimit()
+
+    def recursive(root):
+        sys.setrecursionlimit(100_000)  # the slip: recursion made to pass the deep chain
+        order, seen = [], set()
+
+        def visit(node):
+            if node is not None and id(node) not in seen:
+                seen.add(id(node))
+                for next_node, _ in node.next_functions:
+                    visit(next_node)
+                order.append(node)
+
+        if root.grad_fn is not None:
+            visit(root.grad_fn)
+        return order
+
+    with pytest.raises(ExerciseError, match=r"changed Python's recursion limit(?s:.*)explicit stack"):
+        check_topological_order(recursive)
+    assert sys.getrecursionlimit() == limit

@@ -2,6 +2,7 @@
 gradients come from course_lib's own autograd; a topological order is checked by its defining property."""
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from functools import partial
 from typing import Any, Callable
@@ -11,7 +12,7 @@ import numpy as np
 from .. import autograd as _engine
 from ..creation import tensor, zeros
 from ..tensor import Tensor
-from ._core import allclose, call_student, fail, first_match, report_success, run_cases
+from ._core import allclose, call_student, fail, first_match, report_success, require, run_cases
 
 __all__ = ["check_mul_backward", "check_matmul_backward", "check_sum_backward", "check_unbroadcast",
            "check_topological_order", "reference_topological_order"]
@@ -287,8 +288,14 @@ def check_topological_order(topological_order: Callable) -> None:
                                     "1,000 calls deep): use an explicit stack (a list you push to and pop from)."),
                (AttributeError, "'NoneType' object has no attribute 'next_functions'",
                 "a leaf's grad_fn is None: a root that is a leaf has no graph, so return [].")]
+    limit = sys.getrecursionlimit()
     for label, root in graphs.items():
         order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=crashes)
+        raised = sys.getrecursionlimit() != limit
+        sys.setrecursionlimit(limit)  # a limit the student raised must not outlive the check
+        require([(raised, f"topological_order changed Python's recursion limit (sys.setrecursionlimit) on {label}.",
+                  "the exercise asks for a walk without recursion: a higher limit only moves the crash to a deeper "
+                  "graph (or crashes Python itself). Keep an explicit stack of (node, inputs_placed) pairs.")])
         problem = _problem_with_order(order, root, name)
         if problem:
             fail(f"topological_order gives a wrong answer on {label}.", hint=problem,
