@@ -1,4 +1,6 @@
 """Tests of course_lib.checks.autograd: mul/matmul/sum backward and unbroadcast."""
+import sys
+
 import pytest
 
 import course_lib
@@ -60,7 +62,8 @@ def test_check_mul_backward_names_forgotten_grad():
 
 
 def test_check_mul_backward_names_wrong_grad_b():
-    with pytest.raises(ExerciseError, match="with respect to `b` should be `a \\* grad`; yours looks like `b \\* grad`"):
+    with pytest.raises(ExerciseError, match="with respect to `b` should be `a \\* grad`; "
+                                            "yours looks like `b \\* grad`"):
         check_mul_backward(lambda a, b, grad: (b * grad, b * grad))
 
 
@@ -407,3 +410,50 @@ def test_check_unbroadcast_names_if_where_while_is_needed():
 def test_check_topological_order_names_the_empty_list_for_a_leaf_root(for_a_leaf):
     with pytest.raises(ExerciseError, match=r"(?s)on a single leaf.*a root that is a leaf has no graph.*return \[\]"):
         check_topological_order(lambda root: for_a_leaf(root) if root.grad_fn is None else topological_order(root))
+
+
+def test_check_unbroadcast_names_the_size_one_dims_summed_before_the_leading_ones():
+    def stretched_first(grad, shape):
+        for dim, size in enumerate(shape):
+            if size == 1 and grad.shape[dim] != 1:
+                grad = grad.sum(dim=dim, keepdim=True)
+        while grad.ndim > len(shape):
+            grad = grad.sum(dim=0)
+        return grad
+
+    with pytest.raises(ExerciseError, match=r"\(2, 3, 4\) -> \(3, 1\)(?s:.*)summed the size-1 dimensions before the "
+                                            r"leading ones(?s:.*)Do step 1"):
+        check_unbroadcast(stretched_first)
+
+
+def test_check_unbroadcast_accepts_one_sum_over_all_the_dims_at_once(capsys):
+    def sum_to(grad, shape):
+        extra = grad.ndim - len(shape)
+        dims = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1)
+        return grad.sum(dim=dims, keepdim=True).reshape(shape) if dims else grad
+
+    check_unbroadcast(sum_to)
+    assert "unbroadcast: 6 cases match" in capsys.readouterr().out
+
+
+def test_check_topological_order_rejects_recursion_with_a_raised_limit():
+    limit = sys.getrecursionlimit()
+
+    def recursive(root):
+        sys.setrecursionlimit(100_000)  # the slip: recursion made to pass the deep chain
+        order, seen = [], set()
+
+        def visit(node):
+            if node is not None and id(node) not in seen:
+                seen.add(id(node))
+                for next_node, _ in node.next_functions:
+                    visit(next_node)
+                order.append(node)
+
+        if root.grad_fn is not None:
+            visit(root.grad_fn)
+        return order
+
+    with pytest.raises(ExerciseError, match=r"changed Python's recursion limit(?s:.*)explicit stack"):
+        check_topological_order(recursive)
+    assert sys.getrecursionlimit() == limit

@@ -244,3 +244,129 @@ def test_check_fit_names_a_scheduler_not_passed_to_train_one_epoch():
 
     with pytest.raises(ExerciseError, match=r"the lr never changes: pass the scheduler on"):
         check_fit(fit)
+
+
+def _recipe_with(**changes):
+    """make_optimizer_and_scheduler with one slip in the first recipe: ``options`` for the optimizer, ``model``, or
+    ``scheduler_on`` (the optimizer given to StepLR)."""
+    def make(name, model, steps_per_epoch, epochs):
+        if name != training.CONFIGS[0]:
+            return training.make_optimizer_and_scheduler(name, model, steps_per_epoch, epochs)
+        optimizer = course_lib.optim.SGD(changes.get("model", model).parameters(), lr=0.1, momentum=0.9,
+                                         **changes.get("options", {}))
+        on = changes.get("scheduler_on", lambda o: o)(optimizer)
+        return optimizer, course_lib.optim.lr_scheduler.StepLR(on, step_size=4 * steps_per_epoch, gamma=0.2)
+    return make
+
+
+@pytest.mark.parametrize("options, option", [({"nesterov": True}, "nesterov"), ({"dampening": 0.9}, "dampening")])
+def test_check_make_optimizer_and_scheduler_rejects_an_option_the_table_does_not_have(options, option):
+    with pytest.raises(ExerciseError, match=rf"(?s)element '{option}'.*leave every other option at its default"):
+        check_make_optimizer_and_scheduler(_recipe_with(options=options))
+
+
+def test_check_make_optimizer_and_scheduler_rejects_an_optimizer_of_another_model():
+    with pytest.raises(ExerciseError, match=r"does not hold the parameters of `model`"):
+        check_make_optimizer_and_scheduler(_recipe_with(model=course_lib.nn.Linear(5, 3)))
+
+
+def test_check_make_optimizer_and_scheduler_rejects_a_scheduler_on_another_optimizer():
+    def another(optimizer):
+        return course_lib.optim.SGD(optimizer.param_groups[0]["params"], lr=0.1, momentum=0.9)
+
+    with pytest.raises(ExerciseError, match=r"the scheduler drives another optimizer"):
+        check_make_optimizer_and_scheduler(_recipe_with(scheduler_on=another))
+
+
+def test_check_make_optimizer_and_scheduler_accepts_a_recipe_written_with_keywords(capsys):
+    check_make_optimizer_and_scheduler(_recipe_with(options={"weight_decay": 0.0, "nesterov": False}))
+    assert "3 configurations match" in capsys.readouterr().out
+
+
+def _epoch_with(slip):
+    """train_one_epoch with one slip: "batch_size" weights by loader.batch_size, "skip_last" drops the last batch."""
+    def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+        model.train()
+        total = 0.0
+        for inputs, targets in list(loader)[:-1] if slip == "skip_last" else loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * (loader.batch_size if slip == "batch_size" else len(targets))
+        return total / len(loader.dataset)
+    return train_one_epoch
+
+
+def test_check_train_one_epoch_names_batches_weighted_by_loader_batch_size():
+    with pytest.raises(ExerciseError, match=r"weighted every batch by loader.batch_size \(16\).*only 8 samples"):
+        check_train_one_epoch(_epoch_with("batch_size"))
+
+
+def test_check_train_one_epoch_names_a_skipped_last_batch():
+    with pytest.raises(ExerciseError, match=r"stepped the scheduler 2 times(?s:.*)is a batch skipped"):
+        check_train_one_epoch(_epoch_with("skip_last"))
+
+    def without_scheduler(model, loader, optimizer, loss_fn, scheduler=None):  # the slip in the second case only
+        return _epoch_with(None if scheduler else "skip_last")(model, loader, optimizer, loss_fn, scheduler)
+
+    with pytest.raises(ExerciseError, match=r"without its last batch \(8 samples\)"):
+        check_train_one_epoch(without_scheduler)
+
+
+def test_check_train_one_epoch_accepts_a_total_over_the_dataset(capsys):
+    check_train_one_epoch(_epoch_with(None))
+    assert "train_one_epoch: 2 cases match" in capsys.readouterr().out
+
+
+def test_check_evaluate_names_batches_weighted_by_loader_batch_size():
+    def evaluate(model, loader, loss_fn):
+        model.eval()
+        total, correct = 0.0, 0
+        with course_lib.no_grad():
+            for inputs, targets in loader:
+                logits = model(inputs)
+                total += loss_fn(logits, targets).item() * loader.batch_size
+                correct += int((logits.argmax(dim=1) == targets).sum().item())
+        return total / len(loader.dataset), correct / len(loader.dataset)
+
+    with pytest.raises(ExerciseError, match=r"weighted every batch by loader.batch_size \(16\).*only 8 samples"):
+        check_evaluate(evaluate)
+
+
+def test_check_train_one_epoch_names_gradients_zeroed_after_the_step():
+    def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+        model.train()
+        total = 0.0
+        for inputs, targets in loader:
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()  # the slip: the first step used the gradients the model came with
+            if scheduler is not None:
+                scheduler.step()
+            total += loss.item() * len(targets)
+        return total / len(loader.dataset)
+
+    with pytest.raises(ExerciseError, match=r"zero the gradients after optimizer.step\(\)"):
+        check_train_one_epoch(train_one_epoch)
+
+
+def test_check_train_one_epoch_rejects_a_total_built_from_loss_tensors():
+    def train_one_epoch(model, loader, optimizer, loss_fn, scheduler=None):
+        model.train()
+        total = 0.0
+        for inputs, targets in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total = total + loss * len(targets)  # the slip: a tensor, with the graph of every batch
+        return total / len(loader.dataset)
+
+    with pytest.raises(ExerciseError, match=r"returned a tensor, not a float(?s:.*)graph of every batch"):
+        check_train_one_epoch(train_one_epoch)

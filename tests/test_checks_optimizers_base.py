@@ -62,7 +62,10 @@ class SGD(Optimizer):
         super().__init__(params, dict(lr=lr, weight_decay=weight_decay, maximize=maximize))
 
     def step(self, closure=None):
-        loss = closure() if closure is not None else None
+        loss = None
+        if closure is not None:
+            with course_lib.enable_grad():
+                loss = closure()
         with course_lib.no_grad():
             for group in self.param_groups:
                 for p in group["params"]:
@@ -411,3 +414,63 @@ def test_check_sgd_update_names_weight_decay_with_the_wrong_sign():
         return param - lr * (g - weight_decay * param)
 
     assert "likely mistake: weight decay has the wrong sign" in _message(check_sgd_update, minus_decay)
+
+
+def _stepping(update_of, stop=False):
+    """An SGD whose step writes ``update_of(p, group)`` into every parameter (None: skipped with `continue`, or
+    with ``stop`` the group's loop ends with `break`)."""
+    class Stepping(SGD):
+        def step(self, closure=None):
+            with course_lib.no_grad():
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        new = update_of(p, group)
+                        if new is None and stop:
+                            break
+                        if new is not None:
+                            p.copy_(course_lib.from_numpy(new))
+    return Stepping
+
+
+def test_check_sgd_step_names_a_step_that_ignores_the_groups_maximize():
+    message = _message(check_sgd_step, _stepping(lambda p, group: None if p.grad is None else sgd_update(
+        p.detach().numpy(), p.grad.numpy(), group["lr"], group["weight_decay"])))
+    assert "b (group 1" in message and "group['maximize']" in message
+
+
+def test_check_sgd_step_rejects_weight_decay_on_a_parameter_without_gradient():
+    def decays_all(p, group):
+        grad = course_lib.zeros_like(p) if p.grad is None else p.grad
+        return sgd_update(p.detach().numpy(), grad.numpy(), group["lr"], group["weight_decay"], group["maximize"])
+
+    message = _message(check_sgd_step, _stepping(decays_all))
+    assert "unused (no gradient)" in message and "not even the weight decay" in message
+
+
+def test_check_sgd_step_names_a_break_where_continue_is_meant():
+    message = _message(check_sgd_step, _stepping(lambda p, group: None if p.grad is None else sgd_update(
+        p.detach().numpy(), p.grad.numpy(), group["lr"], group["weight_decay"], group["maximize"]), stop=True))
+    assert "b (group 1" in message and "`break` on unused" in message
+
+
+def _with_closure(order):
+    """The correct SGD whose step runs the closure ``order``: "no_enable_grad" (first, without enable_grad) or
+    "last" (after the update)."""
+    class ClosureSGD(SGD):
+        def step(self, closure=None):
+            loss = closure() if closure is not None and order == "no_enable_grad" else None
+            SGD.step(self)
+            if closure is not None and order == "last":
+                with course_lib.enable_grad():
+                    loss = closure()
+            return loss
+    return ClosureSGD
+
+
+def test_check_sgd_step_rejects_a_closure_run_without_enable_grad():
+    message = _message(check_sgd_step, _with_closure("no_enable_grad"))
+    assert "ran the closure with gradients off" in message and "torch.enable_grad()" in message
+
+
+def test_check_sgd_step_rejects_a_closure_called_after_the_update():
+    assert "called the closure after updating" in _message(check_sgd_step, _with_closure("last"))

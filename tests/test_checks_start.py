@@ -1,6 +1,7 @@
 """Tests of course_lib.checks.start: the warm-up checker of lesson 00."""
 import pytest
 
+import course_lib
 from course_lib.checks import ExerciseError
 from course_lib.checks.start import check_mean_of
 
@@ -63,3 +64,22 @@ def test_check_mean_of_does_not_say_no_division_to_a_division_by_ndim():
     # On the first case, a vector, x.ndim is 1: dividing by it returns the sum.
     with pytest.raises(ExerciseError, match=r"or divided it by x\.ndim = x\.dim\(\) = 1, the number of DIMENSIONS"):
         check_mean_of(lambda x: x.sum() / x.dim())
+
+
+def test_check_mean_of_rejects_dividing_the_callers_tensor_in_place():
+    def in_place(x):
+        return x.div_(x.numel()).sum()
+
+    with pytest.raises(ExerciseError, match=r"changed its arguments in place(?s:.*)x.div_"):
+        check_mean_of(in_place)
+
+
+def test_check_mean_of_accepts_a_loop_over_the_elements(capsys):
+    def loop(x):
+        total = course_lib.tensor(0.0)
+        for value in x.reshape(-1):
+            total = total + value
+        return total / x.numel()
+
+    check_mean_of(loop)
+    assert "mean_of: 4 cases match" in capsys.readouterr().out

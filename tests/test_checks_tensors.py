@@ -27,7 +27,7 @@ def _stub(*args):
 
 def test_check_broadcast_shape_accepts_reference(capsys):
     check_broadcast_shape(broadcast_shape)
-    assert "broadcast_shape: 10 pairs of shapes match" in capsys.readouterr().out
+    assert "broadcast_shape: 11 pairs of shapes match" in capsys.readouterr().out
 
 
 def test_check_broadcast_shape_stub_says_not_done():
@@ -48,7 +48,8 @@ def test_check_broadcast_shape_names_missing_raise():
     def never_raises(a, b):
         return tuple(max(x, y) for x, y in zip(*_padded(a, b)))
 
-    with pytest.raises(ExerciseError, match=r"(?s)your result:    \(2, 3\)\n  expected:       'raises RuntimeError'.*raise RuntimeError"):
+    with pytest.raises(ExerciseError, match=r"(?s)your result:    \(2, 3\)\n  expected:       'raises RuntimeError'"
+                                            r".*raise RuntimeError"):
         check_broadcast_shape(never_raises)
 
 
@@ -168,7 +169,8 @@ def test_check_normalize_rows_rejects_changing_the_callers_tensor():
         x /= x.sum(dim=1, keepdim=True)
         return x
 
-    with pytest.raises(ExerciseError, match=r"(?s)changed its arguments in place.*`x /= \.\.\.` changes the caller's tensor"):
+    with pytest.raises(ExerciseError, match=r"(?s)changed its arguments in place"
+                                            r".*`x /= \.\.\.` changes the caller's tensor"):
         check_normalize_rows(in_place)
 
 
@@ -196,3 +198,34 @@ def test_check_mse_by_hand_crash_in_numpy_does_not_send_the_student_to_detach():
     message = str(pytest.raises(ExerciseError, check_mse_by_hand,
                                 lambda p, t: course_lib.tensor(((p.numpy() - t.numpy()) ** 2).mean())).value)
     assert "Can't call numpy()" in message and "tensor operations only" in message
+
+
+def test_check_broadcast_shape_names_max_of_the_sizes_on_an_empty_dimension():
+    def with_max(a_shape, b_shape):
+        a, b = _padded(a_shape, b_shape)
+        if any(x != y and 1 not in (x, y) for x, y in zip(a, b)):
+            raise RuntimeError("shapes do not broadcast")
+        return tuple(max(x, y) for x, y in zip(a, b))
+
+    with pytest.raises(ExerciseError, match=r"(?s)\(2, 1\), b_shape = \(0,\).*even 0 \(an empty dimension\)"):
+        check_broadcast_shape(with_max)
+
+
+def test_check_broadcast_shape_accepts_a_loop_from_the_right(capsys):
+    def from_the_right(a_shape, b_shape):
+        shape = []
+        for i in range(1, max(len(a_shape), len(b_shape)) + 1):
+            x = a_shape[-i] if i <= len(a_shape) else 1
+            y = b_shape[-i] if i <= len(b_shape) else 1
+            if x != y and 1 not in (x, y):
+                raise RuntimeError(f"{x} vs {y}")
+            shape.insert(0, y if x == 1 else x)
+        return tuple(shape)
+
+    check_broadcast_shape(from_the_right)
+    assert "11 pairs of shapes match" in capsys.readouterr().out
+
+
+def test_check_broadcast_shape_rejects_a_list():
+    with pytest.raises(ExerciseError, match=r"'the list \[3, 4\]', expected \(3, 4\)(?s:.*)return a tuple"):
+        check_broadcast_shape(lambda a, b: list(broadcast_shape(a, b)))

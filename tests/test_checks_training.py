@@ -326,3 +326,99 @@ def test_check_train_linear_names_w_and_b_returned_in_the_wrong_order():
 
     with pytest.raises(ExerciseError, match=r"(?s)returned w is wrong.*w and b in the wrong order: return w, b"):
         check_train_linear(swapped)
+
+
+def _loop_with(zeroed=lambda w, b: [w, b], error=lambda prediction, y: prediction - y, step=None):
+    """The loop of train_linear with one slip: the parameters it zeroes, its error, or its step ``step(w, b, lr)``
+    (which returns the new w and b)."""
+    def train(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = (error(X @ w + b, y) ** 2).mean()
+            losses.append(loss.item())
+            zero_grads(zeroed(w, b))
+            loss.backward()
+            if step:
+                w, b = step(w, b, lr)
+            else:
+                manual_sgd_step([w, b], lr)
+        return w, b, losses
+    return train
+
+
+@pytest.mark.parametrize("zeroed, never_reset", [(lambda w, b: [w], "b"), (lambda w, b: [b], "w")])
+def test_check_train_linear_names_zeroing_only_one_parameter(zeroed, never_reset):
+    with pytest.raises(ExerciseError, match=rf"resets only .*so {never_reset}.grad sums.*zero_grads\(\[w, b\]\)"):
+        check_train_linear(_loop_with(zeroed=zeroed))
+
+
+@pytest.mark.parametrize("error", [lambda p, y: p - y.reshape(-1), lambda p, y: p.reshape(-1) - y])
+def test_check_train_linear_names_targets_reshaped_to_a_vector(error):
+    with pytest.raises(ExerciseError, match=r"minus targets of shape \(8,\).*broadcast to \(8, 8\)"):
+        check_train_linear(_loop_with(error=error))
+
+
+def test_check_train_linear_names_rebinding_w_outside_no_grad():
+    message = _message(check_train_linear, _loop_with(step=lambda w, b, lr: (w - lr * w.grad, b - lr * b.grad)))
+    assert "w = w - lr * w.grad" in message and "took no part" not in message
+
+
+def test_check_train_linear_names_rebinding_w_inside_no_grad():
+    def step(w, b, lr):
+        with course_lib.no_grad():
+            return w - lr * w.grad, b - lr * b.grad
+
+    message = _message(check_train_linear, _loop_with(step=step))
+    hint = message.split("likely mistake")[-1]
+    assert "inside torch.no_grad() replaced them with NEW tensors" in hint and "create the inputs" not in hint
+
+
+def _message(check, student) -> str:
+    with pytest.raises(ExerciseError) as info:
+        check(student)
+    return str(info.value)
+
+
+def test_check_train_linear_rejects_losses_kept_as_tensors():
+    def keeps_tensors(X, y, lr, steps):
+        w, b, _ = train_linear(X, y, lr, 0)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses.append(loss)  # the slip: the tensor, not loss.item()
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    with pytest.raises(ExerciseError, match=r"the losses are tensors(?s:.*)append loss.item\(\)"):
+        check_train_linear(keeps_tensors)
+
+
+def test_check_train_linear_rejects_the_lessons_global_lr_instead_of_the_argument():
+    lesson_lr = 0.1  # the lesson sets `lr = 0.1` at top level before the exercise
+
+    def global_lr(X, y, lr, steps):
+        return train_linear(X, y, lesson_lr, steps)
+
+    with pytest.raises(ExerciseError, match=r"the losses are wrong(?s:.*)lr = 0.1, the `lr` set earlier"):
+        check_train_linear(global_lr)
+
+
+def test_check_train_linear_names_losses_rebound_to_the_none_of_append():
+    def rebinds_losses(X, y, lr, steps):
+        w = course_lib.zeros(X.shape[1], 1, requires_grad=True)
+        b = course_lib.zeros(1, requires_grad=True)
+        losses = []
+        for _ in range(steps):
+            loss = ((X @ w + b - y) ** 2).mean()
+            losses = losses.append(loss.item())  # the slip: append returns None
+            zero_grads([w, b])
+            loss.backward()
+            manual_sgd_step([w, b], lr)
+        return w, b, losses
+
+    message = _message(check_train_linear, rebinds_losses)
+    assert "not `losses = losses.append(...)`" in message and ".grad" not in message

@@ -2,6 +2,7 @@
 gradients come from course_lib's own autograd; a topological order is checked by its defining property."""
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from functools import partial
 from typing import Any, Callable
@@ -11,7 +12,7 @@ import numpy as np
 from .. import autograd as _engine
 from ..creation import tensor, zeros
 from ..tensor import Tensor
-from ._core import allclose, call_student, fail, first_match, report_success, run_cases
+from ._core import allclose, call_student, fail, first_match, report_success, require, run_cases
 
 __all__ = ["check_mul_backward", "check_matmul_backward", "check_sum_backward", "check_unbroadcast",
            "check_topological_order", "reference_topological_order"]
@@ -198,6 +199,21 @@ def _diagnose_unbroadcast(inputs: dict, got: Any, expected: Any) -> str | None:
     ])
 
 
+def _stretched_first(grad: Tensor, shape: tuple[int, ...]) -> Tensor:
+    """A likely mistake: step 2 (the size-1 dims, indexed as in ``shape``) before step 1 (the leading dims)."""
+    for dim in [dim for dim, size in enumerate(shape) if size == 1 and grad.shape[dim] != 1]:
+        grad = grad.sum(dim=dim, keepdim=True)
+    return grad.sum(dim=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
+
+
+UNBROADCAST_MISTAKES = [
+    _NUMPY,
+    ("you summed the size-1 dimensions before the leading ones: `shape` lines up with grad's LAST dimensions, so "
+     "while grad still has its extra leading dimensions, dimension i of `shape` is not dimension i of grad. Do step 1 "
+     "(sum the leading dimensions away) first, then step 2.", _stretched_first),
+]
+
+
 def check_unbroadcast(unbroadcast: Callable) -> None:
     """Check ``unbroadcast(grad, shape) -> Tensor`` (sum ``grad`` back down to ``shape``): nothing to undo,
     a new leading dimension, a stretched size-1 dimension (kept as size 1), both at once, a 0-d input."""
@@ -205,7 +221,7 @@ def check_unbroadcast(unbroadcast: Callable) -> None:
     run_cases("unbroadcast", unbroadcast, reference_unbroadcast, {
         "shape unchanged": (g23, (2, 3)), "(2, 3) -> (3,)": (g23, (3,)), "(2, 3) -> (1, 3)": (g23, (1, 3)),
         "(2, 3) -> (2, 1)": (g23, (2, 1)), "(2, 3, 4) -> (3, 1)": (g234, (3, 1)), "(2, 3) -> ()": (g23, ()),
-    }, mistakes=[_NUMPY], diagnose=_diagnose_unbroadcast)
+    }, mistakes=UNBROADCAST_MISTAKES, diagnose=_diagnose_unbroadcast)
 
 
 def reference_topological_order(root: Tensor) -> list:
@@ -272,8 +288,14 @@ def check_topological_order(topological_order: Callable) -> None:
                                     "1,000 calls deep): use an explicit stack (a list you push to and pop from)."),
                (AttributeError, "'NoneType' object has no attribute 'next_functions'",
                 "a leaf's grad_fn is None: a root that is a leaf has no graph, so return [].")]
+    limit = sys.getrecursionlimit()
     for label, root in graphs.items():
         order = call_student(topological_order, root, where=f"topological_order on {label}", crashes=crashes)
+        raised = sys.getrecursionlimit() != limit
+        sys.setrecursionlimit(limit)  # a limit the student raised must not outlive the check
+        require([(raised, f"topological_order changed Python's recursion limit (sys.setrecursionlimit) on {label}.",
+                  "the exercise asks for a walk without recursion: a higher limit only moves the crash to a deeper "
+                  "graph (or crashes Python itself). Keep an explicit stack of (node, inputs_placed) pairs.")])
         problem = _problem_with_order(order, root, name)
         if problem:
             fail(f"topological_order gives a wrong answer on {label}.", hint=problem,

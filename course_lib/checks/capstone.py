@@ -34,24 +34,35 @@ class _Spy(nn.Linear):
         return super().forward(x)
 
 
+def _with_old_gradients(model: _Spy) -> _Spy:
+    """``model`` with gradients left over from an earlier backward(): a loop that zeroes them only after its step
+    uses them in its first step."""
+    for p in model.parameters():
+        p.grad = Tensor(np.full(p.shape, 0.5, dtype=np.float32))
+    return model
+
+
 def _dataset(n: int = 40) -> TensorDataset:
     X = np.random.default_rng(10).normal(size=(n, 5)).astype(np.float32)
     y = (X[:, 0] + X[:, 1] > 0).astype(np.int64) + (X[:, 2] > 0.5).astype(np.int64)
     return TensorDataset(Tensor(X), Tensor(y))
 
 
-def _epoch(loader: Any, with_scheduler: bool, zero_grad: bool = True) -> tuple[list[float], list]:
-    """The reference loop by hand (or without optimizer.zero_grad()): the batch losses and the final params."""
-    model = _Spy()
+def _epoch(loader: Any, with_scheduler: bool, zero_grad: str | None = "first") -> tuple[list[float], list]:
+    """The reference loop by hand (``zero_grad="last"``: optimizer.zero_grad() after the step, None: never), from a
+    model with old gradients: the batch losses and the final params."""
+    model = _with_old_gradients(_Spy())
     optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
     losses = []
     for inputs, targets in loader:
-        if zero_grad:
+        if zero_grad == "first":
             optimizer.zero_grad()
         loss = nn.CrossEntropyLoss()(model(inputs), targets)
         loss.backward()
         optimizer.step()
+        if zero_grad == "last":
+            optimizer.zero_grad()
         if scheduler is not None:
             scheduler.step()
         losses.append(loss.item())
@@ -64,7 +75,7 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
     n = [len(targets) for _, targets in loader]  # 16, 16 and 8
     cases = {"with a scheduler": True, "without a scheduler": False}
     for label, with_scheduler in cases.items():
-        model = _Spy().eval()  # the student's function must switch training mode on itself
+        model = _with_old_gradients(_Spy().eval())  # the student's function must switch training mode on itself
         optimizer = SGD(model.parameters(), lr=0.5, momentum=0.9)
         scheduler = StepLR(optimizer, step_size=1, gamma=0.5) if with_scheduler else None
         args = (model, loader, optimizer, nn.CrossEntropyLoss()) + ((scheduler,) if with_scheduler else ())
@@ -80,16 +91,23 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                       0: "the scheduler never steps: call scheduler.step() after optimizer.step() in every batch.",
                       1: "the scheduler stepped once per epoch; the schedules of this lesson count optimizer steps: "
                          "call scheduler.step() right after optimizer.step(), inside the loop over the batches.",
+                      len(loader) - 1: "the scheduler stepped once less than there are batches: is a batch skipped "
+                                       "(the last, smaller one)? Train on every batch the loader gives.",
                   }.get(steps, "call scheduler.step() exactly once per batch, right after optimizer.step(), and "
                                "nowhere else.")),
                  (any(not in_training for in_training, _ in model.seen), "train_one_epoch ran the model in eval mode.",
                   "call model.train() at the start: evaluate() leaves the model in eval mode, where dropout is off."),
-                 (not isinstance(got, (int, float, np.number, Tensor)), f"train_one_epoch ({label}) returned "
+                 (isinstance(got, Tensor), f"train_one_epoch ({label}) returned a tensor, not a float.", "add "
+                  "loss.item() (a float) to the running total: a total built from loss tensors (total = total + loss "
+                  "* n) keeps the graph of every batch alive until the epoch ends."),
+                 (not isinstance(got, (int, float, np.number)), f"train_one_epoch ({label}) returned "
                   f"{format_value(got)}, not one number.", "return the mean loss per sample, one float: the sum of "
                   "loss.item() * len(targets) over the batches, divided by the number of samples.")],
                 inputs)
         losses, params = _epoch(loader, with_scheduler)
-        unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=False)
+        unzeroed, unzeroed_params = _epoch(loader, with_scheduler, zero_grad=None)
+        zeroed_last = _epoch(loader, with_scheduler, zero_grad="last")[1]
+        skipped_params = _epoch(list(loader)[:-1], with_scheduler)[1]
         compare((float(got), [p._data.copy() for p in model.parameters()]),
                 (np.dot(losses, n) / np.sum(n), params),
                 f"train_one_epoch ({label}): the returned loss or the weights after the epoch are wrong.", inputs,
@@ -100,11 +118,18 @@ def check_train_one_epoch(train_one_epoch: Callable[..., float]) -> None:
                     ("gradients are never zeroed: call optimizer.zero_grad() before each backward(), otherwise every "
                      "batch's gradient is added to all the previous ones.",
                      (np.dot(unzeroed, n) / np.sum(n), unzeroed_params)),
+                    ("you zero the gradients after optimizer.step(), so the first step also uses the gradients "
+                     "the model came with (from an earlier backward()); call optimizer.zero_grad() first in each "
+                     "batch, before the forward pass.", lambda g: allclose(g[1], zeroed_last)),
                     ("the weights never changed: call optimizer.zero_grad(), loss.backward() and optimizer.step(), in "
                      "that order (a zero_grad() between backward() and step() wipes the gradient).",
                      lambda g: allclose(g[1], [p._data for p in _Spy().parameters()])),
+                    (f"your weights match an epoch without its last batch ({n[-1]} samples): train on every batch "
+                     "the loader gives, the smaller last one too.", lambda g: allclose(g[1], skipped_params)),
                     ("you averaged the batch means: the last batch is smaller, so weight each batch loss by its size: "
                      "sum(loss * n) / sum(n).", (np.mean(losses), params)),
+                    (f"you weighted every batch by loader.batch_size ({n[0]}), but the last batch holds only {n[-1]} "
+                     "samples: weight each batch loss by len(targets).", (n[0] * np.sum(losses) / np.sum(n), params)),
                     ("you returned the last batch's loss: return the mean over the whole epoch.", (losses[-1], params)),
                     ("you returned the sum of the batch losses: return the mean per sample.", (np.sum(losses), params)),
                     ("you returned the total loss, sum(loss * n): divide it by the number of samples, sum(n).",
@@ -137,6 +162,9 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
             ("return a pair: (mean loss, accuracy).", lambda g: not (isinstance(g, tuple) and len(g) == 2)),
             ("the two values are swapped: return (mean loss, accuracy), in that order.", (accuracy, loss)),
             ("you averaged the batch means: weight each batch loss by its size.", (np.mean(batch_losses), accuracy)),
+            (f"you weighted every batch by loader.batch_size ({batch_size}), but the last batch holds only "
+             f"{40 - batch_size * (len(loader) - 1)} samples: weight each batch loss by len(targets).",
+             (batch_size * np.sum(batch_losses) / 40, accuracy) if 40 % batch_size else None),
             ("you averaged the batch accuracies: the last batch is smaller, so count the correct predictions of all "
              "batches and divide by the number of samples.", lambda g: np.isclose(g[1], np.mean(batch_accuracies))),
             ("you returned the number of correct answers: divide by the number of samples.", (loss, accuracy * 40)),
@@ -148,24 +176,36 @@ def check_evaluate(evaluate: Callable[..., tuple]) -> None:
     report_success("evaluate", len(cases))
 
 
+_FLAGS = ("foreach", "fused", "capturable", "differentiable")  # how an optimizer computes, not what
+
+
 def check_make_optimizer_and_scheduler(make_optimizer_and_scheduler: Callable[..., tuple]) -> None:
     """Check each configuration: optimizer class and options, and the lr at every step."""
     steps_per_epoch, epochs = 5, 6
     total = steps_per_epoch * epochs
     for name in training.CONFIGS:
         where = f"make_optimizer_and_scheduler({name!r}, model, steps_per_epoch={steps_per_epoch}, epochs={epochs})"
-        got = call_student(make_optimizer_and_scheduler, name, _Spy(), steps_per_epoch, epochs, where=where)
+        model = _Spy()
+        got = call_student(make_optimizer_and_scheduler, name, model, steps_per_epoch, epochs, where=where)
         optimizer, scheduler = training.make_optimizer_and_scheduler(name, _Spy(), steps_per_epoch, epochs)
         require([(not (isinstance(got, tuple) and len(got) == 2), f"{where} returned {format_value(got)}, not a pair.",
                   "return (optimizer, scheduler)."),
                  (lambda: not isinstance(got[0], Optimizer), f"{where} returned a pair whose first element is not an "
-                  "optimizer.", "return (optimizer, scheduler), in that order.")])
-        options = [k for k in ("momentum", "weight_decay", "betas") if k in optimizer.defaults]
+                  "optimizer.", "return (optimizer, scheduler), in that order."),
+                 (lambda: [id(p) for group in got[0].param_groups for p in group["params"]] != list(
+                     map(id, model.parameters())), f"{where}: the optimizer does not hold the parameters of `model`.",
+                  "build the optimizer on model.parameters() of the model you are given, or it trains another one."),
+                 (lambda: getattr(got[1], "optimizer", None) is not got[0], f"{where}: the scheduler drives another "
+                  "optimizer than the one returned.", "build the scheduler on the optimizer you return (lesson 07's "
+                  "slip): the returned optimizer's lr would never change.")])
+        options = [k for k in optimizer.defaults if k not in _FLAGS]  # every option of the table and its defaults
         yours, reference = ({"optimizer": type(o).__name__, "scheduler": type(s).__name__,
                              **{k: o.defaults.get(k) for k in options}} for o, s in (got, (optimizer, scheduler)))
         compare(yours, reference, f"for {name!r} the optimizer or the scheduler", mistakes=[
             ("Adam(weight_decay=...) adds an L2 penalty to the gradient; AdamW decays the weights directly (decoupled "
-             "weight decay, lesson 06).", lambda g: (g["optimizer"], reference["optimizer"]) == ("Adam", "AdamW"))])
+             "weight decay, lesson 06).", lambda g: (g["optimizer"], reference["optimizer"]) == ("Adam", "AdamW")),
+            ("use the options of the table, and leave every other option at its default.",
+             lambda g: g["optimizer"] == reference["optimizer"] and g["scheduler"] == reference["scheduler"])])
         # the lr at steps 0 .. total - 1, and the run's last scheduler.step() (OneCycleLR refuses one too many)
         expected = lr_trajectory(optimizer, scheduler, total + 1)[:-1]
         lrs = call_student(lr_trajectory, *got, total + 1, where=f"for {name!r} stepping the scheduler {total} times",

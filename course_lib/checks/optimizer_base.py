@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ..autograd import no_grad
+from ..autograd import is_grad_enabled, no_grad
 from ..optim import SGD as ReferenceSGD
 from ..tensor import Tensor
 from ._core import EXACT, call_student, compare, fail, format_value, report_success, require, run_cases
@@ -171,7 +171,7 @@ def check_sgd_update(sgd_update: Callable) -> None:
 def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
     """The parameters before and after each of three steps with fixed gradients, and the optimizer."""
     w, b, unused = _tensors([[0.5, -1.0], [2.0, 0.0]], [0.3, -0.7], [1.0, 1.0, 1.0])
-    opt = make_optimizer([{"params": [w], "lr": 0.1}, {"params": [b, unused], "weight_decay": 0.0}])
+    opt = make_optimizer([{"params": [w], "lr": 0.1}, {"params": [unused, b], "weight_decay": 0.2, "maximize": True}])
     history = [[w._data.copy(), b._data.copy(), unused._data.copy()]]
     for gw, gb in (([[1.0, -2.0], [0.5, 0.0]], [0.2, 0.4]), ([[0.1, 0.3], [-1.0, 2.0]], [-0.6, 0.1]),
                    ([[-0.4, 0.2], [0.7, -0.3]], [0.5, 0.5])):
@@ -183,10 +183,10 @@ def _three_steps(make_optimizer: Callable, step: Callable) -> tuple[list, Any]:
 
 def check_sgd_step(sgd_class: type) -> None:
     """Check the student's ``SGD`` class (its ``step``) against ``course_lib.optim.SGD``. Two param groups with
-    their own lr and weight decay, a parameter without a gradient, three steps; then ``step(closure)`` must call
-    the closure and return its loss."""
-    name, setup = "SGD.step", ("SGD([{'params': [w], 'lr': 0.1}, {'params': [b, unused], 'weight_decay': 0.0}], "
-                               "lr=0.01, weight_decay=0.5), unused never gets a gradient")
+    their own lr, weight decay and maximize, a parameter without a gradient (before b, in a group with weight decay),
+    three steps; then ``step(closure)`` must call the closure and return its loss."""
+    name, setup = "SGD.step", ("SGD([{'params': [w], 'lr': 0.1}, {'params': [unused, b], 'weight_decay': 0.2, "
+                               "'maximize': True}], lr=0.01, weight_decay=0.5), unused never gets a gradient")
     expected, _ = _three_steps(lambda g: ReferenceSGD(g, lr=0.01, weight_decay=0.5), ReferenceSGD.step)
     got, opt = _three_steps(
         lambda g: call_student(sgd_class, g, lr=0.01, weight_decay=0.5, where=f"{name}: SGD(...)", inputs=setup),
@@ -196,30 +196,42 @@ def check_sgd_step(sgd_class: type) -> None:
     # The usual wrong answer for groups: every group stepped with the constructor's options.
     ignoring, _ = _three_steps(lambda g: ReferenceSGD([p for grp in g for p in grp["params"]], lr=0.01,
                                                       weight_decay=0.5), ReferenceSGD.step)
-    labels = ("w (group 0, lr=0.1)", "b (group 1, weight_decay=0)", "unused (no gradient)")
+    ascending, _ = _three_steps(lambda g: ReferenceSGD([g[0], {**g[1], "maximize": False}], lr=0.01,
+                                                       weight_decay=0.5), ReferenceSGD.step)
+    labels = ("w (group 0, lr=0.1)", "b (group 1, weight_decay=0.2, maximize=True)", "unused (no gradient)")
     for t in range(1, len(expected)):
         for k, label in enumerate(labels):
             compare(got[t][k], expected[t][k], f"{name}: parameter {label} after step {t}", setup,
-                    hint="a parameter whose p.grad is None must be skipped (continue)" if k == 2 else None, mistakes=[
+                    hint="a parameter whose p.grad is None must be skipped (continue): no step at all, not even "
+                         "the weight decay" if k == 2 else None, mistakes=[
                         ("every group was updated with the constructor's options; read lr and weight_decay "
                          "from each group (group['lr']), not from self.defaults", ignoring[t][k]),
+                        ("group 1 has maximize=True, and your step descended: pass the group's own "
+                         "group['maximize'] on to sgd_update, which then climbs along the gradient", ascending[t][k]),
                         ("only the first group was updated: loop over every group in self.param_groups (a "
-                         "`return` inside that loop ends step() after the first group)",
+                         "`return` inside that loop ends step() after the first group; so does a `break` on "
+                         "unused, which comes before b in group 1: skip it with `continue`)",
                          expected[0][k] if t == 1 and k == 1 else None),  # w, in group 0, changed in place
                         ("the parameter did not change: update it in place (p.sub_(...), p.copy_(...)); "
                          "`p = p - ...` only rebinds a local name", expected[0][k] if t == 1 else None),
                         ("compare with p - group['lr'] * (p.grad + group['weight_decay'] * p)", lambda v: True),
                     ], **EXACT)
-    calls = []
+    calls, w = [], opt.param_groups[0]["params"][0]  # w still has a gradient: step(closure) also updates it
+    before = w._data.copy()
 
     def closure():
-        calls.append(1)
+        calls.append((is_grad_enabled(), np.array_equal(w._data, before)))
         return 1.25
 
-    with no_grad():
+    with no_grad():  # as step() is often called: the closure must turn gradients back on
         loss = call_student(opt.step, closure, where=f"{name}: step(closure)")
     times = f"{len(calls)} time{'s' if len(calls) != 1 else ''}"
     require([(not calls or loss != 1.25, f"{name}: step(closure) returned {loss!r} and called the closure {times}; "
               "expected the closure's loss 1.25, with the closure called once.", "call the closure first (loss = "
-              "closure() if closure is not None else None) and return loss at the end of step().")])
+              "closure() if closure is not None else None) and return loss at the end of step()."),
+             (lambda: not calls[0][1], f"{name}: step(closure) called the closure after updating the parameters.",
+              "call the closure first: it computes the loss and the gradients that this step then uses."),
+             (lambda: not calls[0][0], f"{name}: step(closure), called inside torch.no_grad(), ran the closure with "
+              "gradients off.", "call the closure inside `with torch.enable_grad():`; it runs a backward pass, "
+              "which needs the graph that no_grad() turns off.")], "the closure returns 1.25")
     report_success(name, 4, "checks")

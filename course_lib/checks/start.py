@@ -47,4 +47,5 @@ def check_mean_of(mean_of: Callable) -> None:
         "a 2 x 3 matrix": (tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 9.0]]),),
         "a 2 x 2 x 2 tensor": (tensor(np.arange(8, dtype=np.float32).reshape(2, 2, 2)),),
         "a single number": (tensor(7.5),),
-    }, mistakes=MISTAKES)
+    }, mistakes=MISTAKES, pure="`x /= ...` (or x.div_) changes the caller's tensor; the mean is a new tensor: "
+                                 "return x.sum() / x.numel().")

@@ -17,6 +17,7 @@ __all__ = ["check_broadcast_shape", "check_normalize_rows", "check_mse_by_hand"]
 BROADCAST_CASES = [
     ((3, 1), (1, 4)), ((2, 3), (3,)), ((5, 1, 4), (3, 1)), ((8, 1, 6, 1), (7, 1, 5)), ((), (2, 2)),
     ((4,), (4,)), ((1,), (3, 1)), ((2, 3), (2,)), ((3,), (4,)), ((2, 1), (8, 4, 3)),
+    ((2, 1), (0,)),  # an empty dimension: a 1 takes the other size, even 0 (max() would say 1)
 ]
 _RAISES = "raises RuntimeError"
 
@@ -27,10 +28,12 @@ def reference_broadcast_shape(a_shape: tuple, b_shape: tuple) -> tuple[int, ...]
 
 
 def _outcome(fn: Callable) -> Callable:
-    """``fn`` with raising RuntimeError turned into an answer that can be compared."""
+    """``fn`` with raising RuntimeError turned into an answer that can be compared (a list, which would compare
+    equal to the tuple element by element, into a text that does not)."""
     def broadcast_shape(a_shape, b_shape):
         try:
-            return fn(a_shape, b_shape)
+            shape = fn(a_shape, b_shape)
+            return f"the list {shape}" if isinstance(shape, list) else shape
         except NotImplementedError:  # a stub (a RuntimeError too): not an answer
             raise
         except RuntimeError:
@@ -51,12 +54,17 @@ def _combine(a_shape, b_shape, side: str = "right", one_stretches: bool = True):
 
 # Each row's function gives the wrong answer, or a test of it (``got -> bool``), or None where it cannot show.
 BROADCAST_MISTAKES = [
+    ("return a tuple, as the exercise asks (a shape is a tuple: torch.Size is one): tuple(shape), not a list; "
+     "[3, 4] == (3, 4) is False in Python.", lambda a, b: lambda got: str(got).startswith("the list")),
     ("two sizes that differ, neither of them 1, cannot broadcast: raise RuntimeError, as course_lib and torch do, "
      "instead of returning a shape.", lambda a, b: (lambda got: True) if _combine(a, b) == _RAISES else None),
     ("it looks like you lined the shapes up from the LEFT; broadcasting lines them up from the RIGHT (trailing "
      "dimensions first) and pads the shorter shape with 1s on the left.", lambda a, b: _combine(a, b, "left")),
     ("a size of 1 stretches to match the other size; only two different sizes that are both not 1 clash.",
      lambda a, b: _combine(a, b, one_stretches=False)),
+    ("a size of 1 takes the OTHER size, even 0 (an empty dimension): max(size_a, size_b) gives 1 there; "
+     "take size_b if size_a == 1 else size_a.", lambda a, b: None if _combine(a, b) == _RAISES else tuple(
+         max(x, y) for x, y in zip((1,) * (len(b) - len(a)) + tuple(a), (1,) * (len(a) - len(b)) + tuple(b)))),
     ("the result has as many dimensions as the LONGER shape: pad the shorter one with 1s on the left before "
      "comparing sizes.", lambda a, b: lambda got: isinstance(got, (tuple, list)) and len(got) != max(len(a), len(b))),
     ("your sizes are right but in reverse order: if you walked the shapes from the right (e.g. with reversed()), "
@@ -67,7 +75,7 @@ BROADCAST_MISTAKES = [
 
 
 def check_broadcast_shape(broadcast_shape: Callable) -> None:
-    """Compare ``broadcast_shape(a_shape, b_shape)`` with course_lib on ten pairs of shapes: it returns the
+    """Compare ``broadcast_shape(a_shape, b_shape)`` with course_lib on eleven pairs of shapes: it returns the
     broadcast shape as a tuple of ints, or raises RuntimeError when the shapes do not broadcast."""
     crashes = [(Exception, "", "raise RuntimeError, the type course_lib and torch use for shapes "
                                "that do not broadcast.")]

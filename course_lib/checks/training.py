@@ -16,6 +16,18 @@ __all__ = ["check_manual_sgd_step", "check_zero_grads", "check_train_linear", "r
 _NAMES = ["w", "unused (grad None)", "b"]  # the unused one in the middle: `return` where `continue` is meant shows
 _SKIP_NONE = (Exception, "NoneType", "a parameter that took no part in the loss has `.grad` None: skip it "
                                      "(`if p.grad is None: continue`), as torch's optimizers do.")
+_APPEND = (AttributeError, "no attribute 'append'", "list.append changes the list in place and returns None: write "
+                                                   "`losses.append(loss.item())`, not `losses = losses.append(...)`.")
+_REBOUND = (TypeError, "NoneType", "a .grad is None here, yet w and b both take part in the loss: the name w (or b) "
+                                   "no longer points to the leaf you created. `w = w - lr * w.grad` makes a NEW tensor "
+                                   "(a result, whose .grad stays None) and rebinds the name; update the leaves in "
+                                   "place with manual_sgd_step([w, b], lr). (If the None comes from manual_sgd_step, "
+                                   "it must skip such parameters: `if p.grad is None: continue`.)")
+_NO_GRAPH = (RuntimeError, "does not require grad", "the loss has no graph: neither w nor b requires grad here. "
+                                                    "Either they were created without requires_grad=True, or a "
+                                                    "rebinding such as `w = w - lr * w.grad` inside torch.no_grad() "
+                                                    "replaced them with NEW tensors that do not require grad: update "
+                                                    "the leaves in place with manual_sgd_step([w, b], lr).")
 _ASSIGN_NONE = (Exception, "NoneType", "a parameter that took no part in the loss has `.grad` None, and "
                                        "p.grad.zero_() fails on it; set `p.grad = None` for every parameter "
                                        "instead: that works whether it had a gradient or not.")
@@ -89,13 +101,20 @@ def reference_train_linear(X: Tensor, y: Tensor, lr: float, steps: int,
                            zero_grad: bool = True) -> tuple[Tensor, Tensor, list[float]]:
     """Fit ``y ~ X @ w + b`` (``w`` of shape ``(features, 1)``, ``b`` of shape ``(1,)``, from zeros) with course_lib's
     SGD: ``(w, b, losses)``, each loss before its update; ``zero_grad=False`` is the classic bug (never zeroed)."""
+    return _loop(X, y, lr, steps, zeroed=(lambda w, b: [w, b]) if zero_grad else (lambda w, b: []))
+
+
+def _loop(X: Tensor, y: Tensor, lr: float, steps: int, zeroed: Callable = lambda w, b: [w, b],
+          error: Callable = lambda prediction, y: prediction - y) -> tuple[Tensor, Tensor, list[float]]:
+    """The loop of :func:`reference_train_linear`, or a wrong one: it zeroes only the gradients of ``zeroed(w, b)``,
+    and its loss is the mean of ``error(X @ w + b, y) ** 2``."""
     w, b = zeros(X.shape[1], 1, requires_grad=True), zeros(1, requires_grad=True)
     optimizer, losses = SGD([w, b], lr=lr), []
     for _ in range(steps):
-        loss = ((X @ w + b - y) ** 2).mean()
+        loss = (error(X @ w + b, y) ** 2).mean()
         losses.append(float(loss.item()))
-        if zero_grad:
-            optimizer.zero_grad()
+        for p in zeroed(w, b):
+            p.grad = None
         loss.backward()
         optimizer.step()
     return w, b, losses
@@ -106,10 +125,11 @@ def check_train_linear(train_linear: Callable) -> None:
     step (float32 tolerance), then the final ``w`` and ``b``; known wrong loops name the mistake."""
     X = tensor(np.random.default_rng(4).normal(size=(8, 2)).round(2).astype(np.float32))  # 8 points, 2 features
     y = tensor((X._data @ np.array([[2.0], [-1.0]], dtype=np.float32) + 0.5).round(2).astype(np.float32))
-    lr, steps = 0.1, 12
+    lr, steps = 0.05, 12  # not 0.1, the lesson's global lr: a loop must use its argument
     where = f"train_linear(X, y, lr={lr}, steps={steps})"
     w_ref, b_ref, expected = reference_train_linear(X, y, lr, steps)
-    result = call_student(train_linear, X, y, lr, steps, where=where, crashes=[_SKIP_NONE])
+    result = call_student(train_linear, X, y, lr, steps, where=where,
+                          crashes=[_APPEND, _REBOUND, _NO_GRAPH, _SKIP_NONE])
     if not isinstance(result, (tuple, list)) or len(result) != 3:
         fail(f"{where} returned something other than (w, b, losses).", got=result,
              hint="return the three values: `return w, b, losses`.")
@@ -118,6 +138,9 @@ def check_train_linear(train_linear: Callable) -> None:
         got = np.array([float(v) for v in losses])
     except (TypeError, ValueError):
         fail(f"{where}: the losses are not a list of numbers.", got=losses, hint="append loss.item() at each step.")
+    if any(isinstance(v, Tensor) for v in losses):
+        fail(f"{where}: the losses are tensors, not numbers.", got=losses, hint="append loss.item(), a float: a "
+             "loss tensor keeps its whole graph alive, so memory grows with every step you record.")
     never_changes = next(hint for hint, applies in [
         ("the loss never changes, and your gradients are empty at the end: zero_grads runs between loss.backward() "
          "and the step, so the step finds no gradient to use. Zero the gradients BEFORE loss.backward().",
@@ -133,6 +156,13 @@ def check_train_linear(train_linear: Callable) -> None:
          "step uses the sum of all past gradients. Call zero_grads(params) before loss.backward().",
          reference_train_linear(X, y, lr, steps, zero_grad=False)[2]),
         (never_changes, lambda g: np.allclose(g, g[0])),
+        (f"your losses match lr = 0.1, the `lr` set earlier in the lesson, not the argument lr = {lr}: inside "
+         "train_linear use its own arguments (lr, steps, X, y), never the notebook's globals.",
+         _loop(X, y, 0.1, steps)[2]),
+        *[(f"your losses match a loop that resets only {name}.grad: backward() ADDS into .grad, so {other}.grad "
+           "sums all its past gradients. Reset both: zero_grads([w, b]).",
+           _loop(X, y, lr, steps, zeroed=lambda w, b, k=k: [(w, b)[k]])[2])
+          for k, (name, other) in enumerate(["wb", "bw"])],
         (f"b is still 0 after {steps} steps, so it was never updated: create it with requires_grad=True, add it "
          "in X @ w + b, and pass [w, b] to both zero_grads and manual_sgd_step.",
          lambda g: isinstance(b, Tensor) and not np.any(b._data)),
@@ -144,6 +174,10 @@ def check_train_linear(train_linear: Callable) -> None:
          f"subtracting y of shape {tuple(y.shape)} broadcasts to ({len(y)}, {len(y)}) (lesson 01's trap). "
          "Create w with shape (n_features, 1): torch.zeros(X.shape[1], 1, requires_grad=True).",
          lambda g: isinstance(w, Tensor) and w.ndim == 1),
+        (f"your losses match predictions of shape ({len(y)}, 1) minus targets of shape ({len(y)},) (y.reshape(-1), "
+         f"y.flatten(), or the other way round): they broadcast to ({len(y)}, {len(y)}), every prediction against "
+         f"every target (lesson 01's trap). X @ w + b and y both have shape ({len(y)}, 1): subtract them as they are.",
+         _loop(X, y, lr, steps, error=lambda prediction, y: prediction - y.reshape(-1))[2]),
     ], rtol=1e-4, atol=1e-6)
     for name, mine, ref, other in (("w", w, w_ref, b_ref), ("b", b, b_ref, w_ref)):
         compare(mine._data if isinstance(mine, Tensor) else mine, ref._data, f"{where}: the losses are right "
